@@ -1,0 +1,75 @@
+//! `AuthUser`: a handler that takes it only runs for a valid bearer token of an existing user.
+
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::{header, request::Parts},
+};
+
+use super::token::{TokenError, TokenKeys};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthUser {
+    /// The token's user id.
+    pub user_id: String,
+    /// When the presented token expires (Unix seconds).
+    pub expires_at: i64,
+}
+
+impl<S> FromRequestParts<S> for AuthUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if let Some(user) = parts.extensions.get::<Self>() {
+            return Ok(user.clone());
+        }
+        let state = AppState::from_ref(state);
+        let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
+        let user = authenticate(&state, token).await?;
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+/// The token in `Authorization: Bearer …`, if any.
+#[must_use]
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Verifies a token and that its user still exists.
+///
+/// # Errors
+/// 401 for any invalid token or a deleted user; 503 if the database is down.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let claims = verify(&state.tokens, token)?;
+    let user_id = claims.sub;
+    if !state.known_users.contains_key(&user_id) {
+        if !crate::auth::service::exists(&state.db, &user_id).await? {
+            return Err(ApiError::Unauthorized("the token's user no longer exists"));
+        }
+        state.known_users.insert(user_id.clone(), ());
+    }
+    Ok(AuthUser {
+        user_id,
+        expires_at: claims.exp,
+    })
+}
+
+fn verify(keys: &TokenKeys, token: &str) -> Result<super::token::Claims, ApiError> {
+    keys.verify(token).map_err(|err| match err {
+        TokenError::Expired => ApiError::Unauthorized("token has expired"),
+        TokenError::Invalid => ApiError::Unauthorized("invalid token"),
+    })
+}

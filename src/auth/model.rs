@@ -1,0 +1,83 @@
+//! Account types: the user as clients see it and the bodies of the auth routes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A user account; the password hash is never part of it.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct User {
+    /// UUID v7 for local accounts.
+    pub id: String,
+    /// Stored lower-case.
+    pub email: String,
+    /// Display name, 1–100 characters.
+    pub name: String,
+    /// IANA time zone used to read naive dates.
+    pub timezone: String,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// Last profile change.
+    pub updated_at: DateTime<Utc>,
+    /// Last successful login.
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/auth/signup`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SignupRequest {
+    /// Login email, matched case-insensitively.
+    pub email: Option<String>,
+    /// At least 8 characters.
+    pub password: Option<String>,
+    /// Display name, 1–100 characters; defaults to the part of the email before `@`.
+    pub name: Option<String>,
+    /// IANA time zone such as `Europe/Paris`; default `UTC`.
+    pub timezone: Option<String>,
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// Login email.
+    pub email: Option<String>,
+    /// Password.
+    pub password: Option<String>,
+}
+
+/// `PATCH /api/v1/auth/me`: absent fields are left unchanged.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ProfilePatch {
+    /// New display name.
+    pub name: Option<String>,
+    /// New IANA time zone.
+    pub timezone: Option<String>,
+    /// New password, at least 8 characters.
+    pub password: Option<String>,
+}
+
+/// Answer to signup and login.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthResponse {
+    /// The account.
+    pub user: User,
+    /// Bearer token for `Authorization`.
+    pub token: String,
+    /// The same token, for clients of the reference designs that read `access_token`.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: &'static str,
+    /// When the token expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Answer to `GET /api/v1/auth/validate-token`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenValidity {
+    /// Always true (an invalid token gets 401).
+    pub valid: bool,
+    /// The token's user.
+    pub user_id: String,
+    /// When the token expires.
+    pub expires_at: DateTime<Utc>,
+}

@@ -1,0 +1,282 @@
+//! Accounts: sign-up, login and profile changes. The only SQL on `app_user`.
+
+use uuid::Uuid;
+
+use super::model::{ProfilePatch, SignupRequest, User};
+use super::password;
+use crate::db::{self, Db};
+use crate::error::{ApiError, FieldError, Result};
+use crate::validate;
+use crate::with_pool;
+
+/// Columns of [`User`], as a literal so that it can be `concat!`ed into `'static` SQL.
+macro_rules! user_columns {
+    () => {
+        "id, email, name, timezone, created_at, updated_at, last_login_at"
+    };
+}
+const MIN_PASSWORD_CHARS: usize = 8;
+/// Bounds hashing work per request.
+const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// Creates a local account.
+///
+/// # Errors
+/// Invalid fields (422) or an email already registered (409).
+#[tracing::instrument(skip_all)]
+pub async fn sign_up(db: &Db, input: SignupRequest) -> Result<User> {
+    let mut errors = Vec::new();
+    let email = check_email(input.email.as_deref(), &mut errors);
+    let password = check_password(input.password.as_deref(), true, &mut errors);
+    let name = match input.name.as_deref() {
+        Some(name) => validate::text(name, "name", 1, 100, &mut errors),
+        None => email
+            .as_deref()
+            .and_then(|e| e.split('@').next())
+            .map(str::to_owned),
+    };
+    let timezone = match input.timezone.as_deref() {
+        Some(tz) => check_timezone(tz, &mut errors),
+        None => Some("UTC".to_owned()),
+    };
+    let (Some(email), Some(password), Some(name), Some(timezone), true) =
+        (email, password, name, timezone, errors.is_empty())
+    else {
+        return Err(ApiError::Validation(errors));
+    };
+    let password_hash = password::hash(password).await?;
+    let id = Uuid::now_v7().to_string();
+    let now = db::now();
+    let inserted = with_pool!(db, |pool| {
+        sqlx::query_as::<_, User>(concat!(
+            "insert into app_user (id, email, name, timezone, password_hash, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $6)
+             returning ", user_columns!()))
+        .bind(&id)
+        .bind(&email)
+        .bind(&name)
+        .bind(&timezone)
+        .bind(&password_hash)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    });
+    inserted.map_err(|err| {
+        if db::is_unique_violation(&err) {
+            ApiError::Conflict("this email is already registered")
+        } else {
+            err.into()
+        }
+    })
+}
+
+/// Checks credentials; unknown email and wrong password are the same error and take the same
+/// time.
+///
+/// # Errors
+/// 401 on bad credentials, 422 when a field is missing.
+#[tracing::instrument(skip_all)]
+pub async fn log_in(db: &Db, email: Option<&str>, password: Option<&str>) -> Result<User> {
+    let (Some(email), Some(password)) = (email, password) else {
+        let mut errors = Vec::new();
+        if email.is_none() {
+            errors.push(FieldError::new("email", "is required"));
+        }
+        if password.is_none() {
+            errors.push(FieldError::new("password", "is required"));
+        }
+        return Err(ApiError::Validation(errors));
+    };
+    let email = email.trim().to_lowercase();
+    let stored: Option<(String, Option<String>)> = with_pool!(db, |pool| {
+        sqlx::query_as("select id, password_hash from app_user where email = $1")
+            .bind(&email)
+            .fetch_optional(pool)
+            .await
+    })?;
+    let (user_id, hash) = stored.map_or((None, None), |(id, hash)| (Some(id), hash));
+    let password_ok = password::verify(password.to_owned(), hash).await?;
+    match user_id {
+        Some(id) if password_ok => {
+            let now = db::now();
+            let user = with_pool!(db, |pool| {
+                sqlx::query_as::<_, User>(concat!(
+                    "update app_user set last_login_at = $1 where id = $2 returning ",
+                    user_columns!()
+                ))
+                .bind(now)
+                .bind(&id)
+                .fetch_optional(pool)
+                .await
+            })?;
+            user.ok_or(ApiError::Unauthorized(INVALID_CREDENTIALS))
+        }
+        _ => Err(ApiError::Unauthorized(INVALID_CREDENTIALS)),
+    }
+}
+
+const INVALID_CREDENTIALS: &str = "invalid email or password";
+
+/// The user with this id.
+///
+/// # Errors
+/// Database failure.
+pub async fn find(db: &Db, user_id: &str) -> Result<Option<User>> {
+    let sql = concat!("select ", user_columns!(), " from app_user where id = $1");
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as::<_, User>(sql)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })?)
+}
+
+/// The user with this email (any case).
+///
+/// # Errors
+/// Database failure.
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>> {
+    let sql = concat!(
+        "select ",
+        user_columns!(),
+        " from app_user where email = $1"
+    );
+    let email = email.trim().to_lowercase();
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as::<_, User>(sql)
+            .bind(&email)
+            .fetch_optional(pool)
+            .await
+    })?)
+}
+
+/// Whether an account with this id still exists.
+///
+/// # Errors
+/// Database failure.
+pub async fn exists(db: &Db, user_id: &str) -> Result<bool> {
+    let found: Option<i32> = with_pool!(db, |pool| {
+        sqlx::query_scalar("select 1 from app_user where id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(found.is_some())
+}
+
+/// The user's time zone (UTC when unknown).
+///
+/// # Errors
+/// Database failure.
+pub async fn timezone(db: &Db, user_id: &str) -> Result<chrono_tz::Tz> {
+    let name: Option<String> = with_pool!(db, |pool| {
+        sqlx::query_scalar("select timezone from app_user where id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(name.and_then(|n| n.parse().ok()).unwrap_or(chrono_tz::UTC))
+}
+
+/// Changes name, time zone and/or password.
+///
+/// # Errors
+/// Invalid fields (422) or the user vanished (401).
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Result<User> {
+    let mut errors = Vec::new();
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| validate::text(n, "name", 1, 100, &mut errors));
+    let timezone = patch
+        .timezone
+        .as_deref()
+        .and_then(|tz| check_timezone(tz, &mut errors));
+    let password = check_password(patch.password.as_deref(), false, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let password_hash = match password {
+        Some(password) => Some(password::hash(password).await?),
+        None => None,
+    };
+    let updated = with_pool!(db, |pool| {
+        sqlx::query_as::<_, User>(concat!(
+            "update app_user set name = coalesce($1, name), timezone = coalesce($2, timezone),
+                 password_hash = coalesce($3, password_hash), updated_at = $4
+             where id = $5
+             returning ",
+            user_columns!()
+        ))
+        .bind(name)
+        .bind(timezone)
+        .bind(password_hash)
+        .bind(db::now())
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    updated.ok_or(ApiError::Unauthorized("user no longer exists"))
+}
+
+fn check_email(email: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let Some(email) = email else {
+        errors.push(FieldError::new("email", "is required"));
+        return None;
+    };
+    let email = email.trim().to_lowercase();
+    let well_formed = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if well_formed {
+        Some(email)
+    } else {
+        errors.push(FieldError::new("email", "must be a valid email address"));
+        None
+    }
+}
+
+fn check_password(
+    password: Option<&str>,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match password {
+        None if required => {
+            errors.push(FieldError::new("password", "is required"));
+            None
+        }
+        None => None,
+        Some(p) if p.chars().count() < MIN_PASSWORD_CHARS => {
+            errors.push(FieldError::new("password", "must be at least 8 characters"));
+            None
+        }
+        Some(p) if p.chars().count() > MAX_PASSWORD_CHARS => {
+            errors.push(FieldError::new(
+                "password",
+                "must be at most 1024 characters",
+            ));
+            None
+        }
+        Some(p) => Some(p.to_owned()),
+    }
+}
+
+fn check_timezone(tz: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match tz.trim().parse::<chrono_tz::Tz>() {
+        Ok(zone) => Some(zone.name().to_owned()),
+        Err(_) => {
+            errors.push(FieldError::new(
+                "timezone",
+                "must be an IANA time zone such as Europe/Paris",
+            ));
+            None
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The `tudu` subcommands.
+
+use anyhow::Context;
+
+use crate::config::{Cli, Command, Settings};
+use crate::startup::{self, Application};
+
+/// Runs the command line: settings first, then the chosen subcommand.
+///
+/// # Errors
+/// Whatever the subcommand fails with.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_args(cli.settings)?;
+    crate::telemetry::init(settings.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            app.run_until(startup::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let db = startup::connect(&settings).await?;
+            db.migrate().await?;
+            db.close().await;
+            tracing::info!(database = %db.describe(), "migrations applied");
+            Ok(())
+        }
+        Command::Token { user } => {
+            let db = startup::connect(&settings).await?;
+            db.migrate().await?;
+            let found = crate::auth::service::find_by_email(&db, &user)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .with_context(|| format!("no user with email {user}"))?;
+            let secret = startup::signing_secret(&settings, &db)?;
+            let keys = crate::auth::token::TokenKeys::new(&secret, &settings);
+            let issued = keys.issue(&found.id, &found.email, &found.name)?;
+            db.close().await;
+            println!("{}", issued.token);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Settings, parsed once at start from CLI flags, the environment and `.env` (in that order).
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Minimum length of the HS256 signing secret.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Command line of the `tudu` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tudu",
+    version,
+    about = "Multi-user task backend: REST API, MCP server and chat"
+)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print a bearer token for an existing user.
+    Token {
+        /// The user's email.
+        #[arg(long)]
+        user: String,
+    },
+}
+
+/// Deployment flavour; production refuses unsafe settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Environment {
+    /// Local use: a secret is generated and persisted when none is given.
+    #[default]
+    Development,
+    /// Deployed: an explicit strong secret and explicit origins are required.
+    Production,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, coloured.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Raw settings as given; see [`Settings`] for the checked form.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// `sqlite://path` or `postgres://…`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/tudu.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Maximum database connections per process.
+    #[arg(
+        long,
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub database_max_connections: u32,
+    /// Listen address.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
+    pub host: String,
+    /// Listen port (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 8000, global = true)]
+    pub port: u16,
+    /// External base URL; defaults to `http://HOST:PORT`.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// HS256 signing key, at least 32 bytes (alias `TUDU_JWT_SECRET`).
+    #[arg(
+        long,
+        env = "BETTER_AUTH_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// Lifetime of issued tokens, in days.
+    #[arg(long, env = "JWT_EXPIRY_DAYS", default_value_t = 7, global = true)]
+    pub jwt_expiry_days: u32,
+    /// Expected and issued `iss` claim.
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// Expected and issued `aud` claim.
+    #[arg(long, env = "JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+    /// CORS allow-list, comma separated.
+    #[arg(
+        long,
+        env = "ALLOWED_ORIGINS",
+        default_value = "http://localhost:3000",
+        global = true
+    )]
+    pub allowed_origins: String,
+    /// `development` or `production`.
+    #[arg(
+        long,
+        env = "ENVIRONMENT",
+        value_enum,
+        default_value = "development",
+        global = true
+    )]
+    pub environment: Environment,
+    /// `pretty` or `json`; defaults to pretty on a terminal, else json.
+    #[arg(long, env = "LOG_FORMAT", value_enum, global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// Checked settings the application runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Database URL.
+    pub database_url: String,
+    /// Pool size.
+    pub database_max_connections: u32,
+    /// Host part of the listen address.
+    pub host: String,
+    /// Port part of the listen address.
+    pub port: u16,
+    /// External base URL, without a trailing slash.
+    pub public_url: String,
+    /// Explicit signing secret; `None` lets development generate one.
+    pub jwt_secret: Option<SecretString>,
+    /// Token lifetime.
+    pub jwt_expiry: chrono::Duration,
+    /// `iss` to issue and require.
+    pub jwt_issuer: Option<String>,
+    /// `aud` to issue and require.
+    pub jwt_audience: Option<String>,
+    /// Allowed CORS origins.
+    pub allowed_origins: Vec<String>,
+    /// Deployment flavour.
+    pub environment: Environment,
+    /// Chosen log format.
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// Checks raw settings, applying the production rules of SPEC §1.
+    ///
+    /// # Errors
+    /// A value is malformed, or production is asked to run with a weak secret or a wildcard
+    /// origin.
+    pub fn from_args(args: SettingsArgs) -> anyhow::Result<Self> {
+        let jwt_secret = args
+            .jwt_secret
+            .or_else(|| std::env::var("TUDU_JWT_SECRET").ok())
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from);
+        let allowed_origins: Vec<String> = args
+            .allowed_origins
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        let secret_len = jwt_secret.as_ref().map_or(0, |s| s.expose_secret().len());
+        if args.environment == Environment::Production {
+            anyhow::ensure!(
+                secret_len >= MIN_SECRET_BYTES,
+                "ENVIRONMENT=production requires BETTER_AUTH_SECRET of at least {MIN_SECRET_BYTES} bytes"
+            );
+            anyhow::ensure!(
+                !allowed_origins.iter().any(|o| o == "*"),
+                "ENVIRONMENT=production refuses ALLOWED_ORIGINS=*"
+            );
+        } else if jwt_secret.is_some() && secret_len < MIN_SECRET_BYTES {
+            anyhow::bail!("BETTER_AUTH_SECRET must be at least {MIN_SECRET_BYTES} bytes");
+        }
+        anyhow::ensure!(
+            args.jwt_expiry_days >= 1,
+            "JWT_EXPIRY_DAYS must be at least 1"
+        );
+        let public_url = args
+            .public_url
+            .unwrap_or_else(|| format!("http://{}:{}", args.host, args.port))
+            .trim_end_matches('/')
+            .to_owned();
+        let log_format = args.log_format.unwrap_or_else(|| {
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                LogFormat::Pretty
+            } else {
+                LogFormat::Json
+            }
+        });
+        Ok(Self {
+            database_url: args.database_url,
+            database_max_connections: args.database_max_connections.max(1),
+            host: args.host,
+            port: args.port,
+            public_url,
+            jwt_secret,
+            jwt_expiry: chrono::Duration::days(i64::from(args.jwt_expiry_days)),
+            jwt_issuer: args.jwt_issuer,
+            jwt_audience: args.jwt_audience,
+            allowed_origins,
+            environment: args.environment,
+            log_format,
+        })
+    }
+
+    /// The address to bind.
+    ///
+    /// # Errors
+    /// `HOST` is not an IP address.
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        let host = if self.host == "localhost" {
+            "127.0.0.1"
+        } else {
+            &self.host
+        };
+        let ip: std::net::IpAddr = host
+            .parse()
+            .map_err(|_| anyhow::anyhow!("HOST must be an IP address"))?;
+        Ok(SocketAddr::new(ip, self.port))
+    }
+
+    /// Settings for tests and embedding: development defaults with the given database.
+    #[must_use]
+    pub fn for_database(database_url: &str) -> Self {
+        Self {
+            database_url: database_url.to_owned(),
+            database_max_connections: 8,
+            host: "127.0.0.1".to_owned(),
+            port: 0,
+            public_url: "http://127.0.0.1:0".to_owned(),
+            jwt_secret: None,
+            jwt_expiry: chrono::Duration::days(7),
+            jwt_issuer: None,
+            jwt_audience: None,
+            allowed_origins: vec!["http://localhost:3000".to_owned()],
+            environment: Environment::Development,
+            log_format: LogFormat::Json,
+        }
+    }
+}

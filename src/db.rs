@@ -1,0 +1,211 @@
+//! One database handle over PostgreSQL or SQLite, its connection set-up and migrations.
+//!
+//! Queries are written once as runtime-checked SQL that both dialects accept and run through
+//! [`with_pool!`], which expands the same code for each backend's concrete pool type.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::{
+    PgPool, Postgres, Sqlite, SqlitePool, Transaction,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+/// A connection pool to whichever database `DATABASE_URL` names.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// Production backend.
+    Postgres(PgPool),
+    /// Embedded default backend.
+    Sqlite(SqlitePool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool of `$db`, once per backend.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Sqlite($pool) => $body,
+        }
+    };
+}
+
+/// Pool settings that do not come from the URL.
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    /// Upper bound on open connections.
+    pub max_connections: u32,
+    /// How long a request waits for a connection before it is answered with 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+impl Db {
+    /// Connects to `url` (`postgres://…` or `sqlite://…`), creating a SQLite file and its
+    /// directory when missing.
+    ///
+    /// # Errors
+    /// The URL is not understood or the database does not answer.
+    pub async fn connect(url: &str, settings: &PoolSettings) -> anyhow::Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).context("invalid PostgreSQL URL")?;
+            Self::connect_postgres(options, settings).await
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url).context("invalid SQLite URL")?;
+            Self::connect_sqlite(options, settings).await
+        } else {
+            anyhow::bail!("DATABASE_URL must start with postgres:// or sqlite://")
+        }
+    }
+
+    /// Connects to PostgreSQL with explicit options (tests use this to pick a schema).
+    ///
+    /// # Errors
+    /// The server does not answer or refuses the connection.
+    pub async fn connect_postgres(
+        options: PgConnectOptions,
+        settings: &PoolSettings,
+    ) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await
+            .context("cannot connect to PostgreSQL")?;
+        Ok(Self::Postgres(pool))
+    }
+
+    /// Opens a SQLite database file in WAL mode.
+    ///
+    /// # Errors
+    /// The file or its directory cannot be created or opened.
+    pub async fn connect_sqlite(
+        options: SqliteConnectOptions,
+        settings: &PoolSettings,
+    ) -> anyhow::Result<Self> {
+        if let Some(dir) = options
+            .get_filename()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create directory {}", dir.display()))?;
+        }
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await
+            .context("cannot open the SQLite database")?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    /// Applies pending migrations for this backend.
+    ///
+    /// # Errors
+    /// A migration fails or the database was migrated by a newer tudu.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+            Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+        }
+        .context("database migration failed")
+    }
+
+    /// Answers whether the database responds to a trivial query.
+    pub async fn ping(&self) -> bool {
+        with_pool!(self, |pool| sqlx::query("select 1")
+            .execute(pool)
+            .await
+            .is_ok())
+    }
+
+    /// A short name for logs: backend and, for SQLite, the file.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Postgres(_) => "postgresql".to_owned(),
+            Self::Sqlite(pool) => {
+                let options = pool.connect_options();
+                format!("sqlite ({})", display_path(options.get_filename()))
+            }
+        }
+    }
+
+    /// Closes every connection, waiting for checked-out ones to come back.
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await);
+    }
+
+    /// The SQLite file this database lives in, if it is one.
+    #[must_use]
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Self::Sqlite(pool) => Some(pool.connect_options().get_filename().to_path_buf()),
+            Self::Postgres(_) => None,
+        }
+    }
+}
+
+fn display_path(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Starts a transaction that will write.
+///
+/// SQLite takes the write lock up front (`BEGIN IMMEDIATE`): a deferred transaction that reads
+/// first and writes later can fail with "database is locked" instead of waiting its turn.
+pub trait BeginWrite {
+    /// The backend of the transaction.
+    type Database: sqlx::Database;
+    /// Begins the transaction.
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = sqlx::Result<Transaction<'static, Self::Database>>> + Send;
+}
+
+impl BeginWrite for PgPool {
+    type Database = Postgres;
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<Transaction<'static, Postgres>>> {
+        self.begin()
+    }
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = Sqlite;
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<Transaction<'static, Sqlite>>> {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+/// The current instant at the precision both databases store (microseconds), so a value read
+/// back equals the value written.
+#[must_use]
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    let now = chrono::Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
+}
+
+/// Whether `err` is a unique-constraint violation.
+#[must_use]
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

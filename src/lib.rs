@@ -1,0 +1,14 @@
+//! tudu: a multi-user task backend (REST API, MCP server and chat agent).
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod openapi;
+pub mod ops;
+pub mod startup;
+pub mod state;
+pub mod tasks;
+pub mod telemetry;
+pub mod validate;

@@ -1,0 +1,85 @@
+//! Operational routes: service banner and health probes.
+
+use axum::{Json, extract::State, http::StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::state::AppState;
+
+/// Routes at the root.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(root))
+        .routes(routes!(health))
+        .routes(routes!(live))
+        .routes(routes!(ready))
+}
+
+/// `GET /` banner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Banner {
+    /// Always "Todo API is running".
+    pub message: &'static str,
+    /// The server's version.
+    pub version: &'static str,
+}
+
+/// Health probe answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `unavailable`.
+    pub status: &'static str,
+    /// Database state, on readiness only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<&'static str>,
+}
+
+/// Service banner.
+#[utoipa::path(get, path = "/", tag = "operations", responses((status = 200, body = Banner)))]
+pub async fn root() -> Json<Banner> {
+    Json(Banner {
+        message: "Todo API is running",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        database: None,
+    })
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health/live", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn live() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        database: None,
+    })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/health/ready", tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let probe = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await;
+    if matches!(probe, Ok(true)) {
+        (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                database: Some("ok"),
+            }),
+        )
+    } else {
+        let body = Health {
+            status: "unavailable",
+            database: Some("unavailable"),
+        };
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
+    }
+}

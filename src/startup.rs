@@ -1,0 +1,270 @@
+//! Building the application: database, state, router and listener.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderName, HeaderValue, Method, Request, header},
+    response::IntoResponse,
+};
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::{limit::LoginLimiter, token::TokenKeys};
+use crate::config::{Environment, Settings};
+use crate::db::{Db, PoolSettings};
+use crate::error::{ApiError, method_not_allowed, not_found};
+use crate::state::AppState;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: Db,
+}
+
+impl Application {
+    /// Connects and migrates the database, resolves the signing secret, builds the router and
+    /// binds the listener.
+    ///
+    /// # Errors
+    /// The database, the secret file or the address is unusable.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = connect(&settings).await?;
+        db.migrate().await?;
+        let secret = signing_secret(&settings, &db)?;
+        let state = app_state(settings, db.clone(), &secret);
+        let addr = state.settings.listen_addr()?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        tracing::info!(
+            address = %listener.local_addr()?,
+            database = %db.describe(),
+            public_url = %state.settings.public_url,
+            "tudu listening"
+        );
+        spawn_housekeeping(&state);
+        crate::auth::password::warm_up();
+        Ok(Self {
+            listener,
+            router: router(state),
+            db,
+        })
+    }
+
+    /// The bound port (useful with `PORT=0`).
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the pool.
+    ///
+    /// # Errors
+    /// The server failed.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.db.close().await;
+        tracing::info!("tudu stopped");
+        Ok(())
+    }
+}
+
+/// Opens the database named by the settings.
+///
+/// # Errors
+/// The database does not answer.
+pub async fn connect(settings: &Settings) -> anyhow::Result<Db> {
+    let pool = PoolSettings {
+        max_connections: settings.database_max_connections,
+        ..PoolSettings::default()
+    };
+    Db::connect(&settings.database_url, &pool).await
+}
+
+/// The configured secret, or in development one generated once and kept next to the SQLite
+/// file so tokens survive restarts.
+///
+/// # Errors
+/// The persisted secret cannot be read or written.
+pub fn signing_secret(settings: &Settings, db: &Db) -> anyhow::Result<SecretString> {
+    if let Some(secret) = &settings.jwt_secret {
+        return Ok(secret.clone());
+    }
+    anyhow::ensure!(
+        settings.environment == Environment::Development,
+        "a signing secret is required outside development"
+    );
+    match db
+        .sqlite_file()
+        .filter(|f| !f.as_os_str().is_empty() && f != ":memory:")
+    {
+        Some(file) => {
+            let path = file.with_file_name(".tudu_jwt_secret");
+            let secret = crate::auth::token::load_or_create_dev_secret(&path)?;
+            tracing::warn!(path = %path.display(), "no BETTER_AUTH_SECRET set: using the development secret stored here");
+            Ok(secret)
+        }
+        None => {
+            tracing::warn!("no BETTER_AUTH_SECRET set: tokens will not survive a restart");
+            Ok(SecretString::from(crate::auth::token::random_secret()))
+        }
+    }
+}
+
+/// State shared by every handler.
+#[must_use]
+pub fn app_state(settings: Settings, db: Db, secret: &SecretString) -> AppState {
+    let tokens = TokenKeys::new(secret, &settings);
+    AppState {
+        db,
+        tokens: Arc::new(tokens),
+        settings: Arc::new(settings),
+        known_users: moka::sync::Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(Duration::from_secs(60))
+            .build(),
+        login_limiter: Arc::new(LoginLimiter::default()),
+    }
+}
+
+fn spawn_housekeeping(state: &AppState) {
+    let limiter = Arc::clone(&state.login_limiter);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(crate::auth::limit::CLEANUP_EVERY);
+        loop {
+            every.tick().await;
+            limiter.forget_idle();
+        }
+    });
+}
+
+/// The API's OpenAPI document and routes, before state is attached.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::base())
+        .merge(crate::ops::router())
+        .nest("/api/v1/auth", crate::auth::http::router())
+        .nest("/api/v1/tasks", crate::tasks::http::router())
+}
+
+/// The whole HTTP surface with its middleware.
+pub fn router(state: AppState) -> Router {
+    let (routes, openapi) = api_routes().split_for_parts();
+    let cors = cors(&state.settings.allowed_origins);
+    routes
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
+        .layer(cors)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let request_id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    let route = request
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or_else(|| request.uri().path(), |p| p.as_str());
+                    tracing::info_span!("request", method = %request.method(), route, request_id)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow_origin = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LINK,
+            REQUEST_ID,
+            HeaderName::from_static("x-total-count"),
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested: finishing in-flight requests");
+}

@@ -1,0 +1,26 @@
+//! Shared application state handed to every handler.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+
+use crate::auth::{limit::LoginLimiter, token::TokenKeys};
+use crate::config::Settings;
+use crate::db::Db;
+
+/// Everything a request may need; cheap to clone.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Database pool.
+    pub db: Db,
+    /// Settings parsed at start.
+    pub settings: Arc<Settings>,
+    /// JWT keys.
+    pub tokens: Arc<TokenKeys>,
+    /// Ids of users recently seen to exist, so that a valid token does not cost a query on
+    /// every request; entries expire after a minute, bounding how long a deleted user's token
+    /// keeps working.
+    pub known_users: moka::sync::Cache<String, ()>,
+    /// Login attempt limits.
+    pub login_limiter: Arc<LoginLimiter>,
+}

@@ -1,0 +1,179 @@
+//! Reading due dates (instants or naive local times) and stepping recurring dates in a zone.
+
+use chrono::{
+    DateTime, Days, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone,
+    Utc,
+};
+use chrono_tz::Tz;
+
+use super::model::RecurrencePattern;
+
+/// A parsed due date before the user's zone is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueDate {
+    /// Carried an offset: already an instant.
+    Instant(DateTime<Utc>),
+    /// No offset: a wall-clock time in the user's zone.
+    Local(NaiveDateTime),
+}
+
+/// Parses RFC 3339, `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` or `YYYY-MM-DD` (end of that day).
+#[must_use]
+pub fn parse_due(raw: &str) -> Option<DueDate> {
+    let raw = raw.trim();
+    if let Ok(instant) = DateTime::parse_from_rfc3339(raw) {
+        return Some(DueDate::Instant(instant.with_timezone(&Utc)));
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(raw, format) {
+            return Some(DueDate::Local(naive));
+        }
+    }
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
+    let end_of_day = NaiveTime::from_hms_opt(23, 59, 59)?;
+    Some(DueDate::Local(date.and_time(end_of_day)))
+}
+
+/// The instant a wall-clock time names in `tz`. In a DST gap the time does not exist and the
+/// first instant after the gap is used; in an overlap the earlier of the two.
+#[must_use]
+pub fn resolve_local(tz: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        LocalResult::None => {
+            // Gaps are at most a few hours; step forward minute by minute is overkill, an hour
+            // is enough for every zone in the tz database.
+            let later = naive + TimeDelta::hours(1);
+            tz.from_local_datetime(&later)
+                .earliest()
+                .map_or_else(|| Utc.from_utc_datetime(&naive), |t| t.with_timezone(&Utc))
+        }
+    }
+}
+
+/// `periods` periods after `start`, stepping the wall clock of `tz` so that "9:00 every day"
+/// stays 9:00 across DST changes. Months clamp to the last day of shorter months.
+fn advance(
+    start: NaiveDateTime,
+    pattern: RecurrencePattern,
+    periods: u32,
+) -> Option<NaiveDateTime> {
+    match pattern {
+        RecurrencePattern::Daily => start.checked_add_days(Days::new(u64::from(periods))),
+        RecurrencePattern::Weekly => start.checked_add_days(Days::new(7 * u64::from(periods))),
+        RecurrencePattern::Monthly => start.checked_add_months(Months::new(periods)),
+    }
+}
+
+/// The due date of the occurrence after one completed at `completed_at`: the old due date
+/// advanced by whole periods until it is after the completion (no backlog of overdue copies),
+/// or the completion time plus one period when there was no due date.
+#[must_use]
+pub fn next_due(
+    due: Option<DateTime<Utc>>,
+    pattern: RecurrencePattern,
+    interval: i32,
+    tz: Tz,
+    completed_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let step = u32::try_from(interval.max(1)).unwrap_or(1);
+    let base = due.unwrap_or(completed_at).with_timezone(&tz).naive_local();
+    // Always count from the same base, so a monthly series on the 31st is not dragged to the
+    // 28th for good by one short month.
+    let mut periods = step;
+    loop {
+        let Some(candidate) = advance(base, pattern, periods) else {
+            return completed_at;
+        };
+        let instant = resolve_local(tz, candidate);
+        if instant > completed_at || due.is_none() {
+            return instant;
+        }
+        periods = match periods.checked_add(step) {
+            Some(p) => p,
+            None => return completed_at,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|d| d.with_timezone(&Utc))
+            .expect("valid date")
+    }
+
+    #[test]
+    fn bare_date_means_end_of_that_day_locally() {
+        let due = parse_due("2026-03-01").expect("parses");
+        let DueDate::Local(naive) = due else {
+            panic!("expected local")
+        };
+        assert_eq!(
+            resolve_local(chrono_tz::Europe::Paris, naive),
+            utc("2026-03-01T22:59:59Z")
+        );
+    }
+
+    #[test]
+    fn offsets_are_instants() {
+        assert_eq!(
+            parse_due("2026-03-01T10:00:00+02:00"),
+            Some(DueDate::Instant(utc("2026-03-01T08:00:00Z")))
+        );
+        assert_eq!(parse_due("tomorrow"), None);
+        assert_eq!(parse_due("2026-02-30"), None);
+    }
+
+    #[test]
+    fn daily_skips_the_backlog() {
+        let next = next_due(
+            Some(utc("2026-01-01T09:00:00Z")),
+            RecurrencePattern::Daily,
+            1,
+            chrono_tz::UTC,
+            utc("2026-01-05T12:00:00Z"),
+        );
+        assert_eq!(next, utc("2026-01-06T09:00:00Z"));
+    }
+
+    #[test]
+    fn daily_keeps_wall_clock_across_dst() {
+        // Paris switches to summer time on 2026-03-29.
+        let next = next_due(
+            Some(utc("2026-03-28T08:00:00Z")),
+            RecurrencePattern::Daily,
+            1,
+            chrono_tz::Europe::Paris,
+            utc("2026-03-28T09:00:00Z"),
+        );
+        assert_eq!(next, utc("2026-03-29T07:00:00Z"));
+    }
+
+    #[test]
+    fn monthly_clamps_to_month_end() {
+        let next = next_due(
+            Some(utc("2026-01-31T10:00:00Z")),
+            RecurrencePattern::Monthly,
+            1,
+            chrono_tz::UTC,
+            utc("2026-01-31T11:00:00Z"),
+        );
+        assert_eq!(next, utc("2026-02-28T10:00:00Z"));
+    }
+
+    #[test]
+    fn without_due_date_one_period_after_completion() {
+        let done = utc("2026-05-10T15:30:00Z");
+        let next = next_due(None, RecurrencePattern::Weekly, 2, chrono_tz::UTC, done);
+        assert_eq!(next, utc("2026-05-24T15:30:00Z"));
+    }
+}

@@ -1,0 +1,7 @@
+//! Tasks: the model, its rules, the service every entry point calls, and the REST routes.
+
+pub mod dates;
+pub mod http;
+pub mod model;
+pub mod rules;
+pub mod service;

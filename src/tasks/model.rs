@@ -1,0 +1,374 @@
+//! Task types: the stored/returned `Task`, and the input bodies of create and update.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
+use sqlx::{Database, Decode, Encode, Type, encode::IsNull, error::BoxDynError};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// How important a task is; sorts HIGH > MEDIUM > LOW > NONE.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, ToSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Priority {
+    /// No priority (default).
+    #[default]
+    None,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+}
+
+impl Priority {
+    /// All values, lowest first.
+    pub const ALL: [Self; 4] = [Self::None, Self::Low, Self::Medium, Self::High];
+
+    /// Stored form: the rank, so that ordering by the column orders by importance.
+    #[must_use]
+    pub fn rank(self) -> i32 {
+        match self {
+            Self::None => 0,
+            Self::Low => 1,
+            Self::Medium => 2,
+            Self::High => 3,
+        }
+    }
+
+    fn from_rank(rank: i32) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.rank() == rank)
+    }
+
+    /// The upper-case name used in JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "NONE",
+            Self::Low => "LOW",
+            Self::Medium => "MEDIUM",
+            Self::High => "HIGH",
+        }
+    }
+}
+
+impl std::str::FromStr for Priority {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or("must be one of HIGH, MEDIUM, LOW, NONE")
+    }
+}
+
+impl<'de> Deserialize<'de> for Priority {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        raw.parse().map_err(D::Error::custom)
+    }
+}
+
+/// Period of a recurring task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RecurrencePattern {
+    /// Every `interval` days.
+    Daily,
+    /// Every `interval` weeks.
+    Weekly,
+    /// Every `interval` months, keeping the day of month.
+    Monthly,
+}
+
+impl RecurrencePattern {
+    /// The upper-case name used in JSON and storage.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Daily => "DAILY",
+            Self::Weekly => "WEEKLY",
+            Self::Monthly => "MONTHLY",
+        }
+    }
+}
+
+impl std::str::FromStr for RecurrencePattern {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Daily, Self::Weekly, Self::Monthly]
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or("must be one of DAILY, WEEKLY, MONTHLY")
+    }
+}
+
+impl<'de> Deserialize<'de> for RecurrencePattern {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        raw.parse().map_err(D::Error::custom)
+    }
+}
+
+// Both enums are stored through a primitive that every backend knows (rank / name), so one
+// generic impl serves PostgreSQL and SQLite alike.
+macro_rules! stored_as {
+    ($ty:ty, $prim:ty, $to:expr, $from:expr) => {
+        impl<DB: Database> Type<DB> for $ty
+        where
+            $prim: Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <$prim as Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <$prim as Type<DB>>::compatible(ty)
+            }
+        }
+        impl<'q, DB: Database> Encode<'q, DB> for $ty
+        where
+            $prim: Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as Database>::ArgumentBuffer,
+            ) -> Result<IsNull, BoxDynError> {
+                let stored: $prim = $to(*self);
+                stored.encode(buf)
+            }
+        }
+        impl<'r, DB: Database> Decode<'r, DB> for $ty
+        where
+            $prim: Decode<'r, DB>,
+        {
+            fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                let stored = <$prim as Decode<'r, DB>>::decode(value)?;
+                $from(stored)
+            }
+        }
+    };
+}
+
+stored_as!(Priority, i32, Priority::rank, |rank| {
+    Priority::from_rank(rank).ok_or_else(|| format!("unknown priority rank {rank}").into())
+});
+stored_as!(
+    RecurrencePattern,
+    String,
+    |p: RecurrencePattern| p.as_str().to_owned(),
+    |name: String| { name.parse::<RecurrencePattern>().map_err(Into::into) }
+);
+
+/// A task as stored and returned.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Task {
+    /// UUID v7.
+    pub id: Uuid,
+    /// Per-user sequence number, never reused ("task 3").
+    pub number: i64,
+    /// The owner.
+    pub user_id: String,
+    /// 1–200 characters.
+    pub title: String,
+    /// Up to 1000 characters.
+    pub description: Option<String>,
+    /// Done or not.
+    pub completed: bool,
+    /// Importance.
+    pub priority: Priority,
+    /// Lower-case labels.
+    #[sqlx(json)]
+    pub tags: Vec<String>,
+    /// When it is due (UTC).
+    pub due_date: Option<DateTime<Utc>>,
+    /// Whether completing it schedules the next occurrence.
+    pub is_recurring: bool,
+    /// Period of the recurrence.
+    pub recurrence_pattern: Option<RecurrencePattern>,
+    /// How many periods between occurrences.
+    pub recurrence_interval: i32,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When it was completed; null while pending.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Bumped on every write; the basis of the ETag.
+    #[serde(skip)]
+    pub version: i64,
+}
+
+/// A due date as sent: an RFC 3339 instant, or a naive date/datetime read in the user's zone.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = String, example = "2026-12-01T17:00:00Z")]
+pub struct DueDateInput(pub String);
+
+/// `POST /api/v1/tasks`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NewTask {
+    /// Short summary, 1–200 characters after trimming. Required.
+    pub title: Option<String>,
+    /// Longer notes, up to 1000 characters.
+    pub description: Option<String>,
+    /// Create it already completed (default false).
+    pub completed: Option<bool>,
+    /// HIGH, MEDIUM, LOW or NONE (any case); default NONE.
+    pub priority: Option<Priority>,
+    /// Up to 20 labels of 1–50 characters; trimmed, lower-cased, de-duplicated.
+    pub tags: Option<Vec<String>>,
+    /// RFC 3339 instant (`2026-12-01T17:00:00Z`), or a date/datetime without offset read in
+    /// the user's time zone (`2026-12-01T17:00`; a bare date means the end of that day).
+    pub due_date: Option<DueDateInput>,
+    /// Repeat on completion; requires `recurrence_pattern` (inferred true when a pattern is given).
+    pub is_recurring: Option<bool>,
+    /// DAILY, WEEKLY or MONTHLY.
+    pub recurrence_pattern: Option<RecurrencePattern>,
+    /// Periods between occurrences, 1–1000 (default 1).
+    pub recurrence_interval: Option<i32>,
+}
+
+/// `PUT`/`PATCH /api/v1/tasks/{id}`: absent fields are unchanged, `null` clears.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct TaskPatch {
+    /// New title (cannot be null).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    /// New description; null clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub description: Option<Option<String>>,
+    /// Mark done or pending.
+    pub completed: Option<bool>,
+    /// New priority; null resets to NONE.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Priority>, nullable)]
+    pub priority: Option<Option<Priority>>,
+    /// Replaces all tags; null or [] removes them.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>, nullable)]
+    pub tags: Option<Option<Vec<String>>>,
+    /// New due date; null clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub due_date: Option<Option<DueDateInput>>,
+    /// Turn recurrence on or off (off clears the pattern).
+    pub is_recurring: Option<bool>,
+    /// New period; null stops the recurrence.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RecurrencePattern>, nullable)]
+    pub recurrence_pattern: Option<Option<RecurrencePattern>>,
+    /// New interval, 1–1000.
+    pub recurrence_interval: Option<i32>,
+}
+
+/// Distinguishes a field sent as `null` (`Some(None)`) from an absent one (`None`, by default).
+fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `PATCH /api/v1/tasks/{id}/complete` body; without it the state toggles.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CompletionRequest {
+    /// The state to set.
+    pub completed: Option<bool>,
+}
+
+/// A task after completion, with the occurrence its recurrence created.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CompletedTask {
+    /// The task itself.
+    #[serde(flatten)]
+    pub task: Task,
+    /// The next occurrence created by this completion, if any.
+    pub next_occurrence: Option<Task>,
+}
+
+/// Which tasks `GET /api/v1/tasks` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusFilter {
+    /// Every task (default).
+    #[default]
+    All,
+    /// Not completed.
+    Pending,
+    /// Completed.
+    Completed,
+}
+
+/// Query of `GET /api/v1/tasks`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskQuery {
+    /// all (default), pending or completed.
+    pub status: Option<String>,
+    /// Page size, 1–1000 (default 100).
+    pub limit: Option<String>,
+}
+
+/// Answer of `DELETE /api/v1/tasks/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deleted {
+    /// Always "Task deleted successfully".
+    pub message: &'static str,
+    /// Id of the deleted task.
+    pub deleted_id: Uuid,
+}
+
+/// Counts for `GET /api/v1/tasks/stats`.
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct TaskStats {
+    /// All tasks.
+    pub total: i64,
+    /// Completed tasks.
+    pub completed: i64,
+    /// Pending tasks.
+    pub pending: i64,
+    /// Pending tasks past their due date.
+    pub overdue: i64,
+    /// All tasks per priority.
+    pub by_priority: PriorityCounts,
+}
+
+/// Task counts per priority.
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[allow(non_snake_case)]
+pub struct PriorityCounts {
+    /// HIGH.
+    pub HIGH: i64,
+    /// MEDIUM.
+    pub MEDIUM: i64,
+    /// LOW.
+    pub LOW: i64,
+    /// NONE.
+    pub NONE: i64,
+}
+
+/// A task reference from a path: its UUID or its per-user number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskRef {
+    /// By id.
+    Id(Uuid),
+    /// By per-user number.
+    Number(i64),
+}
+
+impl TaskRef {
+    /// Reads a path segment; anything that is neither a UUID nor a positive number is `None`.
+    #[must_use]
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim().trim_start_matches('#');
+        if let Ok(number) = raw.parse::<i64>() {
+            return (number > 0).then_some(Self::Number(number));
+        }
+        Uuid::parse_str(raw).ok().map(Self::Id)
+    }
+}

@@ -1,0 +1,392 @@
+//! Task operations for one user: the only place that reads or writes the `task` table. REST
+//! handlers, MCP tools and the chat agent all call these functions.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::dates;
+use super::model::{
+    CompletedTask, NewTask, Priority, PriorityCounts, StatusFilter, Task, TaskPatch, TaskRef,
+    TaskStats,
+};
+use super::rules::{self, TaskFields};
+use crate::db::{self, BeginWrite, Db};
+use crate::error::{ApiError, Result};
+use crate::with_pool;
+
+/// Columns of [`Task`], as a literal so that it can be `concat!`ed into `'static` SQL.
+macro_rules! task_columns {
+    () => {
+        "id, number, user_id, title, description, completed, priority, tags, due_date, \
+         is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, \
+         completed_at, version"
+    };
+}
+
+/// `select … from task` for one task of one user, by id (`$2` a UUID) or number (`$2` an integer).
+macro_rules! select_task {
+    (by_id) => {
+        concat!(
+            "select ",
+            task_columns!(),
+            " from task where user_id = $1 and id = $2"
+        )
+    };
+    (by_number) => {
+        concat!(
+            "select ",
+            task_columns!(),
+            " from task where user_id = $1 and number = $2"
+        )
+    };
+}
+
+/// Inserts a task with the next number of its user, inside transaction `$tx`.
+macro_rules! insert_task {
+    ($tx:expr, $user_id:expr, $fields:expr, $completed_at:expr, $now:expr) => {{
+        let number: Option<i64> = sqlx::query_scalar(
+            "update app_user set task_seq = task_seq + 1 where id = $1 returning task_seq",
+        )
+        .bind($user_id)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let number = number.ok_or(ApiError::Unauthorized("the token's user no longer exists"))?;
+        let fields: &TaskFields = $fields;
+        sqlx::query_as::<_, Task>(concat!(
+            "insert into task (id, user_id, number, title, description, completed, priority, tags,
+                 due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
+                 updated_at, completed_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
+             returning ",
+            task_columns!()
+        ))
+        .bind(Uuid::now_v7())
+        .bind($user_id)
+        .bind(number)
+        .bind(&fields.title)
+        .bind(&fields.description)
+        .bind(fields.completed)
+        .bind(fields.priority)
+        .bind(Json(&fields.tags))
+        .bind(fields.due_date)
+        .bind(fields.is_recurring)
+        .bind(fields.recurrence_pattern)
+        .bind(fields.recurrence_interval)
+        .bind($now)
+        .bind($completed_at)
+        .fetch_one(&mut *$tx)
+        .await?
+    }};
+}
+
+/// Page size when the client gives none.
+pub const DEFAULT_LIMIT: i64 = 100;
+/// Largest page a client may ask for.
+pub const MAX_LIMIT: i64 = 1000;
+
+/// What to list.
+#[derive(Debug, Clone, Copy)]
+pub struct ListOptions {
+    /// Completion filter.
+    pub status: StatusFilter,
+    /// Page size.
+    pub limit: i64,
+}
+
+impl Default for ListOptions {
+    fn default() -> Self {
+        Self {
+            status: StatusFilter::All,
+            limit: DEFAULT_LIMIT,
+        }
+    }
+}
+
+/// The user's tasks, newest first.
+///
+/// # Errors
+/// Database failure.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn list(db: &Db, user_id: &str, options: ListOptions) -> Result<Vec<Task>> {
+    let completed = match options.status {
+        StatusFilter::All => None,
+        StatusFilter::Pending => Some(false),
+        StatusFilter::Completed => Some(true),
+    };
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as::<_, Task>(concat!(
+            "select ",
+            task_columns!(),
+            " from task where user_id = $1 and ($2 is null or completed = $2)
+              order by created_at desc, id desc limit $3"
+        ))
+        .bind(user_id)
+        .bind(completed)
+        .bind(options.limit)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+/// One task of the user.
+///
+/// # Errors
+/// 404 when it does not exist or belongs to someone else.
+pub async fn get(db: &Db, user_id: &str, task: TaskRef) -> Result<Task> {
+    let found = with_pool!(db, |pool| {
+        match task {
+            TaskRef::Id(id) => {
+                sqlx::query_as::<_, Task>(select_task!(by_id))
+                    .bind(user_id)
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await
+            }
+            TaskRef::Number(number) => {
+                sqlx::query_as::<_, Task>(select_task!(by_number))
+                    .bind(user_id)
+                    .bind(number)
+                    .fetch_optional(pool)
+                    .await
+            }
+        }
+    })?;
+    found.ok_or(TASK_NOT_FOUND)
+}
+
+const TASK_NOT_FOUND: ApiError = ApiError::NotFound("task not found");
+
+/// Creates a task with the next number of the user.
+///
+/// # Errors
+/// 422 on invalid fields.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn create(db: &Db, user_id: &str, input: NewTask) -> Result<Task> {
+    let tz = zone_if_needed(db, user_id, rules::needs_timezone(input.due_date.as_ref())).await?;
+    let fields = rules::new_task(input, tz)?;
+    let now = db::now();
+    let completed_at = fields.completed.then_some(now);
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let task = insert_task!(tx, user_id, &fields, completed_at, now);
+        tx.commit().await?;
+        Ok(task)
+    })
+}
+
+/// Applies a partial update. Concurrent writers are detected through `version` and the update
+/// is re-applied on the fresh row, so no write is silently lost.
+///
+/// # Errors
+/// 404 when the task is not the user's; 422 on invalid fields.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn update(db: &Db, user_id: &str, task: TaskRef, patch: TaskPatch) -> Result<Task> {
+    let due_needs_zone = patch
+        .due_date
+        .as_ref()
+        .is_some_and(|d| rules::needs_timezone(d.as_ref()));
+    let tz = zone_if_needed(db, user_id, due_needs_zone).await?;
+    loop {
+        let current = get(db, user_id, task).await?;
+        let fields = rules::apply_patch(TaskFields::of(&current), patch.clone(), tz)?;
+        let now = db::now();
+        let completed_at = match (current.completed, fields.completed) {
+            (false, true) => Some(now),
+            (true, true) => current.completed_at,
+            (_, false) => None,
+        };
+        let updated = with_pool!(db, |pool| {
+            sqlx::query_as::<_, Task>(concat!(
+                "update task set title = $1, description = $2, completed = $3, priority = $4,
+                     tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
+                     recurrence_interval = $9, completed_at = $10, updated_at = $11,
+                     version = version + 1
+                 where id = $12 and user_id = $13 and version = $14
+                 returning ",
+                task_columns!()
+            ))
+            .bind(&fields.title)
+            .bind(&fields.description)
+            .bind(fields.completed)
+            .bind(fields.priority)
+            .bind(Json(&fields.tags))
+            .bind(fields.due_date)
+            .bind(fields.is_recurring)
+            .bind(fields.recurrence_pattern)
+            .bind(fields.recurrence_interval)
+            .bind(completed_at)
+            .bind(now)
+            .bind(current.id)
+            .bind(user_id)
+            .bind(current.version)
+            .fetch_optional(pool)
+            .await
+        })?;
+        if let Some(updated) = updated {
+            return Ok(updated);
+        }
+    }
+}
+
+/// Sets (or, with `None`, toggles) completion. Completing a recurring task creates its next
+/// occurrence in the same transaction; of concurrent completions only one changes the row, so
+/// only one next occurrence is ever created.
+///
+/// # Errors
+/// 404 when the task is not the user's.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn set_completed(
+    db: &Db,
+    user_id: &str,
+    task: TaskRef,
+    completed: Option<bool>,
+) -> Result<CompletedTask> {
+    let current = get(db, user_id, task).await?;
+    let target = completed.unwrap_or(!current.completed);
+    let tz = if target && current.is_recurring {
+        crate::auth::service::timezone(db, user_id).await?
+    } else {
+        chrono_tz::UTC
+    };
+    let now = db::now();
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let changed = sqlx::query_as::<_, Task>(concat!(
+            "update task set completed = $1, completed_at = $2, updated_at = $3,
+                 version = version + 1
+             where id = $4 and user_id = $5 and completed <> $1
+             returning ",
+            task_columns!()
+        ))
+        .bind(target)
+        .bind(target.then_some(now))
+        .bind(now)
+        .bind(current.id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(changed) = changed else {
+            // Already in the requested state (or a concurrent request got there first).
+            tx.rollback().await?;
+            return Ok(CompletedTask {
+                task: get(db, user_id, task).await?,
+                next_occurrence: None,
+            });
+        };
+        let next_occurrence = match next_occurrence(&changed, tz, now) {
+            Some(fields) => Some(insert_task!(
+                tx,
+                user_id,
+                &fields,
+                None::<DateTime<Utc>>,
+                now
+            )),
+            None => None,
+        };
+        tx.commit().await?;
+        Ok(CompletedTask {
+            task: changed,
+            next_occurrence,
+        })
+    })
+}
+
+/// The fields of the occurrence that follows `done`, if it recurs.
+fn next_occurrence(done: &Task, tz: Tz, completed_at: DateTime<Utc>) -> Option<TaskFields> {
+    let pattern = done
+        .recurrence_pattern
+        .filter(|_| done.is_recurring && done.completed)?;
+    let due = dates::next_due(
+        done.due_date,
+        pattern,
+        done.recurrence_interval,
+        tz,
+        completed_at,
+    );
+    Some(TaskFields {
+        completed: false,
+        due_date: Some(due),
+        ..TaskFields::of(done)
+    })
+}
+
+/// Deletes a task and returns its id.
+///
+/// # Errors
+/// 404 when the task is not the user's.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn delete(db: &Db, user_id: &str, task: TaskRef) -> Result<Uuid> {
+    let deleted: Option<Uuid> = with_pool!(db, |pool| {
+        match task {
+            TaskRef::Id(id) => {
+                sqlx::query_scalar("delete from task where user_id = $1 and id = $2 returning id")
+                    .bind(user_id)
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await
+            }
+            TaskRef::Number(number) => {
+                sqlx::query_scalar(
+                    "delete from task where user_id = $1 and number = $2 returning id",
+                )
+                .bind(user_id)
+                .bind(number)
+                .fetch_optional(pool)
+                .await
+            }
+        }
+    })?;
+    deleted.ok_or(TASK_NOT_FOUND)
+}
+
+/// Counts of the user's tasks.
+///
+/// # Errors
+/// Database failure.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn stats(db: &Db, user_id: &str) -> Result<TaskStats> {
+    type Counts = (i64, i64, i64, i64, i64, i64, i64);
+    let (total, completed, overdue, high, medium, low, none): Counts = with_pool!(db, |pool| {
+        sqlx::query_as(
+            "select count(*),
+                 count(*) filter (where completed),
+                 count(*) filter (where not completed and due_date < $2),
+                 count(*) filter (where priority = $3),
+                 count(*) filter (where priority = $4),
+                 count(*) filter (where priority = $5),
+                 count(*) filter (where priority = $6)
+             from task where user_id = $1",
+        )
+        .bind(user_id)
+        .bind(Utc::now())
+        .bind(Priority::High)
+        .bind(Priority::Medium)
+        .bind(Priority::Low)
+        .bind(Priority::None)
+        .fetch_one(pool)
+        .await
+    })?;
+    Ok(TaskStats {
+        total,
+        completed,
+        pending: total - completed,
+        overdue,
+        by_priority: PriorityCounts {
+            HIGH: high,
+            MEDIUM: medium,
+            LOW: low,
+            NONE: none,
+        },
+    })
+}
+
+/// The user's zone, looked up only when some input needs it.
+async fn zone_if_needed(db: &Db, user_id: &str, needed: bool) -> Result<Tz> {
+    if needed {
+        crate::auth::service::timezone(db, user_id).await
+    } else {
+        Ok(chrono_tz::UTC)
+    }
+}
