@@ -97,6 +97,9 @@ pub struct SettingsArgs {
     /// Lifetime of issued tokens, in days.
     #[arg(long, env = "JWT_EXPIRY_DAYS", default_value_t = 7, global = true)]
     pub jwt_expiry_days: u32,
+    /// Also accept EdDSA/RS256/ES256 tokens signed by a key of this JWKS.
+    #[arg(long, env = "JWT_JWKS_URL", global = true)]
+    pub jwt_jwks_url: Option<String>,
     /// Expected and issued `iss` claim.
     #[arg(long, env = "JWT_ISSUER", global = true)]
     pub jwt_issuer: Option<String>,
@@ -142,6 +145,8 @@ pub struct Settings {
     pub jwt_secret: Option<SecretString>,
     /// Token lifetime.
     pub jwt_expiry: chrono::Duration,
+    /// JWKS of an external issuer whose tokens are accepted too.
+    pub jwt_jwks_url: Option<String>,
     /// `iss` to issue and require.
     pub jwt_issuer: Option<String>,
     /// `aud` to issue and require.
@@ -209,6 +214,7 @@ impl Settings {
             public_url,
             jwt_secret,
             jwt_expiry: chrono::Duration::days(i64::from(args.jwt_expiry_days)),
+            jwt_jwks_url: args.jwt_jwks_url.filter(|u| !u.is_empty()),
             jwt_issuer: args.jwt_issuer,
             jwt_audience: args.jwt_audience,
             allowed_origins,
@@ -244,6 +250,7 @@ impl Settings {
             public_url: "http://127.0.0.1:0".to_owned(),
             jwt_secret: None,
             jwt_expiry: chrono::Duration::days(7),
+            jwt_jwks_url: None,
             jwt_issuer: None,
             jwt_audience: None,
             allowed_origins: vec!["http://localhost:3000".to_owned()],

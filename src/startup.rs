@@ -22,7 +22,7 @@ use tracing::Level;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{limit::LoginLimiter, token::TokenKeys};
+use crate::auth::{jwks::JwksVerifier, limit::LoginLimiter, token::TokenKeys};
 use crate::config::{Environment, Settings};
 use crate::db::{Db, PoolSettings};
 use crate::error::{ApiError, method_not_allowed, not_found};
@@ -49,7 +49,7 @@ impl Application {
         let db = connect(&settings).await?;
         db.migrate().await?;
         let secret = signing_secret(&settings, &db)?;
-        let state = app_state(settings, db.clone(), &secret);
+        let state = app_state(settings, db.clone(), &secret)?;
         let addr = state.settings.listen_addr()?;
         let listener = TcpListener::bind(addr)
             .await
@@ -141,19 +141,26 @@ pub fn signing_secret(settings: &Settings, db: &Db) -> anyhow::Result<SecretStri
 }
 
 /// State shared by every handler.
-#[must_use]
-pub fn app_state(settings: Settings, db: Db, secret: &SecretString) -> AppState {
+///
+/// # Errors
+/// The JWKS client cannot be built.
+pub fn app_state(settings: Settings, db: Db, secret: &SecretString) -> anyhow::Result<AppState> {
     let tokens = TokenKeys::new(secret, &settings);
-    AppState {
+    let jwks = match &settings.jwt_jwks_url {
+        Some(url) => Some(Arc::new(JwksVerifier::new(url, &settings)?)),
+        None => None,
+    };
+    Ok(AppState {
         db,
         tokens: Arc::new(tokens),
+        jwks,
         settings: Arc::new(settings),
         known_users: moka::sync::Cache::builder()
             .max_capacity(100_000)
             .time_to_live(Duration::from_secs(60))
             .build(),
         login_limiter: Arc::new(LoginLimiter::default()),
-    }
+    })
 }
 
 fn spawn_housekeeping(state: &AppState) {

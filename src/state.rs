@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 
-use crate::auth::{limit::LoginLimiter, token::TokenKeys};
+use crate::auth::{jwks::JwksVerifier, limit::LoginLimiter, token::TokenKeys};
 use crate::config::Settings;
 use crate::db::Db;
 
@@ -17,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// JWT keys.
     pub tokens: Arc<TokenKeys>,
+    /// External issuer's keys, when `JWT_JWKS_URL` is set.
+    pub jwks: Option<Arc<JwksVerifier>>,
     /// Ids of users recently seen to exist, so that a valid token does not cost a query on
     /// every request; entries expire after a minute, bounding how long a deleted user's token
     /// keeps working.

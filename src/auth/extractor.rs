@@ -5,7 +5,7 @@ use axum::{
     http::{header, request::Parts},
 };
 
-use super::token::{TokenError, TokenKeys};
+use super::{jwks::JwksVerifier, service, token::TokenError};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -48,15 +48,24 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Verifies a token and that its user still exists.
+/// Verifies a token and that its user exists; a user known only to the external issuer is
+/// created on first sight.
 ///
 /// # Errors
 /// 401 for any invalid token or a deleted user; 503 if the database is down.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
-    let claims = verify(&state.tokens, token)?;
-    let user_id = claims.sub;
+    let header = jsonwebtoken::decode_header(token).map_err(|_| INVALID)?;
+    let (claims, external) = match &state.jwks {
+        Some(jwks) if JwksVerifier::accepts(&header) => {
+            (jwks.verify(token, &header).await.map_err(refusal)?, true)
+        }
+        _ => (state.tokens.verify(token).map_err(refusal)?, false),
+    };
+    let user_id = claims.sub.clone();
     if !state.known_users.contains_key(&user_id) {
-        if !crate::auth::service::exists(&state.db, &user_id).await? {
+        if external {
+            service::ensure_external_user(&state.db, &claims).await?;
+        } else if !service::exists(&state.db, &user_id).await? {
             return Err(ApiError::Unauthorized("the token's user no longer exists"));
         }
         state.known_users.insert(user_id.clone(), ());
@@ -67,9 +76,11 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
     })
 }
 
-fn verify(keys: &TokenKeys, token: &str) -> Result<super::token::Claims, ApiError> {
-    keys.verify(token).map_err(|err| match err {
+const INVALID: ApiError = ApiError::Unauthorized("invalid token");
+
+fn refusal(err: TokenError) -> ApiError {
+    match err {
         TokenError::Expired => ApiError::Unauthorized("token has expired"),
-        TokenError::Invalid => ApiError::Unauthorized("invalid token"),
-    })
+        TokenError::Invalid => INVALID,
+    }
 }

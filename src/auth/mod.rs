@@ -2,6 +2,7 @@
 
 pub mod extractor;
 pub mod http;
+pub mod jwks;
 pub mod limit;
 pub mod model;
 pub mod password;

@@ -164,6 +164,51 @@ pub async fn exists(db: &Db, user_id: &str) -> Result<bool> {
     Ok(found.is_some())
 }
 
+/// Creates the account of an external issuer's user on first sight, from `sub`, `email` and
+/// `name`; an existing account with that id is left as it is.
+///
+/// # Errors
+/// 401 when the token carries no usable email, 409 when the email belongs to another account.
+pub async fn ensure_external_user(db: &Db, claims: &super::token::Claims) -> Result<()> {
+    let email = claims
+        .email
+        .as_deref()
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| e.contains('@'))
+        .ok_or(ApiError::Unauthorized("the token carries no email claim"))?;
+    let name = claims
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map_or_else(
+            || email.split('@').next().unwrap_or_default().to_owned(),
+            str::to_owned,
+        );
+    let name: String = name.chars().take(100).collect();
+    let now = db::now();
+    let inserted = with_pool!(db, |pool| {
+        sqlx::query(
+            "insert into app_user (id, email, name, created_at, updated_at)
+             values ($1, $2, $3, $4, $4) on conflict (id) do nothing",
+        )
+        .bind(&claims.sub)
+        .bind(&email)
+        .bind(&name)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(err) if db::is_unique_violation(&err) => Err(ApiError::Conflict(
+            "this email is already registered to another account",
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// The user's time zone (UTC when unknown).
 ///
 /// # Errors
