@@ -1,0 +1,9 @@
+mod auth;
+mod concurrency;
+mod cross_user;
+mod errors;
+mod helpers;
+mod ops;
+mod task_validation;
+mod tasks;
+mod tokens;
