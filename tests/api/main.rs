@@ -1,4 +1,5 @@
 mod auth;
+mod completion;
 mod concurrency;
 mod cross_user;
 mod errors;
