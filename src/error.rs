@@ -69,6 +69,8 @@ pub enum ApiError {
     TooManyRequests {
         /// Seconds until a retry can succeed.
         retry_after_secs: u64,
+        /// The budget per window, for `RateLimit-Limit`.
+        limit: u32,
     },
     /// The database does not answer in time.
     #[error("the service is temporarily unavailable, please retry")]
@@ -164,7 +166,10 @@ impl IntoResponse for ApiError {
         };
         let (errors, retry_after) = match self {
             Self::Validation(errors) => (Some(errors), None),
-            Self::TooManyRequests { retry_after_secs } => (None, Some(retry_after_secs)),
+            Self::TooManyRequests {
+                retry_after_secs,
+                limit,
+            } => (None, Some((retry_after_secs, limit))),
             _ => (None, None),
         };
         let problem = Problem {
@@ -188,8 +193,12 @@ impl IntoResponse for ApiError {
                 );
             }
             StatusCode::TOO_MANY_REQUESTS => {
-                if let Some(secs) = retry_after {
+                // RFC 9110 Retry-After plus the IETF RateLimit header fields draft.
+                if let Some((secs, limit)) = retry_after {
                     headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                    headers.insert("ratelimit-limit", HeaderValue::from(limit));
+                    headers.insert("ratelimit-remaining", HeaderValue::from(0));
+                    headers.insert("ratelimit-reset", HeaderValue::from(secs));
                 }
             }
             _ => {}

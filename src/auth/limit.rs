@@ -43,17 +43,21 @@ impl LoginLimiter {
     /// 429 with the wait when either budget is spent.
     pub fn check(&self, address: IpAddr, email: &str) -> Result<(), ApiError> {
         let email = email.trim().to_lowercase();
-        let refused = self
-            .by_address
-            .check_key(&address)
-            .and_then(|()| self.by_email.check_key(&email))
-            .err();
+        let refused = match self.by_address.check_key(&address) {
+            Err(not_until) => Some((not_until, PER_ADDRESS_PER_MINUTE)),
+            Ok(()) => self
+                .by_email
+                .check_key(&email)
+                .err()
+                .map(|n| (n, PER_EMAIL_PER_MINUTE)),
+        };
         match refused {
             None => Ok(()),
-            Some(not_until) => {
+            Some((not_until, limit)) => {
                 let wait = not_until.wait_time_from(self.clock.now());
                 Err(ApiError::TooManyRequests {
                     retry_after_secs: wait.as_secs().max(1),
+                    limit,
                 })
             }
         }

@@ -299,5 +299,11 @@ async fn login_attempts_beyond_the_per_email_budget_return_429_with_retry_after(
         .parse()
         .expect("Retry-After in seconds");
     assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+    assert_eq!(limited.header("ratelimit-limit"), Some("10"));
+    assert_eq!(limited.header("ratelimit-remaining"), Some("0"));
+    assert_eq!(
+        limited.header("ratelimit-reset"),
+        Some(retry_after.to_string().as_str())
+    );
     assert_unauthorized(&other_email);
 }

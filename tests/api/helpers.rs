@@ -123,6 +123,11 @@ impl TestApp {
     /// Builds the application on a fresh database, binds port 0 and serves it in the
     /// background.
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings adjusted by `configure` first.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
         if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
             tudu::telemetry::init(LogFormat::Pretty);
         }
@@ -136,6 +141,7 @@ impl TestApp {
         };
         let mut settings = Settings::for_database(&database_url);
         settings.jwt_secret = Some(SecretString::from(TEST_SECRET));
+        configure(&mut settings);
         let app = Application::build(settings)
             .await
             .expect("build the application");
@@ -232,8 +238,8 @@ impl TestApp {
                     res.text
                 ),
                 StatusCode::TOO_MANY_REQUESTS => assert!(
-                    res.header("retry-after").is_some(),
-                    "[{}] 429 without Retry-After",
+                    res.header("retry-after").is_some() && res.header("ratelimit-limit").is_some(),
+                    "[{}] 429 without Retry-After and RateLimit-* headers",
                     self.backend
                 ),
                 _ => {}

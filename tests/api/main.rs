@@ -4,6 +4,7 @@ mod concurrency;
 mod cross_user;
 mod errors;
 mod helpers;
+mod jwks;
 mod ops;
 mod task_validation;
 mod tasks;
