@@ -21,6 +21,15 @@ pub enum Db {
     Sqlite(SqlitePool),
 }
 
+/// Which SQL dialect a [`Db`] speaks, for the few fragments that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite.
+    Sqlite,
+}
+
 /// Runs `$body` with `$pool` bound to the concrete pool of `$db`, once per backend.
 #[macro_export]
 macro_rules! with_pool {
@@ -126,6 +135,15 @@ impl Db {
             Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
         }
         .context("database migration failed")
+    }
+
+    /// The dialect of this database.
+    #[must_use]
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Self::Postgres(_) => Dialect::Postgres,
+            Self::Sqlite(_) => Dialect::Sqlite,
+        }
     }
 
     /// Answers whether the database responds to a trivial query.

@@ -2,17 +2,18 @@
 
 use axum::{
     body::Bytes,
-    extract::{FromRequestParts, Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
+    extract::{FromRequestParts, OriginalUri, Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::listing;
 use super::model::{
-    CompletedTask, CompletionRequest, Deleted, NewTask, StatusFilter, Task, TaskPatch, TaskQuery,
+    CompletedTask, CompletionRequest, Deleted, DueDateInput, NewTask, Task, TaskPatch, TaskQuery,
     TaskRef, TaskStats,
 };
-use super::service::{self, ListOptions};
+use super::{rules, service};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, AppJson, Problem, Result};
 use crate::state::AppState;
@@ -55,47 +56,51 @@ fn with_etag(task: &Task, body: impl IntoResponse) -> Response {
     response
 }
 
-fn list_options(query: TaskQuery) -> Result<ListOptions> {
-    let mut options = ListOptions::default();
-    let mut errors = Vec::new();
-    if let Some(status) = query.status.as_deref() {
-        match status {
-            "all" => options.status = StatusFilter::All,
-            "pending" => options.status = StatusFilter::Pending,
-            "completed" => options.status = StatusFilter::Completed,
-            _ => errors.push(crate::error::FieldError::new(
-                "status",
-                "must be one of all, pending, completed",
-            )),
-        }
-    }
-    if let Some(limit) = query.limit.as_deref() {
-        match limit.parse::<i64>() {
-            Ok(n) if (1..=service::MAX_LIMIT).contains(&n) => options.limit = n,
-            _ => errors.push(crate::error::FieldError::new(
-                "limit",
-                format!("must be an integer between 1 and {}", service::MAX_LIMIT),
-            )),
-        }
-    }
-    if errors.is_empty() {
-        Ok(options)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
-/// List the user's tasks, newest first.
+/// List the user's tasks: filters, sort, keyset paging (`Link: <…>; rel="next"`) and the
+/// total in `X-Total-Count`.
 #[utoipa::path(get, path = "", tag = "tasks", security(("bearer" = [])), params(TaskQuery),
-    responses((status = 200, body = [Task]), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses(
+        (status = 200, body = [Task], headers(("X-Total-Count" = i64), ("Link" = String, description = "next page"))),
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn list_tasks(
     State(state): State<AppState>,
     auth: AuthUser,
-    query: std::result::Result<Query<TaskQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<AppJson<Vec<Task>>> {
-    let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
-    let tasks = service::list(&state.db, &auth.user_id, list_options(query)?).await?;
-    Ok(AppJson(tasks))
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response> {
+    let query = TaskQuery::from_query_string(uri.query().unwrap_or_default());
+    let needs_zone = [&query.due_before, &query.due_after]
+        .into_iter()
+        .flatten()
+        .any(|d| rules::needs_timezone(Some(&DueDateInput(d.clone()))));
+    let tz = if needs_zone {
+        crate::auth::service::timezone(&state.db, &auth.user_id).await?
+    } else {
+        chrono_tz::UTC
+    };
+    let filter = listing::parse(&query, tz)?;
+    let page = service::list(&state.db, &auth.user_id, &filter).await?;
+    let mut response = AppJson(&page.tasks).into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-total-count", HeaderValue::from(page.total));
+    if let Some(cursor) = page.next_cursor
+        && let Ok(link) = HeaderValue::from_str(&next_link(&uri, &cursor))
+    {
+        headers.insert(header::LINK, link);
+    }
+    Ok(response)
+}
+
+/// `<path?query-with-the-new-cursor>; rel="next"`, relative to the request so that
+/// compatibility routes page through themselves.
+fn next_link(uri: &Uri, cursor: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
+        if key != "cursor" {
+            query.append_pair(&key, &value);
+        }
+    }
+    query.append_pair("cursor", cursor);
+    format!("<{}?{}>; rel=\"next\"", uri.path(), query.finish())
 }
 
 /// Create a task.

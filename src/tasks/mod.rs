@@ -2,6 +2,7 @@
 
 pub mod dates;
 pub mod http;
+pub mod listing;
 pub mod model;
 pub mod rules;
 pub mod service;

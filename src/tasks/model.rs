@@ -304,14 +304,69 @@ pub enum StatusFilter {
     Completed,
 }
 
-/// Query of `GET /api/v1/tasks`.
+/// Query of `GET /api/v1/tasks`. Values are checked by [`super::listing::parse`].
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TaskQuery {
     /// all (default), pending or completed.
     pub status: Option<String>,
+    /// HIGH, MEDIUM, LOW or NONE.
+    pub priority: Option<String>,
+    /// Repeatable; every tag given must be present.
+    pub tag: Option<Vec<String>>,
+    /// Case-insensitive text searched in title and description.
+    pub q: Option<String>,
+    /// Due at or before this instant (a bare date: by the end of that day, user's zone).
+    pub due_before: Option<String>,
+    /// Due at or after this instant (a bare date: from the start of that day, user's zone).
+    pub due_after: Option<String>,
+    /// `true`: only pending tasks past their due date.
+    pub overdue: Option<String>,
+    /// created_at (default), updated_at, due_date, priority, title or number.
+    pub sort: Option<String>,
+    /// desc (default) or asc; priority desc = HIGH first; undated tasks always last.
+    pub order: Option<String>,
     /// Page size, 1–1000 (default 100).
     pub limit: Option<String>,
+    /// Opaque position from the previous page's `Link: <…>; rel="next"`.
+    pub cursor: Option<String>,
+}
+
+impl TaskQuery {
+    /// Reads a URL query string; `tag` may repeat, other keys keep their last value.
+    #[must_use]
+    pub fn from_query_string(raw: &str) -> Self {
+        let mut query = Self::default();
+        for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "status" => query.status = Some(value),
+                "priority" => query.priority = Some(value),
+                "tag" | "tags" => query.tag.get_or_insert_with(Vec::new).push(value),
+                "q" | "search" => query.q = Some(value),
+                "due_before" => query.due_before = Some(value),
+                "due_after" => query.due_after = Some(value),
+                "overdue" => query.overdue = Some(value),
+                "sort" | "sort_by" => query.sort = Some(value),
+                "order" => query.order = Some(value),
+                "limit" => query.limit = Some(value),
+                "cursor" => query.cursor = Some(value),
+                _ => {}
+            }
+        }
+        query
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct TaskPage {
+    /// The tasks, in order.
+    pub tasks: Vec<Task>,
+    /// How many tasks match the filters in all pages.
+    pub total: i64,
+    /// Where the next page starts, when there is one.
+    pub next_cursor: Option<String>,
 }
 
 /// Answer of `DELETE /api/v1/tasks/{id}`.

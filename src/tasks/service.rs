@@ -3,18 +3,18 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, types::Json};
 use uuid::Uuid;
 
 use super::dates;
+use super::listing::{self, Cursor, TaskFilter};
 use super::model::{
-    CompletedTask, NewTask, Priority, PriorityCounts, StatusFilter, Task, TaskPatch, TaskRef,
-    TaskStats,
+    CompletedTask, NewTask, Priority, PriorityCounts, Task, TaskPage, TaskPatch, TaskRef, TaskStats,
 };
 use super::rules::{self, TaskFields};
 use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, Result};
-use crate::with_pool;
+use crate::{bind_args, with_pool};
 
 /// Columns of [`Task`], as a literal so that it can be `concat!`ed into `'static` SQL.
 macro_rules! task_columns {
@@ -81,53 +81,37 @@ macro_rules! insert_task {
     }};
 }
 
-/// Page size when the client gives none.
-pub const DEFAULT_LIMIT: i64 = 100;
-/// Largest page a client may ask for.
-pub const MAX_LIMIT: i64 = 1000;
-
-/// What to list.
-#[derive(Debug, Clone, Copy)]
-pub struct ListOptions {
-    /// Completion filter.
-    pub status: StatusFilter,
-    /// Page size.
-    pub limit: i64,
-}
-
-impl Default for ListOptions {
-    fn default() -> Self {
-        Self {
-            status: StatusFilter::All,
-            limit: DEFAULT_LIMIT,
-        }
-    }
-}
-
-/// The user's tasks, newest first.
+/// One page of the user's tasks matching `filter`, with the total count and the next cursor.
 ///
 /// # Errors
 /// Database failure.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn list(db: &Db, user_id: &str, options: ListOptions) -> Result<Vec<Task>> {
-    let completed = match options.status {
-        StatusFilter::All => None,
-        StatusFilter::Pending => Some(false),
-        StatusFilter::Completed => Some(true),
+pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPage> {
+    let (page, count) =
+        listing::statements(filter, user_id, db.dialect(), db::now(), task_columns!());
+    let (mut tasks, total): (Vec<Task>, i64) = with_pool!(db, |pool| {
+        let page_query = sqlx::query_as::<_, Task>(AssertSqlSafe(page.sql));
+        let tasks = bind_args!(page_query, page.args).fetch_all(pool).await?;
+        let count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count.sql));
+        (
+            tasks,
+            bind_args!(count_query, count.args).fetch_one(pool).await?,
+        )
+    });
+    let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
+    let next_cursor = if tasks.len() > limit {
+        tasks.truncate(limit);
+        tasks
+            .last()
+            .map(|last| Cursor::after(last, filter).encode())
+    } else {
+        None
     };
-    Ok(with_pool!(db, |pool| {
-        sqlx::query_as::<_, Task>(concat!(
-            "select ",
-            task_columns!(),
-            " from task where user_id = $1 and ($2 is null or completed = $2)
-              order by created_at desc, id desc limit $3"
-        ))
-        .bind(user_id)
-        .bind(completed)
-        .bind(options.limit)
-        .fetch_all(pool)
-        .await
-    })?)
+    Ok(TaskPage {
+        tasks,
+        total,
+        next_cursor,
+    })
 }
 
 /// One task of the user.

@@ -1,0 +1,524 @@
+//! Listing: the query a client sends, checked into a [`TaskFilter`], and the one SQL statement
+//! (plus its count) that answers it on either backend, with opaque keyset cursors.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::dates::{self, DueDate};
+use super::model::{Priority, StatusFilter, Task, TaskQuery};
+use crate::db::Dialect;
+use crate::error::{ApiError, FieldError};
+
+/// Page size when the client gives none.
+pub const DEFAULT_LIMIT: i64 = 100;
+/// Largest page a client may ask for.
+pub const MAX_LIMIT: i64 = 1000;
+
+/// Column a list is ordered by; ties are broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    /// Creation time (default).
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+    /// Due date; tasks without one always come last.
+    DueDate,
+    /// Importance (`desc` = HIGH first).
+    Priority,
+    /// Title, in the database's collation.
+    Title,
+    /// Per-user number.
+    Number,
+}
+
+impl SortKey {
+    const ALL: [(&'static str, Self); 6] = [
+        ("created_at", Self::CreatedAt),
+        ("updated_at", Self::UpdatedAt),
+        ("due_date", Self::DueDate),
+        ("priority", Self::Priority),
+        ("title", Self::Title),
+        ("number", Self::Number),
+    ];
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::DueDate => "due_date",
+            Self::Priority => "priority",
+            Self::Title => "title",
+            Self::Number => "number",
+        }
+    }
+}
+
+/// Direction of a sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    /// Smallest first.
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// A checked list request: filters, order, page size and position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskFilter {
+    /// Completion filter.
+    pub status: StatusFilter,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// Every one of these tags must be present.
+    pub tags: Vec<String>,
+    /// Case-insensitive text in title or description.
+    pub search: Option<String>,
+    /// Due at or before this instant.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Due at or after this instant.
+    pub due_after: Option<DateTime<Utc>>,
+    /// Only pending tasks past their due date.
+    pub overdue: bool,
+    /// Order column.
+    pub sort: SortKey,
+    /// Order direction.
+    pub order: SortOrder,
+    /// Page size.
+    pub limit: i64,
+    /// Where the previous page ended.
+    pub after: Option<Cursor>,
+}
+
+impl Default for TaskFilter {
+    fn default() -> Self {
+        Self {
+            status: StatusFilter::All,
+            priority: None,
+            tags: Vec::new(),
+            search: None,
+            due_before: None,
+            due_after: None,
+            overdue: false,
+            sort: SortKey::CreatedAt,
+            order: SortOrder::Desc,
+            limit: DEFAULT_LIMIT,
+            after: None,
+        }
+    }
+}
+
+/// The sort value of the last task of a page, and its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "s")]
+    sort: SortKey,
+    #[serde(rename = "o")]
+    order: SortOrder,
+    /// The sort value, read back according to `sort` (a title may look like a date).
+    #[serde(rename = "v")]
+    value: serde_json::Value,
+    #[serde(rename = "i")]
+    id: Uuid,
+}
+
+impl Cursor {
+    /// The cursor pointing after `task` in this filter's order.
+    #[must_use]
+    pub fn after(task: &Task, filter: &TaskFilter) -> Self {
+        use serde_json::json;
+        let value = match filter.sort {
+            SortKey::CreatedAt => json!(task.created_at),
+            SortKey::UpdatedAt => json!(task.updated_at),
+            SortKey::DueDate => json!(task.due_date),
+            SortKey::Priority => json!(task.priority.rank()),
+            SortKey::Title => json!(task.title),
+            SortKey::Number => json!(task.number),
+        };
+        Self {
+            sort: filter.sort,
+            order: filter.order,
+            value,
+            id: task.id,
+        }
+    }
+
+    /// The opaque form sent to clients.
+    #[must_use]
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(raw: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).ok()?;
+        let cursor: Self = serde_json::from_slice(&bytes).ok()?;
+        cursor.bound().map(|_| cursor)
+    }
+
+    /// The sort value as a bind argument: `None` when malformed, `Some(None)` for a null due date.
+    fn bound(&self) -> Option<Option<Arg>> {
+        use serde_json::Value;
+        let time = |v: &Value| v.as_str()?.parse::<DateTime<Utc>>().ok().map(Arg::Time);
+        match (self.sort, &self.value) {
+            (SortKey::DueDate, Value::Null) => Some(None),
+            (SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::DueDate, v) => time(v).map(Some),
+            (SortKey::Priority | SortKey::Number, v) => v.as_i64().map(|n| Some(Arg::Int(n))),
+            (SortKey::Title, v) => v.as_str().map(|t| Some(Arg::Text(t.to_owned()))),
+        }
+    }
+}
+
+/// Checks the query of `GET /tasks`; naive dates are read in `tz`.
+///
+/// # Errors
+/// 422 listing every bad parameter.
+pub fn parse(query: &TaskQuery, tz: Tz) -> Result<TaskFilter, ApiError> {
+    let mut filter = TaskFilter::default();
+    let mut errors = Vec::new();
+    let mut bad = |field: &str, message: &str| errors.push(FieldError::new(field, message));
+    if let Some(status) = query.status.as_deref() {
+        match status.trim().to_ascii_lowercase().as_str() {
+            "all" => filter.status = StatusFilter::All,
+            "pending" => filter.status = StatusFilter::Pending,
+            "completed" => filter.status = StatusFilter::Completed,
+            _ => bad("status", "must be one of all, pending, completed"),
+        }
+    }
+    if let Some(priority) = query.priority.as_deref() {
+        match priority.parse() {
+            Ok(p) => filter.priority = Some(p),
+            Err(message) => bad("priority", message),
+        }
+    }
+    for tag in query.tag.iter().flatten() {
+        let tag = tag.trim().to_lowercase();
+        if tag.is_empty() || tag.chars().count() > 50 {
+            bad("tag", "must be 1–50 characters");
+        } else if !filter.tags.contains(&tag) {
+            filter.tags.push(tag);
+        }
+    }
+    filter.search = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_owned);
+    if filter
+        .search
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > 200)
+    {
+        bad("q", "must be at most 200 characters");
+    }
+    let bound = |raw: &str, end_of_day: bool| -> Option<DateTime<Utc>> {
+        match dates::parse_due(raw)? {
+            DueDate::Instant(instant) => Some(instant),
+            DueDate::Local(naive) => {
+                // A bare date bounds the whole day: from its start (after) to its end (before).
+                let naive = if end_of_day || raw.trim().len() > 10 {
+                    naive
+                } else {
+                    naive.date().and_time(NaiveTime::MIN)
+                };
+                Some(dates::resolve_local(tz, naive))
+            }
+        }
+    };
+    if let Some(raw) = query.due_before.as_deref() {
+        filter.due_before = bound(raw, true);
+        if filter.due_before.is_none() {
+            bad(
+                "due_before",
+                "must be an RFC 3339 date-time or a date (YYYY-MM-DD)",
+            );
+        }
+    }
+    if let Some(raw) = query.due_after.as_deref() {
+        filter.due_after = bound(raw, false);
+        if filter.due_after.is_none() {
+            bad(
+                "due_after",
+                "must be an RFC 3339 date-time or a date (YYYY-MM-DD)",
+            );
+        }
+    }
+    if let Some(overdue) = query.overdue.as_deref() {
+        match overdue.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => filter.overdue = true,
+            "false" | "0" | "no" => filter.overdue = false,
+            _ => bad("overdue", "must be true or false"),
+        }
+    }
+    if let Some(sort) = query.sort.as_deref() {
+        match SortKey::ALL.iter().find(|(name, _)| *name == sort.trim()) {
+            Some((_, key)) => filter.sort = *key,
+            None => bad(
+                "sort",
+                "must be one of created_at, updated_at, due_date, priority, title, number",
+            ),
+        }
+    }
+    if let Some(order) = query.order.as_deref() {
+        match order.trim().to_ascii_lowercase().as_str() {
+            "asc" => filter.order = SortOrder::Asc,
+            "desc" => filter.order = SortOrder::Desc,
+            _ => bad("order", "must be asc or desc"),
+        }
+    }
+    if let Some(limit) = query.limit.as_deref() {
+        match limit.trim().parse::<i64>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => filter.limit = n,
+            _ => bad("limit", "must be an integer between 1 and 1000"),
+        }
+    }
+    if let Some(raw) = query.cursor.as_deref() {
+        match Cursor::decode(raw) {
+            Some(cursor) if cursor.sort == filter.sort && cursor.order == filter.order => {
+                filter.after = Some(cursor);
+            }
+            Some(_) => bad("cursor", "was issued for another sort or order"),
+            None => bad("cursor", "is not a cursor issued by this server"),
+        }
+    }
+    if errors.is_empty() {
+        Ok(filter)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// A value bound to a `$n` placeholder.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// Text.
+    Text(String),
+    /// 64-bit integer.
+    Int(i64),
+    /// Boolean.
+    Bool(bool),
+    /// Instant.
+    Time(DateTime<Utc>),
+    /// UUID.
+    Uuid(Uuid),
+}
+
+/// SQL text with `$n` placeholders (both backends accept them) and the values they bind.
+#[derive(Debug, Default, Clone)]
+pub struct Statement {
+    /// The SQL.
+    pub sql: String,
+    /// Values for `$1`, `$2`, ….
+    pub args: Vec<Arg>,
+}
+
+impl Statement {
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.sql.push('$');
+        self.sql.push_str(&self.args.len().to_string());
+        self
+    }
+}
+
+/// Binds every [`Arg`] of a statement to an sqlx query, whichever backend it targets.
+#[macro_export]
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                $crate::tasks::listing::Arg::Text(v) => query.bind(v),
+                $crate::tasks::listing::Arg::Int(v) => query.bind(v),
+                $crate::tasks::listing::Arg::Bool(v) => query.bind(v),
+                $crate::tasks::listing::Arg::Time(v) => query.bind(v),
+                $crate::tasks::listing::Arg::Uuid(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+/// The page query (one row more than the limit, to know whether another page follows) and the
+/// count of every matching task.
+#[must_use]
+pub fn statements(
+    filter: &TaskFilter,
+    user_id: &str,
+    dialect: Dialect,
+    now: DateTime<Utc>,
+    columns: &str,
+) -> (Statement, Statement) {
+    let mut conditions = Statement::default();
+    conditions
+        .push(" from task where user_id = ")
+        .bind(Arg::Text(user_id.to_owned()));
+    match filter.status {
+        StatusFilter::All => {}
+        StatusFilter::Pending => {
+            conditions.push(" and completed = ").bind(Arg::Bool(false));
+        }
+        StatusFilter::Completed => {
+            conditions.push(" and completed = ").bind(Arg::Bool(true));
+        }
+    }
+    if let Some(priority) = filter.priority {
+        conditions
+            .push(" and priority = ")
+            .bind(Arg::Int(i64::from(priority.rank())));
+    }
+    for tag in &filter.tags {
+        match dialect {
+            Dialect::Postgres => {
+                let element = serde_json::to_string(&[tag]).unwrap_or_default();
+                conditions
+                    .push(" and tags @> ")
+                    .bind(Arg::Text(element))
+                    .push("::jsonb");
+            }
+            Dialect::Sqlite => {
+                conditions
+                    .push(" and exists (select 1 from json_each(task.tags) where value = ")
+                    .bind(Arg::Text(tag.clone()))
+                    .push(")");
+            }
+        }
+    }
+    if let Some(search) = &filter.search {
+        let pattern = format!("%{}%", escape_like(search));
+        // SQLite's LIKE is case-insensitive for ASCII; PostgreSQL needs ILIKE.
+        let like = match dialect {
+            Dialect::Postgres => "ilike",
+            Dialect::Sqlite => "like",
+        };
+        conditions
+            .push(&format!(" and (title {like} "))
+            .bind(Arg::Text(pattern.clone()));
+        conditions.push(&format!(" escape '\\' or description {like} "));
+        conditions.bind(Arg::Text(pattern)).push(" escape '\\')");
+    }
+    if let Some(before) = filter.due_before {
+        conditions.push(" and due_date <= ").bind(Arg::Time(before));
+    }
+    if let Some(after) = filter.due_after {
+        conditions.push(" and due_date >= ").bind(Arg::Time(after));
+    }
+    if filter.overdue {
+        conditions.push(" and completed = ").bind(Arg::Bool(false));
+        conditions.push(" and due_date < ").bind(Arg::Time(now));
+    }
+
+    let mut count = Statement {
+        sql: "select count(*)".to_owned(),
+        args: Vec::new(),
+    };
+    count.sql.push_str(&conditions.sql);
+    count.args.clone_from(&conditions.args);
+
+    let mut page = Statement {
+        sql: format!("select {columns}"),
+        args: Vec::new(),
+    };
+    page.sql.push_str(&conditions.sql);
+    page.args = conditions.args;
+    if let Some(cursor) = &filter.after {
+        keyset(&mut page, cursor);
+    }
+    let direction = match filter.order {
+        SortOrder::Asc => "asc",
+        SortOrder::Desc => "desc",
+    };
+    let column = filter.sort.column();
+    // Numbers are unique per user, so they need no tie-breaker (and the unique index serves).
+    let order_by = match filter.sort {
+        SortKey::DueDate => format!("{column} {direction} nulls last, id {direction}"),
+        SortKey::Number => format!("{column} {direction}"),
+        _ => format!("{column} {direction}, id {direction}"),
+    };
+    page.push(&format!(" order by {order_by} limit "));
+    page.bind(Arg::Int(filter.limit + 1));
+    (page, count)
+}
+
+/// Restricts `page` to rows strictly after the cursor in its order. Tasks created or deleted
+/// between pages cannot shift it: the position is a value, not an offset.
+fn keyset(page: &mut Statement, cursor: &Cursor) {
+    let (beyond, column) = (
+        match cursor.order {
+            SortOrder::Asc => ">",
+            SortOrder::Desc => "<",
+        },
+        cursor.sort.column(),
+    );
+    let id = Arg::Uuid(cursor.id);
+    let Some(Some(value)) = cursor.bound() else {
+        // Past the last dated task: only undated ones remain, ordered by id.
+        page.push(&format!(" and {column} is null and id {beyond} "))
+            .bind(id);
+        return;
+    };
+    page.push(&format!(" and ({column} {beyond} "))
+        .bind(value.clone());
+    page.push(&format!(" or ({column} = ")).bind(value);
+    page.push(&format!(" and id {beyond} ")).bind(id).push(")");
+    if cursor.sort == SortKey::DueDate {
+        page.push(&format!(" or {column} is null"));
+    }
+    page.push(")");
+}
+
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let cursor = Cursor {
+            sort: SortKey::DueDate,
+            order: SortOrder::Asc,
+            value: serde_json::Value::Null,
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("not-a-cursor"), None);
+    }
+
+    #[test]
+    fn like_metacharacters_are_escaped() {
+        assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
+    }
+
+    #[test]
+    fn unknown_sort_and_big_limit_are_rejected_together() {
+        let query = TaskQuery {
+            sort: Some("colour".into()),
+            limit: Some("1001".into()),
+            ..TaskQuery::default()
+        };
+        let Err(ApiError::Validation(errors)) = parse(&query, chrono_tz::UTC) else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["sort", "limit"]);
+    }
+}
