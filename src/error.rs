@@ -55,6 +55,11 @@ pub enum ApiError {
     /// Uniqueness conflict, e.g. an email already registered.
     #[error("{0}")]
     Conflict(&'static str),
+    /// `If-Match` names a version that is no longer current.
+    #[error(
+        "the task has changed since you read it (If-Match does not match its ETag); reload it and retry"
+    )]
+    PreconditionFailed,
     /// Body larger than the limit.
     #[error("request body is larger than 1 MiB")]
     PayloadTooLarge,
@@ -103,6 +108,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,8 +1,8 @@
 //! Reading due dates (instants or naive local times) and stepping recurring dates in a zone.
 
 use chrono::{
-    DateTime, Days, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone,
-    Utc,
+    DateTime, Datelike, Days, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta,
+    TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
@@ -58,15 +58,48 @@ pub fn resolve_local(tz: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
 
 /// `periods` periods after `start`, stepping the wall clock of `tz` so that "9:00 every day"
 /// stays 9:00 across DST changes. Months clamp to the last day of shorter months.
+///
+/// Monthly steps land on `anchor_day` (the series' day of month) when the month has it, else
+/// on its last day: a series on the 31st goes 31 Jan → 28 Feb → 31 Mar.
 fn advance(
     start: NaiveDateTime,
     pattern: RecurrencePattern,
     periods: u32,
+    anchor_day: Option<u32>,
 ) -> Option<NaiveDateTime> {
     match pattern {
         RecurrencePattern::Daily => start.checked_add_days(Days::new(u64::from(periods))),
         RecurrencePattern::Weekly => start.checked_add_days(Days::new(7 * u64::from(periods))),
-        RecurrencePattern::Monthly => start.checked_add_months(Months::new(periods)),
+        RecurrencePattern::Monthly => {
+            let first = start
+                .date()
+                .with_day(1)?
+                .checked_add_months(Months::new(periods))?;
+            let wanted = anchor_day.unwrap_or(start.day()).clamp(1, 31);
+            let day = wanted.min(days_in_month(first.year(), first.month())?);
+            Some(first.with_day(day)?.and_time(start.time()))
+        }
+    }
+}
+
+fn days_in_month(year: i32, month: u32) -> Option<u32> {
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    let next = first.checked_add_months(Months::new(1))?;
+    u32::try_from(next.signed_duration_since(first).num_days()).ok()
+}
+
+/// The day of month a monthly series keeps: the local day of its due date.
+#[must_use]
+pub fn anchor_day(
+    due: Option<DateTime<Utc>>,
+    pattern: Option<RecurrencePattern>,
+    tz: Tz,
+) -> Option<i32> {
+    match (due, pattern) {
+        (Some(due), Some(RecurrencePattern::Monthly)) => {
+            i32::try_from(due.with_timezone(&tz).day()).ok()
+        }
+        _ => None,
     }
 }
 
@@ -78,16 +111,16 @@ pub fn next_due(
     due: Option<DateTime<Utc>>,
     pattern: RecurrencePattern,
     interval: i32,
+    anchor_day: Option<i32>,
     tz: Tz,
     completed_at: DateTime<Utc>,
 ) -> DateTime<Utc> {
+    let anchor_day = anchor_day.and_then(|d| u32::try_from(d).ok());
     let step = u32::try_from(interval.max(1)).unwrap_or(1);
     let base = due.unwrap_or(completed_at).with_timezone(&tz).naive_local();
-    // Always count from the same base, so a monthly series on the 31st is not dragged to the
-    // 28th for good by one short month.
     let mut periods = step;
     loop {
-        let Some(candidate) = advance(base, pattern, periods) else {
+        let Some(candidate) = advance(base, pattern, periods, anchor_day) else {
             return completed_at;
         };
         let instant = resolve_local(tz, candidate);
@@ -139,6 +172,7 @@ mod tests {
             Some(utc("2026-01-01T09:00:00Z")),
             RecurrencePattern::Daily,
             1,
+            None,
             chrono_tz::UTC,
             utc("2026-01-05T12:00:00Z"),
         );
@@ -152,6 +186,7 @@ mod tests {
             Some(utc("2026-03-28T08:00:00Z")),
             RecurrencePattern::Daily,
             1,
+            None,
             chrono_tz::Europe::Paris,
             utc("2026-03-28T09:00:00Z"),
         );
@@ -164,16 +199,34 @@ mod tests {
             Some(utc("2026-01-31T10:00:00Z")),
             RecurrencePattern::Monthly,
             1,
+            Some(31),
             chrono_tz::UTC,
             utc("2026-01-31T11:00:00Z"),
         );
         assert_eq!(next, utc("2026-02-28T10:00:00Z"));
+        // From the clamped occurrence, the series returns to the 31st.
+        let after = next_due(
+            Some(next),
+            RecurrencePattern::Monthly,
+            1,
+            Some(31),
+            chrono_tz::UTC,
+            utc("2026-02-28T11:00:00Z"),
+        );
+        assert_eq!(after, utc("2026-03-31T10:00:00Z"));
     }
 
     #[test]
     fn without_due_date_one_period_after_completion() {
         let done = utc("2026-05-10T15:30:00Z");
-        let next = next_due(None, RecurrencePattern::Weekly, 2, chrono_tz::UTC, done);
+        let next = next_due(
+            None,
+            RecurrencePattern::Weekly,
+            2,
+            None,
+            chrono_tz::UTC,
+            done,
+        );
         assert_eq!(next, utc("2026-05-24T15:30:00Z"));
     }
 }

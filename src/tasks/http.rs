@@ -10,8 +10,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::listing;
 use super::model::{
-    CompletedTask, CompletionRequest, Deleted, DueDateInput, NewTask, Task, TaskPatch, TaskQuery,
-    TaskRef, TaskStats,
+    CompletedTask, CompletionRequest, Deleted, DueDateInput, NewTask, Precondition, Task,
+    TaskPatch, TaskQuery, TaskRef, TaskStats,
 };
 use super::{rules, service};
 use crate::auth::AuthUser;
@@ -44,6 +44,36 @@ impl<S: Send + Sync> FromRequestParts<S> for TaskPath {
             .and_then(|(_, raw)| TaskRef::parse(raw))
             .map(TaskPath)
             .ok_or(ApiError::NotFound("task not found"))
+    }
+}
+
+/// The `If-Match` header as a [`Precondition`]: `*`, or a list of our strong ETags.
+/// Anything else (weak tags, another server's tags) can never match.
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(pub Precondition);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let mut versions = Vec::new();
+        let mut present = false;
+        for value in parts.headers.get_all(header::IF_MATCH) {
+            present = true;
+            let value = value.to_str().unwrap_or_default();
+            for tag in value.split(',').map(str::trim) {
+                if tag == "*" {
+                    return Ok(Self(Precondition::Any));
+                }
+                let version = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"'));
+                versions.extend(version.and_then(|v| v.parse::<i64>().ok()));
+            }
+        }
+        Ok(Self(if present {
+            Precondition::Versions(versions)
+        } else {
+            Precondition::None
+        }))
     }
 }
 
@@ -147,45 +177,52 @@ pub async fn get_task(
 
 /// Partial update (same as PATCH): absent fields unchanged, null clears.
 #[utoipa::path(put, path = "/{id}", tag = "tasks", security(("bearer" = [])), request_body = TaskPatch,
-    params(("id" = String, Path, description = "task UUID or per-user number")),
-    responses((status = 200, body = Task), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = String, Path, description = "task UUID or per-user number"),
+        ("If-Match" = Option<String>, Header, description = "ETag from a previous read; stale → 412")),
+    responses((status = 200, body = Task), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 pub async fn replace_task(
     state: State<AppState>,
     auth: AuthUser,
     path: TaskPath,
+    if_match: IfMatch,
     body: AppJson<TaskPatch>,
 ) -> Result<Response> {
-    update_task(state, auth, path, body).await
+    update_task(state, auth, path, if_match, body).await
 }
 
 /// Partial update: absent fields unchanged, null clears.
 #[utoipa::path(patch, path = "/{id}", tag = "tasks", security(("bearer" = [])), request_body = TaskPatch,
-    params(("id" = String, Path, description = "task UUID or per-user number")),
-    responses((status = 200, body = Task), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = String, Path, description = "task UUID or per-user number"),
+        ("If-Match" = Option<String>, Header, description = "ETag from a previous read; stale → 412")),
+    responses((status = 200, body = Task), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_task(
     State(state): State<AppState>,
     auth: AuthUser,
     TaskPath(task): TaskPath,
+    IfMatch(precondition): IfMatch,
     AppJson(patch): AppJson<TaskPatch>,
 ) -> Result<Response> {
-    let task = service::update(&state.db, &auth.user_id, task, patch).await?;
+    let task = service::update(&state.db, &auth.user_id, task, patch, &precondition).await?;
     Ok(with_etag(&task, AppJson(&task)))
 }
 
 /// Mark done (`{"completed": true}`), pending (`false`), or toggle (no body).
 #[utoipa::path(patch, path = "/{id}/complete", tag = "tasks", security(("bearer" = [])),
     request_body(content = Option<CompletionRequest>, description = "omit to toggle"),
-    params(("id" = String, Path, description = "task UUID or per-user number")),
-    responses((status = 200, body = CompletedTask), (status = 404, body = Problem)))]
+    params(("id" = String, Path, description = "task UUID or per-user number"),
+        ("If-Match" = Option<String>, Header, description = "ETag from a previous read; stale → 412")),
+    responses((status = 200, body = CompletedTask), (status = 404, body = Problem), (status = 412, body = Problem)))]
 pub async fn complete_task(
     State(state): State<AppState>,
     auth: AuthUser,
     TaskPath(task): TaskPath,
+    IfMatch(precondition): IfMatch,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
     let completed = completion_body(&headers, &body)?;
-    let done = service::set_completed(&state.db, &auth.user_id, task, completed).await?;
+    let done =
+        service::set_completed(&state.db, &auth.user_id, task, completed, &precondition).await?;
     Ok(with_etag(&done.task, AppJson(&done)))
 }
 
@@ -213,14 +250,16 @@ fn completion_body(headers: &HeaderMap, body: &[u8]) -> Result<Option<bool>> {
 
 /// Delete a task.
 #[utoipa::path(delete, path = "/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("id" = String, Path, description = "task UUID or per-user number")),
-    responses((status = 200, body = Deleted), (status = 404, body = Problem)))]
+    params(("id" = String, Path, description = "task UUID or per-user number"),
+        ("If-Match" = Option<String>, Header, description = "ETag from a previous read; stale → 412")),
+    responses((status = 200, body = Deleted), (status = 404, body = Problem), (status = 412, body = Problem)))]
 pub async fn delete_task(
     State(state): State<AppState>,
     auth: AuthUser,
     TaskPath(task): TaskPath,
+    IfMatch(precondition): IfMatch,
 ) -> Result<AppJson<Deleted>> {
-    let deleted_id = service::delete(&state.db, &auth.user_id, task).await?;
+    let deleted_id = service::delete(&state.db, &auth.user_id, task, &precondition).await?;
     Ok(AppJson(Deleted {
         message: "Task deleted successfully",
         deleted_id,

@@ -198,6 +198,9 @@ pub struct Task {
     /// Bumped on every write; the basis of the ETag.
     #[serde(skip)]
     pub version: i64,
+    /// Day of month a monthly series keeps.
+    #[serde(skip)]
+    pub recurrence_anchor_day: Option<i32>,
 }
 
 /// A due date as sent: an RFC 3339 instant, or a naive date/datetime read in the user's zone.
@@ -405,6 +408,35 @@ pub struct PriorityCounts {
     pub LOW: i64,
     /// NONE.
     pub NONE: i64,
+}
+
+/// What the client believes the task's current version is (`If-Match`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Precondition {
+    /// No condition.
+    #[default]
+    None,
+    /// `*`: the task must exist.
+    Any,
+    /// One of these versions must be current.
+    Versions(Vec<i64>),
+}
+
+impl Precondition {
+    /// Whether a task at `version` satisfies the condition.
+    #[must_use]
+    pub fn allows(&self, version: i64) -> bool {
+        match self {
+            Self::None | Self::Any => true,
+            Self::Versions(versions) => versions.contains(&version),
+        }
+    }
+
+    /// The version a conditional write must still find, if any.
+    #[must_use]
+    pub fn pinned(&self, current: i64) -> Option<i64> {
+        matches!(self, Self::Versions(_)).then_some(current)
+    }
 }
 
 /// A task reference from a path: its UUID or its per-user number.

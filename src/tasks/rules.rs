@@ -36,6 +36,8 @@ pub struct TaskFields {
     pub recurrence_pattern: Option<RecurrencePattern>,
     /// Periods between occurrences.
     pub recurrence_interval: i32,
+    /// Day of month a monthly series keeps (derived from the due date).
+    pub recurrence_anchor_day: Option<i32>,
 }
 
 impl TaskFields {
@@ -52,6 +54,7 @@ impl TaskFields {
             is_recurring: task.is_recurring,
             recurrence_pattern: task.recurrence_pattern,
             recurrence_interval: task.recurrence_interval,
+            recurrence_anchor_day: task.recurrence_anchor_day,
         }
     }
 }
@@ -91,8 +94,11 @@ pub fn new_task(input: NewTask, tz: Tz) -> Result<TaskFields, ApiError> {
         is_recurring,
         recurrence_pattern: pattern,
         recurrence_interval: interval,
+        recurrence_anchor_day: None,
     };
     recurrence(&mut fields, &mut errors);
+    fields.recurrence_anchor_day =
+        dates::anchor_day(fields.due_date, fields.recurrence_pattern, tz);
     if errors.is_empty() {
         Ok(fields)
     } else {
@@ -128,6 +134,7 @@ pub fn apply_patch(current: TaskFields, patch: TaskPatch, tz: Tz) -> Result<Task
     if let Some(value) = patch.tags {
         fields.tags = value.map_or_else(Vec::new, |t| tags(t, &mut errors));
     }
+    let due_changed = patch.due_date.is_some();
     if let Some(value) = patch.due_date {
         fields.due_date = value.and_then(|d| due_date(&d, tz, &mut errors));
     }
@@ -147,6 +154,11 @@ pub fn apply_patch(current: TaskFields, patch: TaskPatch, tz: Tz) -> Result<Task
         fields.recurrence_interval = interval(value, &mut errors);
     }
     recurrence(&mut fields, &mut errors);
+    // A new due date or pattern starts a new anchor; otherwise the series keeps its own.
+    if due_changed || patch.recurrence_pattern.is_some() || fields.recurrence_pattern.is_none() {
+        fields.recurrence_anchor_day =
+            dates::anchor_day(fields.due_date, fields.recurrence_pattern, tz);
+    }
     if errors.is_empty() {
         Ok(fields)
     } else {

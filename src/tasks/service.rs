@@ -9,7 +9,8 @@ use uuid::Uuid;
 use super::dates;
 use super::listing::{self, Cursor, TaskFilter};
 use super::model::{
-    CompletedTask, NewTask, Priority, PriorityCounts, Task, TaskPage, TaskPatch, TaskRef, TaskStats,
+    CompletedTask, NewTask, Precondition, Priority, PriorityCounts, RecurrencePattern, Task,
+    TaskPage, TaskPatch, TaskRef, TaskStats,
 };
 use super::rules::{self, TaskFields};
 use crate::db::{self, BeginWrite, Db};
@@ -21,7 +22,7 @@ macro_rules! task_columns {
     () => {
         "id, number, user_id, title, description, completed, priority, tags, due_date, \
          is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, \
-         completed_at, version"
+         completed_at, version, recurrence_anchor_day"
     };
 }
 
@@ -57,8 +58,8 @@ macro_rules! insert_task {
         sqlx::query_as::<_, Task>(concat!(
             "insert into task (id, user_id, number, title, description, completed, priority, tags,
                  due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
-                 updated_at, completed_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
+                 updated_at, completed_at, recurrence_anchor_day)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15)
              returning ",
             task_columns!()
         ))
@@ -76,6 +77,7 @@ macro_rules! insert_task {
         .bind(fields.recurrence_interval)
         .bind($now)
         .bind($completed_at)
+        .bind(fields.recurrence_anchor_day)
         .fetch_one(&mut *$tx)
         .await?
     }};
@@ -148,7 +150,10 @@ const TASK_NOT_FOUND: ApiError = ApiError::NotFound("task not found");
 /// 422 on invalid fields.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn create(db: &Db, user_id: &str, input: NewTask) -> Result<Task> {
-    let tz = zone_if_needed(db, user_id, rules::needs_timezone(input.due_date.as_ref())).await?;
+    let monthly = input.recurrence_pattern == Some(RecurrencePattern::Monthly);
+    let needs_zone =
+        rules::needs_timezone(input.due_date.as_ref()) || (monthly && input.due_date.is_some());
+    let tz = zone_if_needed(db, user_id, needs_zone).await?;
     let fields = rules::new_task(input, tz)?;
     let now = db::now();
     let completed_at = fields.completed.then_some(now);
@@ -166,7 +171,13 @@ pub async fn create(db: &Db, user_id: &str, input: NewTask) -> Result<Task> {
 /// # Errors
 /// 404 when the task is not the user's; 422 on invalid fields.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn update(db: &Db, user_id: &str, task: TaskRef, patch: TaskPatch) -> Result<Task> {
+pub async fn update(
+    db: &Db,
+    user_id: &str,
+    task: TaskRef,
+    patch: TaskPatch,
+    precondition: &Precondition,
+) -> Result<Task> {
     let due_needs_zone = patch
         .due_date
         .as_ref()
@@ -174,6 +185,9 @@ pub async fn update(db: &Db, user_id: &str, task: TaskRef, patch: TaskPatch) -> 
     let tz = zone_if_needed(db, user_id, due_needs_zone).await?;
     loop {
         let current = get(db, user_id, task).await?;
+        if !precondition.allows(current.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
         let fields = rules::apply_patch(TaskFields::of(&current), patch.clone(), tz)?;
         let now = db::now();
         let completed_at = match (current.completed, fields.completed) {
@@ -186,7 +200,7 @@ pub async fn update(db: &Db, user_id: &str, task: TaskRef, patch: TaskPatch) -> 
                 "update task set title = $1, description = $2, completed = $3, priority = $4,
                      tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
                      recurrence_interval = $9, completed_at = $10, updated_at = $11,
-                     version = version + 1
+                     recurrence_anchor_day = $15, version = version + 1
                  where id = $12 and user_id = $13 and version = $14
                  returning ",
                 task_columns!()
@@ -205,6 +219,7 @@ pub async fn update(db: &Db, user_id: &str, task: TaskRef, patch: TaskPatch) -> 
             .bind(current.id)
             .bind(user_id)
             .bind(current.version)
+            .bind(fields.recurrence_anchor_day)
             .fetch_optional(pool)
             .await
         })?;
@@ -226,8 +241,12 @@ pub async fn set_completed(
     user_id: &str,
     task: TaskRef,
     completed: Option<bool>,
+    precondition: &Precondition,
 ) -> Result<CompletedTask> {
     let current = get(db, user_id, task).await?;
+    if !precondition.allows(current.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
     let target = completed.unwrap_or(!current.completed);
     let tz = if target && current.is_recurring {
         crate::auth::service::timezone(db, user_id).await?
@@ -241,6 +260,7 @@ pub async fn set_completed(
             "update task set completed = $1, completed_at = $2, updated_at = $3,
                  version = version + 1
              where id = $4 and user_id = $5 and completed <> $1
+                 and ($6 is null or version = $6)
              returning ",
             task_columns!()
         ))
@@ -249,13 +269,18 @@ pub async fn set_completed(
         .bind(now)
         .bind(current.id)
         .bind(user_id)
+        .bind(precondition.pinned(current.version))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(changed) = changed else {
             // Already in the requested state (or a concurrent request got there first).
             tx.rollback().await?;
+            let latest = get(db, user_id, task).await?;
+            if !precondition.allows(latest.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
             return Ok(CompletedTask {
-                task: get(db, user_id, task).await?,
+                task: latest,
                 next_occurrence: None,
             });
         };
@@ -286,6 +311,7 @@ fn next_occurrence(done: &Task, tz: Tz, completed_at: DateTime<Utc>) -> Option<T
         done.due_date,
         pattern,
         done.recurrence_interval,
+        done.recurrence_anchor_day,
         tz,
         completed_at,
     );
@@ -301,7 +327,33 @@ fn next_occurrence(done: &Task, tz: Tz, completed_at: DateTime<Utc>) -> Option<T
 /// # Errors
 /// 404 when the task is not the user's.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn delete(db: &Db, user_id: &str, task: TaskRef) -> Result<Uuid> {
+pub async fn delete(
+    db: &Db,
+    user_id: &str,
+    task: TaskRef,
+    precondition: &Precondition,
+) -> Result<Uuid> {
+    let task = match precondition {
+        Precondition::None => task,
+        _ => {
+            // Pin the exact version read, so a change in between cannot be deleted unseen.
+            let current = get(db, user_id, task).await?;
+            if !precondition.allows(current.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            let deleted: Option<Uuid> = with_pool!(db, |pool| {
+                sqlx::query_scalar(
+                    "delete from task where user_id = $1 and id = $2 and version = $3 returning id",
+                )
+                .bind(user_id)
+                .bind(current.id)
+                .bind(current.version)
+                .fetch_optional(pool)
+                .await
+            })?;
+            return deleted.ok_or(ApiError::PreconditionFailed);
+        }
+    };
     let deleted: Option<Uuid> = with_pool!(db, |pool| {
         match task {
             TaskRef::Id(id) => {

@@ -6,6 +6,7 @@ mod errors;
 mod helpers;
 mod jwks;
 mod ops;
+mod preconditions;
 mod task_validation;
 mod tasks;
 mod tokens;
