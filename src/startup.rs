@@ -163,13 +163,18 @@ pub fn app_state(settings: Settings, db: Db, secret: &SecretString) -> anyhow::R
     })
 }
 
+/// Periodic clean-up: idle login-limit keys, expired idempotency keys.
 fn spawn_housekeeping(state: &AppState) {
     let limiter = Arc::clone(&state.login_limiter);
+    let db = state.db.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(crate::auth::limit::CLEANUP_EVERY);
         loop {
             every.tick().await;
             limiter.forget_idle();
+            if let Err(err) = crate::tasks::service::forget_expired_idempotency_keys(&db).await {
+                tracing::warn!(error = %err, "could not forget expired idempotency keys");
+            }
         }
     });
 }

@@ -13,10 +13,12 @@ use super::model::{
     CompletedTask, CompletionRequest, Deleted, DueDateInput, NewTask, Precondition, Task,
     TaskPatch, TaskQuery, TaskRef, TaskStats,
 };
+use super::service::{Created, IdempotencyKey};
 use super::{rules, service};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, AppJson, Problem, Result};
 use crate::state::AppState;
+use sha2::Digest;
 
 /// Routes under `/api/v1/tasks`.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -133,23 +135,86 @@ fn next_link(uri: &Uri, cursor: &str) -> String {
     format!("<{}?{}>; rel=\"next\"", uri.path(), query.finish())
 }
 
-/// Create a task.
+/// Create a task. With `Idempotency-Key`, a retry with the same key and body returns the
+/// first response and creates nothing; the same key with another body is a 422.
 #[utoipa::path(post, path = "", tag = "tasks", security(("bearer" = [])), request_body = NewTask,
-    responses((status = 201, body = Task, headers(("Location" = String))), (status = 422, body = Problem)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters; remembered 24 h")),
+    responses((status = 201, body = Task, headers(("Location" = String), ("ETag" = String))), (status = 422, body = Problem)))]
 pub async fn create_task(
     State(state): State<AppState>,
     auth: AuthUser,
+    headers: HeaderMap,
     AppJson(input): AppJson<NewTask>,
 ) -> Result<Response> {
-    let task = service::create(&state.db, &auth.user_id, input).await?;
-    let location = HeaderValue::from_str(&format!("/api/v1/tasks/{}", task.id))
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let response = (
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        AppJson(&task),
-    );
-    Ok(with_etag(&task, response))
+    let key = idempotency_key(&headers, &input)?;
+    match service::create_once(&state.db, &auth.user_id, input, key.as_ref()).await? {
+        Created::New(task) => {
+            let response = (
+                StatusCode::CREATED,
+                [(header::LOCATION, location(task.id))],
+                AppJson(&task),
+            );
+            Ok(with_etag(&task, response))
+        }
+        Created::Replayed { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+            let id = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| {
+                    v["id"]
+                        .as_str()
+                        .and_then(|id| id.parse::<uuid::Uuid>().ok())
+                });
+            let mut response = (
+                status,
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response();
+            if let Some(id) = id {
+                response
+                    .headers_mut()
+                    .insert(header::LOCATION, location(id));
+            }
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            Ok(response)
+        }
+    }
+}
+
+fn location(id: uuid::Uuid) -> HeaderValue {
+    HeaderValue::try_from(format!("/api/v1/tasks/{id}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("/api/v1/tasks"))
+}
+
+/// The `Idempotency-Key` header with a fingerprint of the parsed body (so whitespace and key
+/// order do not make a retry look different).
+fn idempotency_key(headers: &HeaderMap, input: &NewTask) -> Result<Option<IdempotencyKey>> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "Idempotency-Key",
+                "must be 1–255 printable ASCII characters",
+            )
+        })?;
+    let canonical = serde_json::to_vec(input).map_err(anyhow::Error::from)?;
+    let fingerprint = format!("{:x}", sha2::Sha256::digest(&canonical));
+    Ok(Some(IdempotencyKey {
+        key: key.to_owned(),
+        fingerprint,
+    }))
 }
 
 /// Counts of the user's tasks.

@@ -204,13 +204,13 @@ pub struct Task {
 }
 
 /// A due date as sent: an RFC 3339 instant, or a naive date/datetime read in the user's zone.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(transparent)]
 #[schema(value_type = String, example = "2026-12-01T17:00:00Z")]
 pub struct DueDateInput(pub String);
 
-/// `POST /api/v1/tasks`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+/// `POST /api/v1/tasks`. Serialisable so that its canonical form can fingerprint a request.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct NewTask {
     /// Short summary, 1–200 characters after trimming. Required.
     pub title: Option<String>,

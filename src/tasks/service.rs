@@ -148,8 +148,54 @@ const TASK_NOT_FOUND: ApiError = ApiError::NotFound("task not found");
 ///
 /// # Errors
 /// 422 on invalid fields.
-#[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn create(db: &Db, user_id: &str, input: NewTask) -> Result<Task> {
+    match create_once(db, user_id, input, None).await? {
+        Created::New(task) => Ok(task),
+        Created::Replayed { .. } => {
+            Err(anyhow::anyhow!("replay without an idempotency key").into())
+        }
+    }
+}
+
+/// A client's `Idempotency-Key` and the fingerprint of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    /// The key as sent.
+    pub key: String,
+    /// Hash of the canonical request body.
+    pub fingerprint: String,
+}
+
+/// How long a key is remembered.
+pub const IDEMPOTENCY_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Outcome of a create that may be a retry.
+#[derive(Debug)]
+pub enum Created {
+    /// A new task.
+    New(Task),
+    /// The stored answer to the first request with this key.
+    Replayed {
+        /// Its HTTP status.
+        status: u16,
+        /// Its JSON body.
+        body: String,
+    },
+}
+
+/// Creates a task, or with a key already used for the same body, returns the first answer and
+/// creates nothing. The task and the remembered answer are written in one transaction, so a
+/// retry racing the first request either waits for it or finds its answer.
+///
+/// # Errors
+/// 422 on invalid fields or a key reused with another body.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn create_once(
+    db: &Db,
+    user_id: &str,
+    input: NewTask,
+    key: Option<&IdempotencyKey>,
+) -> Result<Created> {
     let monthly = input.recurrence_pattern == Some(RecurrencePattern::Monthly);
     let needs_zone =
         rules::needs_timezone(input.due_date.as_ref()) || (monthly && input.due_date.is_some());
@@ -159,10 +205,93 @@ pub async fn create(db: &Db, user_id: &str, input: NewTask) -> Result<Task> {
     let completed_at = fields.completed.then_some(now);
     with_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
+        if let Some(key) = key {
+            let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
+                .bind(user_id)
+                .bind(&key.key)
+                .bind(now - IDEMPOTENCY_TTL)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(stored) = stored {
+                tx.rollback().await?;
+                return replay(stored, key);
+            }
+        }
         let task = insert_task!(tx, user_id, &fields, completed_at, now);
+        if let Some(key) = key {
+            let response = serde_json::to_string(&task).map_err(anyhow::Error::from)?;
+            // An expired entry under the same key is replaced.
+            sqlx::query(
+                "delete from idempotency_key where user_id = $1 and key = $2 and created_at <= $3",
+            )
+            .bind(user_id)
+            .bind(&key.key)
+            .bind(now - IDEMPOTENCY_TTL)
+            .execute(&mut *tx)
+            .await?;
+            let recorded = sqlx::query(
+                "insert into idempotency_key (user_id, key, fingerprint, status, response, created_at)
+                 values ($1, $2, $3, 201, $4, $5)",
+            )
+            .bind(user_id)
+            .bind(&key.key)
+            .bind(&key.fingerprint)
+            .bind(response)
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
+            match recorded {
+                Ok(_) => {}
+                Err(err) if db::is_unique_violation(&err) => {
+                    // A concurrent request with this key committed first: answer as it did,
+                    // and roll back the task this one made.
+                    tx.rollback().await?;
+                    let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
+                        .bind(user_id)
+                        .bind(&key.key)
+                        .bind(now - IDEMPOTENCY_TTL)
+                        .fetch_optional(pool)
+                        .await?;
+                    return stored.map_or(Err(err.into()), |stored| replay(stored, key));
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
         tx.commit().await?;
-        Ok(task)
+        Ok(Created::New(task))
     })
+}
+
+/// Fingerprint, status and body remembered for a key.
+type StoredAnswer = (String, i32, String);
+
+const STORED_ANSWER: &str = "select fingerprint, status, response from idempotency_key
+     where user_id = $1 and key = $2 and created_at > $3";
+
+fn replay((fingerprint, status, body): StoredAnswer, key: &IdempotencyKey) -> Result<Created> {
+    if fingerprint != key.fingerprint {
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "was already used with a different request body; use a new key for a new request",
+        ));
+    }
+    let status = u16::try_from(status).unwrap_or(201);
+    Ok(Created::Replayed { status, body })
+}
+
+/// Forgets idempotency keys older than [`IDEMPOTENCY_TTL`].
+///
+/// # Errors
+/// Database failure.
+pub async fn forget_expired_idempotency_keys(db: &Db) -> Result<u64> {
+    let cutoff = db::now() - IDEMPOTENCY_TTL;
+    Ok(with_pool!(db, |pool| {
+        sqlx::query("delete from idempotency_key where created_at <= $1")
+            .bind(cutoff)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })?)
 }
 
 /// Applies a partial update. Concurrent writers are detected through `version` and the update

@@ -4,6 +4,7 @@ mod concurrency;
 mod cross_user;
 mod errors;
 mod helpers;
+mod idempotency;
 mod jwks;
 mod ops;
 mod preconditions;
