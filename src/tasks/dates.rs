@@ -230,3 +230,139 @@ mod tests {
         assert_eq!(next, utc("2026-05-24T15:30:00Z"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use chrono::{Datelike, NaiveDate, TimeDelta, Timelike};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const ZONES: [Tz; 4] = [
+        chrono_tz::UTC,
+        chrono_tz::Europe::Paris,
+        chrono_tz::America::New_York,
+        chrono_tz::Australia::Sydney,
+    ];
+
+    fn local_start() -> impl Strategy<Value = NaiveDateTime> {
+        (2023i32..2031, 1u32..=12, 1u32..=31, 0u32..24, 0u32..60)
+            .prop_filter_map("valid date", |(y, m, d, h, min)| {
+                NaiveDate::from_ymd_opt(y, m, d)?.and_hms_opt(h, min, 0)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Monthly: the next occurrence falls on the anchor day (or the month's last day), at
+        /// the same wall-clock time, after the completion, and is the first such occurrence.
+        #[test]
+        fn monthly_keeps_anchor_day_and_skips_backlog(
+            start in local_start(),
+            zone in 0usize..ZONES.len(),
+            interval in 1i32..4,
+            late_days in 0i64..400,
+        ) {
+            let tz = ZONES[zone];
+            let due = resolve_local(tz, start);
+            let anchor = i32::try_from(start.day()).ok();
+            let completed_at = due + TimeDelta::days(late_days);
+            let next = next_due(Some(due), RecurrencePattern::Monthly, interval, anchor, tz, completed_at);
+            let local = next.with_timezone(&tz).naive_local();
+            prop_assert!(next > completed_at);
+            let month_len = days_in_month(local.year(), local.month()).unwrap_or(31);
+            prop_assert_eq!(local.day(), start.day().min(month_len));
+            if tz.from_local_datetime(&local.with_hour(start.hour()).unwrap_or(local)).single().is_some() {
+                prop_assert_eq!((local.hour(), local.minute()), (start.hour(), start.minute()));
+            }
+            // One interval earlier would not have been after the completion.
+            let months = (local.year() - start.year()) * 12 + i32::try_from(local.month()).unwrap_or(0)
+                - i32::try_from(start.month()).unwrap_or(0);
+            prop_assert!(months >= interval && months % interval == 0);
+            // The occurrence after that one, counted from it, is back on the anchor day.
+            let then = next_due(Some(next), RecurrencePattern::Monthly, interval, anchor, tz, next);
+            let then_local = then.with_timezone(&tz).naive_local();
+            let then_len = days_in_month(then_local.year(), then_local.month()).unwrap_or(31);
+            prop_assert_eq!(then_local.day(), start.day().min(then_len));
+            if months > interval {
+                let back = u32::try_from(months - interval).unwrap_or(0);
+                let earlier = advance(start, RecurrencePattern::Monthly, back, Some(start.day()))
+                    .map(|n| resolve_local(tz, n));
+                prop_assert!(earlier.is_some_and(|e| e <= completed_at));
+            }
+        }
+
+        /// Daily and weekly keep the wall-clock time across DST (unless it falls in a gap),
+        /// land after the completion, and never leave a whole period of backlog.
+        #[test]
+        fn daily_and_weekly_keep_wall_clock(
+            start in local_start(),
+            zone in 0usize..ZONES.len(),
+            weekly in any::<bool>(),
+            interval in 1i32..5,
+            late_hours in 0i64..(24 * 90),
+        ) {
+            let tz = ZONES[zone];
+            let pattern = if weekly { RecurrencePattern::Weekly } else { RecurrencePattern::Daily };
+            let due = resolve_local(tz, start);
+            let completed_at = due + TimeDelta::hours(late_hours);
+            let next = next_due(Some(due), pattern, interval, None, tz, completed_at);
+            prop_assert!(next > completed_at);
+            let local = next.with_timezone(&tz).naive_local();
+            if tz.from_local_datetime(&start.date().and_time(start.time())).single().is_some()
+                && tz.from_local_datetime(&local.date().and_time(start.time())).single().is_some()
+            {
+                prop_assert_eq!(local.time(), start.time());
+            }
+            let step_days = i64::from(interval) * if weekly { 7 } else { 1 };
+            let previous = local.date().and_time(start.time()) - TimeDelta::days(step_days);
+            if previous.date() > start.date() {
+                prop_assert!(resolve_local(tz, previous) <= completed_at);
+            }
+        }
+
+        /// Without a due date the next one is exactly one period after completion.
+        #[test]
+        fn undated_series_is_one_period_after_completion(
+            start in local_start(),
+            zone in 0usize..ZONES.len(),
+        ) {
+            let tz = ZONES[zone];
+            let done = resolve_local(tz, start);
+            let next = next_due(None, RecurrencePattern::Daily, 1, None, tz, done);
+            prop_assert!(next > done);
+            prop_assert!(next - done <= TimeDelta::hours(25) && next - done >= TimeDelta::hours(23));
+        }
+    }
+
+    #[test]
+    fn leap_years_give_february_its_29th() {
+        let jan31 = utc_at(2028, 1, 31);
+        let next = next_due(
+            Some(jan31),
+            RecurrencePattern::Monthly,
+            1,
+            Some(31),
+            chrono_tz::UTC,
+            jan31 + TimeDelta::hours(1),
+        );
+        assert_eq!(next, utc_at(2028, 2, 29));
+        let next_year = next_due(
+            Some(utc_at(2027, 1, 31)),
+            RecurrencePattern::Monthly,
+            1,
+            Some(31),
+            chrono_tz::UTC,
+            utc_at(2027, 1, 31) + TimeDelta::hours(1),
+        );
+        assert_eq!(next_year, utc_at(2027, 2, 28));
+    }
+
+    fn utc_at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|date| date.and_hms_opt(10, 0, 0))
+            .map(|n| Utc.from_utc_datetime(&n))
+            .expect("valid date")
+    }
+}

@@ -11,6 +11,8 @@ both_backends!(
     completing_a_recurring_task_returns_the_next_occurrence,
     completing_an_overdue_recurring_task_skips_the_backlog,
     reopening_a_recurring_task_creates_no_occurrence,
+    monthly_series_on_the_31st_returns_to_the_31st_after_february,
+    daily_series_keeps_local_time_across_dst,
 );
 
 fn instant(json: &Value, pointer: &str) -> DateTime<Utc> {
@@ -202,4 +204,57 @@ async fn reopening_a_recurring_task_creates_no_occurrence(app: TestApp) {
     assert_eq!(reopened["next_occurrence"], Value::Null);
     let all = app.list_tasks(&user.token, "").await.json();
     assert_eq!(numbers(&all).len(), 2);
+}
+
+/// Completes `id` and returns the next occurrence.
+async fn complete_and_next(app: &TestApp, token: &str, id: &str) -> Value {
+    let res = app
+        .complete_task(token, id, Some(&json!({ "completed": true })))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json()["next_occurrence"].clone()
+}
+
+async fn monthly_series_on_the_31st_returns_to_the_31st_after_february(app: TestApp) {
+    // Arrange: a user in Paris, a series due at 09:00 local on 31 January 2099.
+    let user = app
+        .new_user_with(json!({ "timezone": "Europe/Paris" }))
+        .await;
+    let task = app
+        .create_task_ok(
+            &user.token,
+            &json!({ "title": "Rent", "recurrence_pattern": "monthly", "due_date": "2099-01-31T09:00" }),
+        )
+        .await;
+
+    // Act
+    let february = complete_and_next(&app, &user.token, &string_at(&task, "/id")).await;
+    let march = complete_and_next(&app, &user.token, &string_at(&february, "/id")).await;
+    let april = complete_and_next(&app, &user.token, &string_at(&march, "/id")).await;
+
+    // Assert: last day of February, back to the 31st, then the 30th; always 09:00 in Paris.
+    assert_eq!(task["due_date"], "2099-01-31T08:00:00Z");
+    assert_eq!(february["due_date"], "2099-02-28T08:00:00Z");
+    assert_eq!(march["due_date"], "2099-03-31T07:00:00Z");
+    assert_eq!(april["due_date"], "2099-04-30T07:00:00Z");
+}
+
+async fn daily_series_keeps_local_time_across_dst(app: TestApp) {
+    // Arrange: New York leaves daylight saving time on 1 November 2099 (first Sunday).
+    let user = app
+        .new_user_with(json!({ "timezone": "America/New_York" }))
+        .await;
+    let task = app
+        .create_task_ok(
+            &user.token,
+            &json!({ "title": "Walk", "recurrence_pattern": "DAILY", "due_date": "2099-10-31T07:30" }),
+        )
+        .await;
+
+    // Act
+    let next = complete_and_next(&app, &user.token, &string_at(&task, "/id")).await;
+
+    // Assert: 07:30 local both days, so the UTC time moves by an hour.
+    assert_eq!(task["due_date"], "2099-10-31T11:30:00Z");
+    assert_eq!(next["due_date"], "2099-11-01T12:30:00Z");
 }

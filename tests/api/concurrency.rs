@@ -47,7 +47,7 @@ async fn concurrent_completions_of_a_recurring_task_create_one_occurrence(app: T
         )
         .await;
     let path = format!("{}/complete", task_path(&string_at(&task, "/id")));
-    let requests = (0..6)
+    let requests = (0..20)
         .map(|_| {
             app.authed(Method::PATCH, &path, &user.token)
                 .json(&json!({ "completed": true }))
