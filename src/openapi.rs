@@ -13,6 +13,7 @@ use utoipa::{
         (name = "auth", description = "Accounts and tokens"),
         (name = "tasks", description = "The signed-in user's tasks"),
         (name = "operations", description = "Health and service information"),
+        (name = "compatibility", description = "Paths of reference designs A, B and D"),
     )
 )]
 struct ApiDoc;

@@ -189,7 +189,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 
 /// The whole HTTP surface with its middleware.
 pub fn router(state: AppState) -> Router {
-    let (routes, openapi) = api_routes().split_for_parts();
+    let (routes, openapi) = crate::compat::mount(api_routes(), &state).split_for_parts();
     let cors = cors(&state.settings.allowed_origins);
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))

@@ -1,4 +1,5 @@
 mod auth;
+mod compat;
 mod completion;
 mod concurrency;
 mod cross_user;
