@@ -6,6 +6,7 @@ pub mod compat;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod json;
 pub mod openapi;
 pub mod ops;
 pub mod startup;

@@ -4,5 +4,6 @@ pub mod dates;
 pub mod http;
 pub mod listing;
 pub mod model;
+pub mod row;
 pub mod rules;
 pub mod service;

@@ -161,8 +161,8 @@ stored_as!(
     |name: String| { name.parse::<RecurrencePattern>().map_err(Into::into) }
 );
 
-/// A task as stored and returned.
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+/// A task as stored and returned (read from rows by `super::row`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Task {
     /// UUID v7.
     pub id: Uuid,
@@ -179,9 +179,9 @@ pub struct Task {
     /// Importance.
     pub priority: Priority,
     /// Lower-case labels.
-    #[sqlx(json)]
     pub tags: Vec<String>,
     /// When it is due (UTC).
+    #[serde(serialize_with = "crate::json::optional_instant")]
     pub due_date: Option<DateTime<Utc>>,
     /// Whether completing it schedules the next occurrence.
     pub is_recurring: bool,
@@ -190,10 +190,13 @@ pub struct Task {
     /// How many periods between occurrences.
     pub recurrence_interval: i32,
     /// Creation time.
+    #[serde(serialize_with = "crate::json::instant")]
     pub created_at: DateTime<Utc>,
     /// Last change.
+    #[serde(serialize_with = "crate::json::instant")]
     pub updated_at: DateTime<Utc>,
     /// When it was completed; null while pending.
+    #[serde(serialize_with = "crate::json::optional_instant")]
     pub completed_at: Option<DateTime<Utc>>,
     /// Bumped on every write; the basis of the ETag.
     #[serde(skip)]

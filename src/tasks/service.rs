@@ -15,16 +15,7 @@ use super::model::{
 use super::rules::{self, TaskFields};
 use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, Result};
-use crate::{bind_args, with_pool};
-
-/// Columns of [`Task`], as a literal so that it can be `concat!`ed into `'static` SQL.
-macro_rules! task_columns {
-    () => {
-        "id, number, user_id, title, description, completed, priority, tags, due_date, \
-         is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, \
-         completed_at, version, recurrence_anchor_day"
-    };
-}
+use crate::{bind_args, task_columns, with_pool};
 
 /// `select … from task` for one task of one user, by id (`$2` a UUID) or number (`$2` an integer).
 macro_rules! select_task {
