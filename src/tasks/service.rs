@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sqlx::{AssertSqlSafe, types::Json};
+use sqlx::{AssertSqlSafe, FromRow, Row, types::Json};
 use uuid::Uuid;
 
 use super::dates;
@@ -74,6 +74,9 @@ macro_rules! insert_task {
     }};
 }
 
+/// Position of `total_count` after the task columns in a page row.
+const TOTAL_COLUMN: usize = 17;
+
 /// One page of the user's tasks matching `filter`, with the total count and the next cursor.
 ///
 /// # Errors
@@ -82,15 +85,28 @@ macro_rules! insert_task {
 pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPage> {
     let (page, count) =
         listing::statements(filter, user_id, db.dialect(), db::now(), task_columns!());
-    let (mut tasks, total): (Vec<Task>, i64) = with_pool!(db, |pool| {
-        let page_query = sqlx::query_as::<_, Task>(AssertSqlSafe(page.sql));
-        let tasks = bind_args!(page_query, page.args).fetch_all(pool).await?;
-        let count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count.sql));
-        (
-            tasks,
-            bind_args!(count_query, count.args).fetch_one(pool).await?,
-        )
+    let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |pool| {
+        let page_query = sqlx::query(AssertSqlSafe(page.sql));
+        let rows = bind_args!(page_query, page.args).fetch_all(pool).await?;
+        let tasks = rows
+            .iter()
+            .map(Task::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let total = rows
+            .first()
+            .map(|row| row.try_get::<i64, _>(TOTAL_COLUMN))
+            .transpose()?;
+        (tasks, total)
     });
+    let total = match total {
+        Some(total) => total,
+        // An empty first page means no match; past a cursor, count on their own.
+        None if filter.after.is_none() => 0,
+        None => with_pool!(db, |pool| {
+            let count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count.sql));
+            bind_args!(count_query, count.args).fetch_one(pool).await?
+        }),
+    };
     let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
     let next_cursor = if tasks.len() > limit {
         tasks.truncate(limit);
