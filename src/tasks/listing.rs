@@ -2,7 +2,7 @@
 //! (plus its count) that answers it on either backend, with opaque keyset cursors.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -218,15 +218,25 @@ pub fn parse(query: &TaskQuery, tz: Tz) -> Result<TaskFilter, ApiError> {
     let bound = |raw: &str, end_of_day: bool| -> Option<DateTime<Utc>> {
         match dates::parse_due(raw)? {
             DueDate::Instant(instant) => Some(instant),
-            DueDate::Local(naive) => {
-                // A bare date bounds the whole day: from its start (after) to its end (before).
-                let naive = if end_of_day || raw.trim().len() > 10 {
-                    naive
-                } else {
-                    naive.date().and_time(NaiveTime::MIN)
-                };
-                Some(dates::resolve_local(tz, naive))
+            DueDate::Local(naive) if raw.trim().len() > 10 => Some(dates::resolve_local(tz, naive)),
+            // A bare date bounds the whole day: from its start (after) to its last microsecond,
+            // the precision both databases store (before; 23:59:59 would miss 23:59:59.5).
+            // Where the clock goes back at midnight that time occurs twice: the later one ends
+            // the day.
+            DueDate::Local(naive) if end_of_day => {
+                let end = naive
+                    .date()
+                    .and_time(NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)?);
+                Some(
+                    tz.from_local_datetime(&end)
+                        .latest()
+                        .map_or_else(|| dates::resolve_local(tz, end), |t| t.with_timezone(&Utc)),
+                )
             }
+            DueDate::Local(naive) => Some(dates::resolve_local(
+                tz,
+                naive.date().and_time(NaiveTime::MIN),
+            )),
         }
     };
     if let Some(raw) = query.due_before.as_deref() {
@@ -427,7 +437,10 @@ pub fn statements(
     // The total rides along as a trailing column computed once per query (an uncorrelated
     // subquery reusing the same `$n`), saving a round trip on every page.
     let mut page = Statement {
-        sql: format!("select {columns}, (select count(*){}) as total_count", conditions.sql),
+        sql: format!(
+            "select {columns}, (select count(*){}) as total_count",
+            conditions.sql
+        ),
         args: Vec::new(),
     };
     page.sql.push_str(&conditions.sql);
@@ -508,6 +521,28 @@ mod tests {
     #[test]
     fn like_metacharacters_are_escaped() {
         assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
+    }
+
+    #[test]
+    fn bare_dates_bound_the_whole_local_day() {
+        let query = TaskQuery {
+            due_after: Some("2026-03-10".into()),
+            due_before: Some("2026-03-10".into()),
+            ..TaskQuery::default()
+        };
+        let filter = parse(&query, chrono_tz::Asia::Tokyo).expect("valid dates");
+        let utc = |s: &str| s.parse::<DateTime<Utc>>().expect("RFC 3339");
+        assert_eq!(filter.due_after, Some(utc("2026-03-09T15:00:00Z")));
+        assert_eq!(filter.due_before, Some(utc("2026-03-10T14:59:59.999999Z")));
+        // Chile leaves summer time at midnight: 23:00–24:00 on 4 April 2026 happens twice.
+        let query = TaskQuery {
+            due_after: Some("2026-04-04".into()),
+            due_before: Some("2026-04-04".into()),
+            ..TaskQuery::default()
+        };
+        let filter = parse(&query, chrono_tz::America::Santiago).expect("valid dates");
+        assert_eq!(filter.due_after, Some(utc("2026-04-04T03:00:00Z")));
+        assert_eq!(filter.due_before, Some(utc("2026-04-05T03:59:59.999999Z")));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod errors;
 mod helpers;
 mod idempotency;
 mod jwks;
+mod listing;
 mod ops;
 mod preconditions;
 mod task_validation;
