@@ -1,7 +1,8 @@
 //! One database handle over PostgreSQL or SQLite, its connection set-up and migrations.
 //!
 //! Queries are written once as runtime-checked SQL that both dialects accept and run through
-//! [`with_pool!`], which expands the same code for each backend's concrete pool type.
+//! [`with_pool!`] (reads) or [`with_writer!`] (writes), which expand the same code for each
+//! backend's concrete pool type.
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -18,8 +19,24 @@ pub enum Db {
     /// Production backend.
     Postgres(PgPool),
     /// Embedded default backend.
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
 }
+
+/// SQLite allows one writer at a time. Writers queue for the single connection of `write`
+/// (a fair async queue) instead of spinning in SQLite's busy handler, whose sleeps made tail
+/// latency under concurrent writes hundreds of milliseconds; readers use `read` in parallel
+/// (WAL mode lets them run alongside the writer).
+#[derive(Clone, Debug)]
+pub struct SqlitePools {
+    /// Connections for reads.
+    pub read: SqlitePool,
+    /// The one connection for writes.
+    pub write: SqlitePool,
+}
+
+/// Read connections for SQLite: reads are short and CPU-bound, so more than a few only hold
+/// more page cache.
+const SQLITE_MAX_READERS: u32 = 4;
 
 /// Which SQL dialect a [`Db`] speaks, for the few fragments that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,13 +47,30 @@ pub enum Dialect {
     Sqlite,
 }
 
-/// Runs `$body` with `$pool` bound to the concrete pool of `$db`, once per backend.
+/// Runs `$body` with `$pool` bound to the concrete pool of `$db` for reading, once per backend.
 #[macro_export]
 macro_rules! with_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
             $crate::db::Db::Postgres($pool) => $body,
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Sqlite(pools) => {
+                let $pool = &pools.read;
+                $body
+            }
+        }
+    };
+}
+
+/// Like [`with_pool!`], for statements that write (SQLite's single writer connection).
+#[macro_export]
+macro_rules! with_writer {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Sqlite(pools) => {
+                let $pool = &pools.write;
+                $body
+            }
         }
     };
 }
@@ -116,13 +150,19 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(settings.max_connections)
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options.clone())
+            .await
+            .context("cannot open the SQLite database")?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections.clamp(1, SQLITE_MAX_READERS))
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await
             .context("cannot open the SQLite database")?;
-        Ok(Self::Sqlite(pool))
+        Ok(Self::Sqlite(SqlitePools { read, write }))
     }
 
     /// Applies pending migrations for this backend.
@@ -132,7 +172,7 @@ impl Db {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
-            Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Self::Sqlite(pools) => sqlx::migrate!("migrations/sqlite").run(&pools.write).await,
         }
         .context("database migration failed")
     }
@@ -159,8 +199,8 @@ impl Db {
     pub fn describe(&self) -> String {
         match self {
             Self::Postgres(_) => "postgresql".to_owned(),
-            Self::Sqlite(pool) => {
-                let options = pool.connect_options();
+            Self::Sqlite(pools) => {
+                let options = pools.read.connect_options();
                 format!("sqlite ({})", display_path(options.get_filename()))
             }
         }
@@ -168,14 +208,20 @@ impl Db {
 
     /// Closes every connection, waiting for checked-out ones to come back.
     pub async fn close(&self) {
-        with_pool!(self, |pool| pool.close().await);
+        match self {
+            Self::Postgres(pool) => pool.close().await,
+            Self::Sqlite(pools) => {
+                pools.read.close().await;
+                pools.write.close().await;
+            }
+        }
     }
 
     /// The SQLite file this database lives in, if it is one.
     #[must_use]
     pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
         match self {
-            Self::Sqlite(pool) => Some(pool.connect_options().get_filename().to_path_buf()),
+            Self::Sqlite(pools) => Some(pools.read.connect_options().get_filename().to_path_buf()),
             Self::Postgres(_) => None,
         }
     }

@@ -23,11 +23,23 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
         .map(|h| h.to_string())
 });
 
+/// Each hash takes 19 MiB and a core for a while; more at once than there are cores only
+/// queues them on the blocking pool while memory grows, so a burst of sign-ups or logins waits
+/// here instead.
+static HASHING_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    tokio::sync::Semaphore::new(cores)
+});
+
 /// Hashes a password into a PHC string.
 ///
 /// # Errors
 /// The blocking task failed or the hasher refused the input.
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _slot = HASHING_SLOTS
+        .acquire()
+        .await
+        .context("password hashing is shut down")?;
     tokio::task::spawn_blocking(move || {
         hasher()
             .hash_password(password.as_bytes())
@@ -43,6 +55,10 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 /// # Errors
 /// The blocking task failed.
 pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    let _slot = HASHING_SLOTS
+        .acquire()
+        .await
+        .context("password hashing is shut down")?;
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let Some(phc) = stored.or_else(|| DUMMY_HASH.clone()) else {

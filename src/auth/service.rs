@@ -7,7 +7,7 @@ use super::password;
 use crate::db::{self, Db};
 use crate::error::{ApiError, FieldError, Result};
 use crate::validate;
-use crate::with_pool;
+use crate::{with_pool, with_writer};
 
 /// Columns of [`User`], as a literal so that it can be `concat!`ed into `'static` SQL.
 macro_rules! user_columns {
@@ -47,7 +47,7 @@ pub async fn sign_up(db: &Db, input: SignupRequest) -> Result<User> {
     let password_hash = password::hash(password).await?;
     let id = Uuid::now_v7().to_string();
     let now = db::now();
-    let inserted = with_pool!(db, |pool| {
+    let inserted = with_writer!(db, |pool| {
         sqlx::query_as::<_, User>(concat!(
             "insert into app_user (id, email, name, timezone, password_hash, created_at, updated_at)
              values ($1, $2, $3, $4, $5, $6, $6)
@@ -99,7 +99,7 @@ pub async fn log_in(db: &Db, email: Option<&str>, password: Option<&str>) -> Res
     match user_id {
         Some(id) if password_ok => {
             let now = db::now();
-            let user = with_pool!(db, |pool| {
+            let user = with_writer!(db, |pool| {
                 sqlx::query_as::<_, User>(concat!(
                     "update app_user set last_login_at = $1 where id = $2 returning ",
                     user_columns!()
@@ -187,7 +187,7 @@ pub async fn ensure_external_user(db: &Db, claims: &super::token::Claims) -> Res
         );
     let name: String = name.chars().take(100).collect();
     let now = db::now();
-    let inserted = with_pool!(db, |pool| {
+    let inserted = with_writer!(db, |pool| {
         sqlx::query(
             "insert into app_user (id, email, name, created_at, updated_at)
              values ($1, $2, $3, $4, $4) on conflict (id) do nothing",
@@ -246,7 +246,7 @@ pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Resu
         Some(password) => Some(password::hash(password).await?),
         None => None,
     };
-    let updated = with_pool!(db, |pool| {
+    let updated = with_writer!(db, |pool| {
         sqlx::query_as::<_, User>(concat!(
             "update app_user set name = coalesce($1, name), timezone = coalesce($2, timezone),
                  password_hash = coalesce($3, password_hash), updated_at = $4

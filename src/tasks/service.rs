@@ -15,7 +15,7 @@ use super::model::{
 use super::rules::{self, TaskFields};
 use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, Result};
-use crate::{bind_args, task_columns, with_pool};
+use crate::{bind_args, task_columns, with_pool, with_writer};
 
 /// `select … from task` for one task of one user, by id (`$2` a UUID) or number (`$2` an integer).
 macro_rules! select_task {
@@ -210,7 +210,7 @@ pub async fn create_once(
     let fields = rules::new_task(input, tz)?;
     let now = db::now();
     let completed_at = fields.completed.then_some(now);
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         if let Some(key) = key {
             let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
@@ -292,7 +292,7 @@ fn replay((fingerprint, status, body): StoredAnswer, key: &IdempotencyKey) -> Re
 /// Database failure.
 pub async fn forget_expired_idempotency_keys(db: &Db) -> Result<u64> {
     let cutoff = db::now() - IDEMPOTENCY_TTL;
-    Ok(with_pool!(db, |pool| {
+    Ok(with_writer!(db, |pool| {
         sqlx::query("delete from idempotency_key where created_at <= $1")
             .bind(cutoff)
             .execute(pool)
@@ -331,7 +331,7 @@ pub async fn update(
             (true, true) => current.completed_at,
             (_, false) => None,
         };
-        let updated = with_pool!(db, |pool| {
+        let updated = with_writer!(db, |pool| {
             sqlx::query_as::<_, Task>(concat!(
                 "update task set title = $1, description = $2, completed = $3, priority = $4,
                      tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
@@ -390,7 +390,7 @@ pub async fn set_completed(
         chrono_tz::UTC
     };
     let now = db::now();
-    with_pool!(db, |pool| {
+    with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let changed = sqlx::query_as::<_, Task>(concat!(
             "update task set completed = $1, completed_at = $2, updated_at = $3,
@@ -477,7 +477,7 @@ pub async fn delete(
             if !precondition.allows(current.version) {
                 return Err(ApiError::PreconditionFailed);
             }
-            let deleted: Option<Uuid> = with_pool!(db, |pool| {
+            let deleted: Option<Uuid> = with_writer!(db, |pool| {
                 sqlx::query_scalar(
                     "delete from task where user_id = $1 and id = $2 and version = $3 returning id",
                 )
@@ -490,7 +490,7 @@ pub async fn delete(
             return deleted.ok_or(ApiError::PreconditionFailed);
         }
     };
-    let deleted: Option<Uuid> = with_pool!(db, |pool| {
+    let deleted: Option<Uuid> = with_writer!(db, |pool| {
         match task {
             TaskRef::Id(id) => {
                 sqlx::query_scalar("delete from task where user_id = $1 and id = $2 returning id")
