@@ -24,6 +24,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(database = %db.describe(), "migrations applied");
             Ok(())
         }
+        Command::Mcp { user } => {
+            let db = startup::connect(&settings).await?;
+            db.migrate().await?;
+            let found = crate::auth::service::find_by_email(&db, &user)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .with_context(|| format!("no user with email {user}"))?;
+            tracing::info!(user = %found.email, database = %db.describe(), "serving MCP over stdio");
+            let served = crate::mcp::server::serve_stdio(db.clone(), found.id).await;
+            db.close().await;
+            served
+        }
         Command::Token { user } => {
             let db = startup::connect(&settings).await?;
             db.migrate().await?;

@@ -31,6 +31,13 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Serve the MCP tools over stdin/stdout, acting as an existing user (for desktop AI
+    /// clients). Only the protocol is written to stdout; logs go to stderr.
+    Mcp {
+        /// The user's email.
+        #[arg(long)]
+        user: String,
+    },
     /// Print a bearer token for an existing user.
     Token {
         /// The user's email.

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod json;
+pub mod mcp;
 pub mod openapi;
 pub mod ops;
 pub mod startup;

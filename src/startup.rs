@@ -5,10 +5,10 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use anyhow::Context;
 use axum::{
     Router,
-    serve::ListenerExt,
     extract::DefaultBodyLimit,
     http::{HeaderName, HeaderValue, Method, Request, header},
     response::IntoResponse,
+    serve::ListenerExt,
 };
 use secrecy::SecretString;
 use tokio::net::TcpListener;
@@ -200,6 +200,7 @@ pub fn router(state: AppState) -> Router {
     let cors = cors(&state.settings.allowed_origins);
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .merge(crate::mcp::http::routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -252,6 +253,8 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("mcp-protocol-version"),
+            HeaderName::from_static(crate::mcp::auth::SESSION_HEADER),
         ])
         .expose_headers([
             header::ETAG,
@@ -259,6 +262,8 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::LINK,
             REQUEST_ID,
             HeaderName::from_static("x-total-count"),
+            header::WWW_AUTHENTICATE,
+            HeaderName::from_static(crate::mcp::auth::SESSION_HEADER),
         ])
         .max_age(Duration::from_secs(600))
 }

@@ -1,6 +1,7 @@
 //! Task types: the stored/returned `Task`, and the input bodies of create and update.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 use sqlx::{Database, Decode, Encode, Type, encode::IsNull, error::BoxDynError};
 use utoipa::ToSchema;
@@ -8,7 +9,18 @@ use uuid::Uuid;
 
 /// How important a task is; sorts HIGH > MEDIUM > LOW > NONE.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    ToSchema,
+    JsonSchema,
 )]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Priority {
@@ -72,7 +84,7 @@ impl<'de> Deserialize<'de> for Priority {
 }
 
 /// Period of a recurring task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RecurrencePattern {
     /// Every `interval` days.
@@ -162,7 +174,7 @@ stored_as!(
 );
 
 /// A task as stored and returned (read from rows by `super::row`).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, JsonSchema)]
 pub struct Task {
     /// UUID v7.
     pub id: Uuid,
@@ -207,15 +219,16 @@ pub struct Task {
 }
 
 /// A due date as sent: an RFC 3339 instant, or a naive date/datetime read in the user's zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, JsonSchema)]
 #[serde(transparent)]
 #[schema(value_type = String, example = "2026-12-01T17:00:00Z")]
 pub struct DueDateInput(pub String);
 
 /// `POST /api/v1/tasks`. Serialisable so that its canonical form can fingerprint a request.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct NewTask {
     /// Short summary, 1–200 characters after trimming. Required.
+    #[schemars(required)]
     pub title: Option<String>,
     /// Longer notes, up to 1000 characters.
     pub description: Option<String>,
@@ -237,7 +250,7 @@ pub struct NewTask {
 }
 
 /// `PUT`/`PATCH /api/v1/tasks/{id}`: absent fields are unchanged, `null` clears.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, JsonSchema)]
 pub struct TaskPatch {
     /// New title (cannot be null).
     #[serde(default, deserialize_with = "present")]
@@ -288,7 +301,7 @@ pub struct CompletionRequest {
 }
 
 /// A task after completion, with the occurrence its recurrence created.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, JsonSchema)]
 pub struct CompletedTask {
     /// The task itself.
     #[serde(flatten)]
@@ -298,7 +311,7 @@ pub struct CompletedTask {
 }
 
 /// Which tasks `GET /api/v1/tasks` returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StatusFilter {
     /// Every task (default).
@@ -376,7 +389,7 @@ pub struct TaskPage {
 }
 
 /// Answer of `DELETE /api/v1/tasks/{id}`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, JsonSchema)]
 pub struct Deleted {
     /// Always "Task deleted successfully".
     pub message: &'static str,

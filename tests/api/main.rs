@@ -8,6 +8,7 @@ mod helpers;
 mod idempotency;
 mod jwks;
 mod listing;
+mod mcp;
 mod ops;
 mod preconditions;
 mod task_validation;

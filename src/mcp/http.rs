@@ -1,0 +1,109 @@
+//! Mounting: Streamable HTTP at `/mcp` behind [`super::auth::require_user`], and the RFC 9728
+//! protected-resource metadata that its 401 challenges point to.
+
+use std::sync::Arc;
+
+use axum::{Json, Router, extract::State, http::Uri, middleware, routing::get};
+use rmcp::transport::streamable_http_server::{
+    StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
+};
+use serde::Serialize;
+
+use super::{TodoMcp, auth};
+use crate::state::AppState;
+
+/// `/mcp` and `/.well-known/oauth-protected-resource`, to merge into the application router.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let mcp = TodoMcp::new(state.db.clone());
+    // Stateless: no session or stream lives in this process, so any replica answers any
+    // request, whether the client speaks 2026-07-28 or starts with `initialize` (2025-11-25).
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_allowed_hosts(allowed_hosts(&state.settings.public_url));
+    let service = StreamableHttpService::new(
+        move || Ok(mcp.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    let endpoint =
+        Router::new()
+            .nest_service("/mcp", service)
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_user,
+            ));
+    Router::new()
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(resource_metadata),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            get(resource_metadata),
+        )
+        .merge(endpoint)
+}
+
+/// Loopback names (rmcp's DNS-rebinding guard) plus the host of `PUBLIC_URL`.
+fn allowed_hosts(public_url: &str) -> Vec<String> {
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if let Some(host) = public_url.parse::<Uri>().ok().as_ref().and_then(Uri::host) {
+        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
+}
+
+/// OAuth 2.0 protected resource metadata (RFC 9728).
+#[derive(Debug, Serialize)]
+pub struct ResourceMetadata {
+    /// The MCP endpoint.
+    pub resource: String,
+    /// Issuers whose tokens are accepted, when one is configured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorization_servers: Vec<String>,
+    /// Tokens go in `Authorization: Bearer`.
+    pub bearer_methods_supported: [&'static str; 1],
+    /// Human-readable name.
+    pub resource_name: &'static str,
+    /// Where obtaining a token is documented.
+    pub resource_documentation: String,
+}
+
+async fn resource_metadata(State(state): State<AppState>) -> Json<ResourceMetadata> {
+    let public_url = &state.settings.public_url;
+    let authorization_servers = state
+        .settings
+        .jwt_issuer
+        .iter()
+        .filter(|iss| iss.starts_with("https://") || iss.starts_with("http://"))
+        .cloned()
+        .collect();
+    Json(ResourceMetadata {
+        resource: format!("{public_url}/mcp"),
+        authorization_servers,
+        bearer_methods_supported: ["header"],
+        resource_name: "tudu tasks (MCP)",
+        resource_documentation: format!("{public_url}/docs"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed_hosts;
+
+    #[test]
+    fn the_public_host_is_allowed_besides_loopback() {
+        let hosts = allowed_hosts("https://todo.example.com");
+        assert!(hosts.iter().any(|h| h == "todo.example.com"));
+        assert!(hosts.iter().any(|h| h == "127.0.0.1"));
+        assert_eq!(allowed_hosts("http://127.0.0.1:8000").len(), 3);
+        assert_eq!(allowed_hosts("not a url").len(), 3);
+    }
+}

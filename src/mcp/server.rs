@@ -1,0 +1,582 @@
+//! `TodoMcp`: one MCP tool per task operation, each a thin adapter over [`crate::tasks::service`].
+
+use std::{borrow::Cow, fmt, sync::Arc};
+
+use rmcp::handler::server::{
+    common::FromContextPart,
+    router::tool::ToolRouter,
+    tool::{IntoCallToolResult, ToolCallContext},
+};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, JsonObject,
+};
+use rmcp::service::RequestContext;
+use rmcp::{
+    ErrorData, Json, RoleServer, ServerHandler, ServiceExt, tool, tool_handler, tool_router,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use super::auth;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::tasks::model::{
+    CompletedTask, Deleted, DueDateInput, NewTask, Precondition, Priority, StatusFilter, Task,
+    TaskPatch, TaskQuery, TaskRef,
+};
+use crate::tasks::{listing, rules, service};
+
+/// The MCP server. Over HTTP it acts, on every request, as the user of that request's token;
+/// over stdio as the user it was started for.
+#[derive(Clone)]
+pub struct TodoMcp {
+    db: Db,
+    /// The user a stdio server acts as; `None` over HTTP, where each request names its own.
+    local_user: Option<String>,
+    tool_router: Arc<ToolRouter<Self>>,
+}
+
+impl fmt::Debug for TodoMcp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TodoMcp")
+            .field("local_user", &self.local_user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A task named by its UUID or its per-user number.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TaskId {
+    /// The per-user number ("task 3" → 3).
+    Number(i64),
+    /// The UUID, or the number as text ("3", "#3").
+    Text(String),
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Number(n) => write!(f, "{n}"),
+            Self::Text(t) => write!(f, "{t:?}"),
+        }
+    }
+}
+
+/// Arguments of `add_task`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AddTaskArgs {
+    /// The new task.
+    #[serde(flatten)]
+    pub task: NewTask,
+    /// Optional, for clients of the reference design: the signed-in user's id. Any other value
+    /// is refused; omit it.
+    pub user_id: Option<String>,
+}
+
+/// Arguments of `get_task` and `delete_task`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct TaskArgs {
+    /// The task: its number as shown to the user (e.g. 3) or its UUID.
+    #[serde(alias = "id")]
+    pub task_id: TaskId,
+    /// Optional, for clients of the reference design: the signed-in user's id. Any other value
+    /// is refused; omit it.
+    pub user_id: Option<String>,
+}
+
+/// Arguments of `update_task`: the task, and only the fields to change.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateTaskArgs {
+    /// The task: its number as shown to the user (e.g. 3) or its UUID.
+    #[serde(alias = "id")]
+    pub task_id: TaskId,
+    /// Optional, for clients of the reference design: the signed-in user's id. Any other value
+    /// is refused; omit it.
+    pub user_id: Option<String>,
+    /// Fields to change; absent fields stay as they are, null clears a field.
+    #[serde(flatten)]
+    pub changes: TaskPatch,
+}
+
+/// Arguments of `complete_task`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CompleteTaskArgs {
+    /// The task: its number as shown to the user (e.g. 3) or its UUID.
+    #[serde(alias = "id")]
+    pub task_id: TaskId,
+    /// true (default) marks the task done; false reopens it. Completing a recurring task also
+    /// creates its next occurrence, returned as `next_occurrence`.
+    pub completed: Option<bool>,
+    /// Optional, for clients of the reference design: the signed-in user's id. Any other value
+    /// is refused; omit it.
+    pub user_id: Option<String>,
+}
+
+/// Order of a listing.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortBy {
+    /// Creation time (default).
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+    /// Due date; tasks without one come last.
+    DueDate,
+    /// Importance (desc: HIGH first).
+    Priority,
+    /// Title.
+    Title,
+    /// Task number.
+    Number,
+}
+
+/// Direction of a listing.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    /// Smallest, oldest or least important first.
+    Asc,
+    /// Largest, newest or most important first (default).
+    Desc,
+}
+
+/// Arguments of `list_tasks`; every filter is optional and they combine.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ListTasksArgs {
+    /// all (default), pending (not done) or completed.
+    pub status: Option<StatusFilter>,
+    /// Only tasks of this priority.
+    pub priority: Option<Priority>,
+    /// Only tasks carrying every one of these tags.
+    #[serde(alias = "tag")]
+    pub tags: Option<Vec<String>>,
+    /// Text searched, case-insensitively, in titles and descriptions.
+    #[serde(alias = "search")]
+    pub q: Option<String>,
+    /// Only tasks due at or before this instant or date (a date: by the end of that day, in the
+    /// user's time zone).
+    pub due_before: Option<String>,
+    /// Only tasks due at or after this instant or date (a date: from the start of that day).
+    pub due_after: Option<String>,
+    /// true: only pending tasks past their due date.
+    pub overdue: Option<bool>,
+    /// Sort key; default created_at.
+    pub sort: Option<SortBy>,
+    /// Sort direction; default desc.
+    pub order: Option<SortOrder>,
+    /// Page size, 1–1000; default 100.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page, to get the next one.
+    pub cursor: Option<String>,
+    /// Optional, for clients of the reference design: the signed-in user's id. Any other value
+    /// is refused; omit it.
+    pub user_id: Option<String>,
+}
+
+/// One page of tasks.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TaskList {
+    /// The matching tasks, in the requested order.
+    pub tasks: Vec<Task>,
+    /// How many tasks match, over all pages.
+    pub total: i64,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Tool arguments, read like rmcp's own `Parameters` but naming the argument at fault when one
+/// is malformed (`priority: must be one of …`), so that the model can correct it.
+#[derive(Debug)]
+pub struct Parameters<T>(pub T);
+
+impl<T: JsonSchema> JsonSchema for Parameters<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Parameters<T> {
+    fn from_context_part(context: &mut ToolCallContext<'_, S>) -> Result<Self, ErrorData> {
+        let arguments = serde_json::Value::Object(context.arguments.take().unwrap_or_default());
+        serde_path_to_error::deserialize(arguments)
+            .map(Self)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let at = if path == "." {
+                    String::new()
+                } else {
+                    format!("{path}: ")
+                };
+                // rmcp turns errors with this prefix into `isError` results.
+                ErrorData::invalid_params(
+                    format!(
+                        "failed to deserialize parameters: {at}{}. Correct the arguments and call \
+                         the tool again.",
+                        err.into_inner()
+                    ),
+                    None,
+                )
+            })
+    }
+}
+
+/// Why a tool call failed.
+#[derive(Debug)]
+pub enum ToolError {
+    /// A failure the model can read and correct: an `isError` result.
+    Failed(String),
+    /// A protocol failure (no identity): a JSON-RPC error.
+    Protocol(ErrorData),
+}
+
+impl IntoCallToolResult for ToolError {
+    fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
+        match self {
+            Self::Failed(message) => {
+                Ok(CallToolResult::error(vec![ContentBlock::text(message)]).into())
+            }
+            Self::Protocol(error) => Err(error),
+        }
+    }
+}
+
+impl From<ApiError> for ToolError {
+    fn from(err: ApiError) -> Self {
+        Self::Failed(describe(err))
+    }
+}
+
+/// A message for the model: what is wrong and what to do, never internals.
+fn describe(err: ApiError) -> String {
+    match err {
+        ApiError::Validation(errors) => {
+            let fields: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            format!(
+                "Invalid input: {}. Correct these fields and call the tool again.",
+                fields.join("; ")
+            )
+        }
+        ApiError::Internal(cause) => {
+            tracing::error!(error = ?cause, "MCP tool failed");
+            "Internal error; it has been logged. Try again later.".to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+#[tool_router]
+impl TodoMcp {
+    /// A server for HTTP: each request acts as its token's user.
+    #[must_use]
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            local_user: None,
+            tool_router: Arc::new(Self::tool_router()),
+        }
+    }
+
+    /// A server acting as `user_id` (stdio, in-process clients).
+    #[must_use]
+    pub fn for_user(db: Db, user_id: String) -> Self {
+        Self {
+            local_user: Some(user_id),
+            ..Self::new(db)
+        }
+    }
+
+    /// The definitions of every tool, as `tools/list` returns them.
+    #[must_use]
+    pub fn tools(&self) -> Vec<rmcp::model::Tool> {
+        self.tool_router.list_all()
+    }
+
+    /// The user this call acts as: the request's authenticated user over HTTP (read on every
+    /// call, never remembered), the configured one otherwise. A `user_id` argument must name
+    /// that same user.
+    fn caller(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        claimed: Option<&str>,
+    ) -> Result<String, ToolError> {
+        let user_id = match ctx.extensions.get::<axum::http::request::Parts>() {
+            Some(parts) => auth::user_of(parts),
+            None => self.local_user.clone(),
+        }
+        .ok_or_else(|| {
+            ToolError::Protocol(ErrorData::invalid_request("authentication required", None))
+        })?;
+        match claimed.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(claimed) if claimed != user_id => Err(ToolError::Failed(
+                "user_id is not the signed-in user: tools only act as the signed-in user. \
+                 Omit user_id."
+                    .to_owned(),
+            )),
+            _ => Ok(user_id),
+        }
+    }
+
+    /// Add a task to the signed-in user's list. Only `title` is required. Returns the created
+    /// task with its `number`, the handle the user will use to refer to it.
+    #[tool(annotations(
+        title = "Add a task",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn add_task(
+        &self,
+        Parameters(args): Parameters<AddTaskArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Task>, ToolError> {
+        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        Ok(Json(service::create(&self.db, &user, args.task).await?))
+    }
+
+    /// List the signed-in user's tasks, newest first unless `sort`/`order` say otherwise,
+    /// optionally filtered by status, priority, tags, text, due dates or overdue. Returns one
+    /// page (`limit`, default 100) with the total and the cursor of the next page.
+    #[tool(annotations(
+        title = "List tasks",
+        read_only_hint = true,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn list_tasks(
+        &self,
+        Parameters(args): Parameters<ListTasksArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<TaskList>, ToolError> {
+        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let query = args.into_query();
+        let needs_zone = [&query.due_before, &query.due_after]
+            .into_iter()
+            .flatten()
+            .any(|d| rules::needs_timezone(Some(&DueDateInput(d.clone()))));
+        let tz = if needs_zone {
+            crate::auth::service::timezone(&self.db, &user).await?
+        } else {
+            chrono_tz::UTC
+        };
+        let filter = listing::parse(&query, tz)?;
+        let page = service::list(&self.db, &user, &filter).await?;
+        Ok(Json(TaskList {
+            tasks: page.tasks,
+            total: page.total,
+            next_cursor: page.next_cursor,
+        }))
+    }
+
+    /// Get one of the signed-in user's tasks by number or UUID.
+    #[tool(annotations(
+        title = "Get a task",
+        read_only_hint = true,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn get_task(
+        &self,
+        Parameters(args): Parameters<TaskArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Task>, ToolError> {
+        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let task = task_ref(&args.task_id)?;
+        service::get(&self.db, &user, task)
+            .await
+            .map(Json)
+            .map_err(|e| not_found(e, &args.task_id))
+    }
+
+    /// Change some fields of a task; fields left out stay as they are, null clears a field.
+    /// Returns the updated task.
+    #[tool(annotations(
+        title = "Update a task",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn update_task(
+        &self,
+        Parameters(args): Parameters<UpdateTaskArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Task>, ToolError> {
+        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let task = task_ref(&args.task_id)?;
+        service::update(&self.db, &user, task, args.changes, &Precondition::None)
+            .await
+            .map(Json)
+            .map_err(|e| not_found(e, &args.task_id))
+    }
+
+    /// Mark a task done (or, with completed=false, not done). Completing a recurring task
+    /// schedules its next occurrence, returned as `next_occurrence`.
+    #[tool(annotations(
+        title = "Complete a task",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn complete_task(
+        &self,
+        Parameters(args): Parameters<CompleteTaskArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<CompletedTask>, ToolError> {
+        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let task = task_ref(&args.task_id)?;
+        let completed = Some(args.completed.unwrap_or(true));
+        service::set_completed(&self.db, &user, task, completed, &Precondition::None)
+            .await
+            .map(Json)
+            .map_err(|e| not_found(e, &args.task_id))
+    }
+
+    /// Delete a task for good. Returns the id of the deleted task.
+    #[tool(annotations(
+        title = "Delete a task",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn delete_task(
+        &self,
+        Parameters(args): Parameters<TaskArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Deleted>, ToolError> {
+        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let task = task_ref(&args.task_id)?;
+        let deleted_id = service::delete(&self.db, &user, task, &Precondition::None)
+            .await
+            .map_err(|e| not_found(e, &args.task_id))?;
+        Ok(Json(Deleted {
+            message: "Task deleted successfully",
+            deleted_id,
+        }))
+    }
+}
+
+#[tool_handler(
+    router = self.tool_router,
+    name = "tudu",
+    instructions = "tudu: the signed-in user's task list. Every tool acts as that user only. Refer to a task by its number as shown to the user (task 3 → task_id 3) or by its UUID. Dates are RFC 3339 instants (2026-12-01T17:00:00Z) or a date/date-time without offset, read in the user's time zone (2026-12-01, 2026-12-01T17:00). Failed calls return isError with a message saying what to correct."
+)]
+impl ServerHandler for TodoMcp {
+    /// Routes a call, accepting the reference design's `todo_*` names as aliases.
+    async fn call_tool(
+        &self,
+        mut request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if let Some(name) = canonical_name(&request.name, request.arguments.as_ref()) {
+            request.name = Cow::Borrowed(name);
+        }
+        let call = ToolCallContext::new(self, request, context);
+        self.tool_router.call(call).await
+    }
+}
+
+/// The tool an alias stands for; `todo_read` reads one task when given an id, else lists.
+fn canonical_name(name: &str, arguments: Option<&JsonObject>) -> Option<&'static str> {
+    let names_a_task =
+        arguments.is_some_and(|args| args.contains_key("task_id") || args.contains_key("id"));
+    match name {
+        "todo_create" => Some("add_task"),
+        "todo_read" if names_a_task => Some("get_task"),
+        "todo_read" | "todo_list" => Some("list_tasks"),
+        "todo_update" => Some("update_task"),
+        "todo_delete" => Some("delete_task"),
+        _ => None,
+    }
+}
+
+impl ListTasksArgs {
+    /// The REST query these arguments mean, checked by the same [`listing::parse`].
+    fn into_query(self) -> TaskQuery {
+        TaskQuery {
+            status: self.status.map(|s| {
+                match s {
+                    StatusFilter::All => "all",
+                    StatusFilter::Pending => "pending",
+                    StatusFilter::Completed => "completed",
+                }
+                .to_owned()
+            }),
+            priority: self.priority.map(|p| p.as_str().to_owned()),
+            tag: self.tags,
+            q: self.q,
+            due_before: self.due_before,
+            due_after: self.due_after,
+            overdue: self.overdue.map(|o| o.to_string()),
+            sort: self.sort.map(|s| {
+                match s {
+                    SortBy::CreatedAt => "created_at",
+                    SortBy::UpdatedAt => "updated_at",
+                    SortBy::DueDate => "due_date",
+                    SortBy::Priority => "priority",
+                    SortBy::Title => "title",
+                    SortBy::Number => "number",
+                }
+                .to_owned()
+            }),
+            order: self.order.map(|o| {
+                match o {
+                    SortOrder::Asc => "asc",
+                    SortOrder::Desc => "desc",
+                }
+                .to_owned()
+            }),
+            limit: self.limit.map(|l| l.to_string()),
+            cursor: self.cursor,
+        }
+    }
+}
+
+fn task_ref(task_id: &TaskId) -> Result<TaskRef, ToolError> {
+    let parsed = match task_id {
+        TaskId::Number(n) => TaskRef::parse(&n.to_string()),
+        TaskId::Text(t) => TaskRef::parse(t),
+    };
+    parsed.ok_or_else(|| {
+        ToolError::Failed(format!(
+            "task_id {task_id} is neither a task number (1, 2, 3 …) nor a task UUID. \
+             Call list_tasks to see the user's tasks."
+        ))
+    })
+}
+
+/// Names the task in a not-found message; other failures as usual.
+fn not_found(err: ApiError, task_id: &TaskId) -> ToolError {
+    match err {
+        ApiError::NotFound(_) => ToolError::Failed(format!(
+            "Task {task_id} was not found among the user's tasks. Call list_tasks to see them \
+             with their numbers."
+        )),
+        other => other.into(),
+    }
+}
+
+/// Serves the tools over stdin/stdout as `user_id` until the client closes the stream.
+///
+/// # Errors
+/// The client never completed the handshake, or the transport failed.
+pub async fn serve_stdio(db: Db, user_id: String) -> anyhow::Result<()> {
+    let server = TodoMcp::for_user(db, user_id)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| anyhow::anyhow!("MCP session over stdio failed to start: {e}"))?;
+    server.waiting().await?;
+    Ok(())
+}

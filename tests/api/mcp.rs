@@ -1,0 +1,744 @@
+//! The MCP server driven by the rmcp client: over Streamable HTTP at `/mcp` (both protocol
+//! lifecycles), and over stdio through the built binary.
+
+use std::collections::HashMap;
+
+use reqwest::{Method, StatusCode, header::HeaderValue};
+use rmcp::{
+    ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceExt,
+    model::{CallToolRequestParams, CallToolResult, ProtocolVersion, Tool},
+    service::RunningService,
+    transport::{
+        StreamableHttpClientTransport, TokioChildProcess,
+        streamable_http_client::StreamableHttpClientTransportConfig,
+    },
+};
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Backend, TEST_SECRET, TestApp, assert_not_found, assert_problem, both_backends, string_at,
+};
+
+both_backends!(
+    tools_are_listed_with_schemas_and_annotations,
+    every_tool_works_and_its_effects_show_through_rest,
+    failures_are_error_results_with_a_clear_message,
+    another_users_tasks_are_out_of_reach,
+    user_id_argument_must_be_the_callers,
+    todo_aliases_are_accepted_but_not_listed,
+    stateless_clients_of_2026_07_28_work_without_initialize,
+    missing_or_invalid_token_is_401_with_resource_metadata,
+    a_foreign_origin_is_403,
+    a_session_refuses_another_users_token,
+    the_public_host_is_accepted_and_others_refused,
+);
+
+type Client = RunningService<RoleClient, ()>;
+
+fn transport(app: &TestApp, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
+    StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", app.address))
+            .auth_header(token),
+    )
+}
+
+/// A client of MCP 2025-11-25: `initialize` first.
+async fn connect(app: &TestApp, token: &str) -> Client {
+    ().serve(transport(app, token))
+        .await
+        .unwrap_or_else(|err| panic!("[{}] initialize failed: {err}", app.backend))
+}
+
+async fn call(client: &Client, name: &str, arguments: Value) -> CallToolResult {
+    let arguments = arguments.as_object().cloned().unwrap_or_default();
+    client
+        .call_tool(CallToolRequestParams::new(name.to_owned()).with_arguments(arguments))
+        .await
+        .unwrap_or_else(|err| panic!("{name} failed at the protocol level: {err}"))
+}
+
+fn text_of(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The structured result of a successful call, checked to equal its text content.
+fn ok(result: &CallToolResult) -> Value {
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "tool failed: {}",
+        text_of(result)
+    );
+    let structured = result
+        .structured_content
+        .clone()
+        .unwrap_or_else(|| panic!("no structuredContent: {result:?}"));
+    let text: Value = serde_json::from_str(&text_of(result)).expect("text content is JSON");
+    assert_eq!(text, structured, "text and structured content differ");
+    structured
+}
+
+/// The message of a failed call, checked to leak nothing.
+fn failed(result: &CallToolResult) -> String {
+    assert_eq!(result.is_error, Some(true), "expected isError: {result:?}");
+    let text = text_of(result);
+    assert!(!text.is_empty(), "an error result without a message");
+    for leak in ["sqlx", "select ", "SELECT", "/work", "panicked"] {
+        assert!(!text.contains(leak), "error result leaks {leak:?}: {text}");
+    }
+    text
+}
+
+fn tool<'a>(tools: &'a [Tool], name: &str) -> &'a Tool {
+    tools
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no tool {name}"))
+}
+
+async fn tools_are_listed_with_schemas_and_annotations(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let client = connect(&app, &user.token).await;
+
+    // Act
+    let tools = client.list_all_tools().await.expect("tools/list");
+
+    // Assert
+    let info = client.peer_info().expect("server info");
+    assert_eq!(
+        info.server_info.as_ref().map(|i| i.name.as_str()),
+        Some("tudu")
+    );
+    let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "add_task",
+            "complete_task",
+            "delete_task",
+            "get_task",
+            "list_tasks",
+            "update_task"
+        ]
+    );
+    // (read-only, destructive, idempotent) per tool.
+    let expected = [
+        ("add_task", false, false, false),
+        ("list_tasks", true, false, true),
+        ("get_task", true, false, true),
+        ("update_task", false, true, true),
+        ("complete_task", false, true, true),
+        ("delete_task", false, true, true),
+    ];
+    for (name, read_only, destructive, idempotent) in expected {
+        let tool = tool(&tools, name);
+        assert!(
+            tool.description.as_ref().is_some_and(|d| d.len() > 20),
+            "{name} has no description"
+        );
+        let hints = tool.annotations.as_ref().expect("annotations");
+        assert_eq!(hints.read_only_hint, Some(read_only), "{name} readOnlyHint");
+        assert_eq!(
+            hints.destructive_hint,
+            Some(destructive),
+            "{name} destructiveHint"
+        );
+        assert_eq!(
+            hints.idempotent_hint,
+            Some(idempotent),
+            "{name} idempotentHint"
+        );
+        assert_eq!(hints.open_world_hint, Some(false), "{name} openWorldHint");
+        let input = Value::Object(tool.input_schema.as_ref().clone());
+        assert_eq!(input["type"], "object", "{name} input schema");
+        assert!(
+            input["properties"]["user_id"]["description"].is_string(),
+            "{name} documents user_id"
+        );
+        let output = tool
+            .output_schema
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name} has no output schema"));
+        assert_eq!(
+            output.get("type"),
+            Some(&json!("object")),
+            "{name} output schema"
+        );
+    }
+    let add = Value::Object(tool(&tools, "add_task").input_schema.as_ref().clone());
+    assert_eq!(add["required"], json!(["title"]));
+    for field in [
+        "title",
+        "description",
+        "priority",
+        "tags",
+        "due_date",
+        "recurrence_pattern",
+    ] {
+        assert!(
+            add["properties"][field]["description"].is_string(),
+            "add_task.{field} is undocumented: {add}"
+        );
+    }
+    for name in ["get_task", "update_task", "complete_task", "delete_task"] {
+        let input = Value::Object(tool(&tools, name).input_schema.as_ref().clone());
+        assert_eq!(input["required"], json!(["task_id"]), "{name}");
+    }
+    let list = Value::Object(tool(&tools, "list_tasks").input_schema.as_ref().clone());
+    for filter in [
+        "status",
+        "priority",
+        "tags",
+        "q",
+        "due_before",
+        "due_after",
+        "overdue",
+        "sort",
+    ] {
+        assert!(
+            list["properties"][filter].is_object(),
+            "list_tasks lacks {filter}"
+        );
+    }
+    let _ = client.cancel().await;
+}
+
+async fn every_tool_works_and_its_effects_show_through_rest(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let client = connect(&app, &user.token).await;
+
+    // Act: add
+    let added = ok(&call(
+        &client,
+        "add_task",
+        json!({"title": " Buy milk ", "priority": "high", "tags": ["Home"], "due_date": "2099-01-02T10:00:00Z"}),
+    )
+    .await);
+    // Assert
+    assert_eq!(added["number"], 1);
+    assert_eq!(added["title"], "Buy milk");
+    assert_eq!(added["priority"], "HIGH");
+    let id = string_at(&added, "/id");
+    let rest = app.get_task(&user.token, &id).await;
+    assert_eq!(rest.status, StatusCode::OK);
+    assert_eq!(rest.json()["title"], "Buy milk");
+
+    // list, with filters
+    ok(&call(&client, "add_task", json!({"title": "Walk the dog"})).await);
+    let listed = ok(&call(&client, "list_tasks", json!({})).await);
+    assert_eq!(listed["total"], 2);
+    let listed = ok(&call(
+        &client,
+        "list_tasks",
+        json!({"priority": "HIGH", "tags": ["home"], "status": "pending"}),
+    )
+    .await);
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["tasks"][0]["id"], id.as_str());
+    let paged = ok(&call(
+        &client,
+        "list_tasks",
+        json!({"limit": 1, "sort": "number", "order": "asc"}),
+    )
+    .await);
+    assert_eq!(paged["tasks"][0]["number"], 1);
+    let cursor = string_at(&paged, "/next_cursor");
+    let next = ok(&call(
+        &client,
+        "list_tasks",
+        json!({"limit": 1, "sort": "number", "order": "asc", "cursor": cursor}),
+    )
+    .await);
+    assert_eq!(next["tasks"][0]["number"], 2);
+    assert!(next["next_cursor"].is_null());
+
+    // get, by number (integer and text) and by UUID
+    for task_id in [json!(1), json!("1"), json!("#1"), json!(id)] {
+        let got = ok(&call(&client, "get_task", json!({ "task_id": task_id })).await);
+        assert_eq!(got["id"], id.as_str(), "get_task {task_id}");
+    }
+
+    // update: only the given fields change, null clears
+    let updated = ok(&call(
+        &client,
+        "update_task",
+        json!({"task_id": 1, "title": "Buy oat milk", "due_date": null}),
+    )
+    .await);
+    assert_eq!(updated["title"], "Buy oat milk");
+    assert!(updated["due_date"].is_null());
+    let rest = app.get_task(&user.token, "1").await.json();
+    assert_eq!(rest["title"], "Buy oat milk");
+    assert_eq!(rest["priority"], "HIGH", "unchanged");
+    assert!(rest["due_date"].is_null());
+
+    // complete, reopen, and a recurring task's next occurrence
+    let done = ok(&call(&client, "complete_task", json!({"task_id": id})).await);
+    assert_eq!(done["completed"], true);
+    assert_eq!(
+        app.get_task(&user.token, &id).await.json()["completed"],
+        true
+    );
+    let reopened = ok(&call(
+        &client,
+        "complete_task",
+        json!({"task_id": 1, "completed": false}),
+    )
+    .await);
+    assert_eq!(reopened["completed"], false);
+    ok(&call(
+        &client,
+        "add_task",
+        json!({"title": "Water plants", "recurrence_pattern": "weekly"}),
+    )
+    .await);
+    let done = ok(&call(&client, "complete_task", json!({"task_id": 3})).await);
+    assert_eq!(done["next_occurrence"]["number"], 4);
+    assert_eq!(done["next_occurrence"]["completed"], false);
+
+    // delete
+    let deleted = ok(&call(&client, "delete_task", json!({"task_id": id})).await);
+    assert_eq!(deleted["deleted_id"], id.as_str());
+    assert_eq!(deleted["message"], "Task deleted successfully");
+    assert_not_found(&app.get_task(&user.token, &id).await);
+    let _ = client.cancel().await;
+}
+
+async fn failures_are_error_results_with_a_clear_message(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let client = connect(&app, &user.token).await;
+    ok(&call(&client, "add_task", json!({"title": "Existing"})).await);
+
+    // Act + Assert: validation names the fields
+    let message = failed(
+        &call(
+            &client,
+            "add_task",
+            json!({"title": "   ", "tags": ["ok", ""]}),
+        )
+        .await,
+    );
+    assert!(
+        message.contains("title") && message.contains("tags[1]"),
+        "{message}"
+    );
+    let message = failed(&call(&client, "add_task", json!({"description": "no title"})).await);
+    assert!(message.contains("title"), "{message}");
+    let message = failed(
+        &call(
+            &client,
+            "add_task",
+            json!({"title": "x", "priority": "urgent"}),
+        )
+        .await,
+    );
+    assert!(message.contains("HIGH, MEDIUM, LOW, NONE"), "{message}");
+    let message = failed(
+        &call(
+            &client,
+            "add_task",
+            json!({"title": "x", "is_recurring": true}),
+        )
+        .await,
+    );
+    assert!(message.contains("recurrence_pattern"), "{message}");
+    let message = failed(&call(&client, "list_tasks", json!({"status": "done"})).await);
+    assert!(message.contains("status"), "{message}");
+    let message = failed(&call(&client, "list_tasks", json!({"limit": 5000})).await);
+    assert!(message.contains("limit"), "{message}");
+    let message = failed(&call(&client, "update_task", json!({"task_id": 1, "title": null})).await);
+    assert!(message.contains("title"), "{message}");
+
+    // unknown or malformed task ids
+    for name in ["get_task", "update_task", "complete_task", "delete_task"] {
+        let message = failed(&call(&client, name, json!({"task_id": 99})).await);
+        assert!(message.contains("not found"), "{name}: {message}");
+        let message = failed(&call(&client, name, json!({"task_id": "not-a-task"})).await);
+        assert!(message.contains("task_id"), "{name}: {message}");
+        failed(&call(&client, name, json!({})).await);
+    }
+    // Nothing changed.
+    let rest = app.list_tasks(&user.token, "").await.json();
+    assert_eq!(rest.as_array().map(Vec::len), Some(1));
+    assert_eq!(rest[0]["title"], "Existing");
+    let _ = client.cancel().await;
+}
+
+async fn another_users_tasks_are_out_of_reach(app: TestApp) {
+    // Arrange
+    let owner = app.new_user().await;
+    let task = app
+        .create_task_ok(
+            &owner.token,
+            &json!({"title": "Private", "description": "mine"}),
+        )
+        .await;
+    let id = string_at(&task, "/id");
+    let intruder = app.new_user().await;
+    let client = connect(&app, &intruder.token).await;
+
+    // Act + Assert: by UUID and by the owner's number, every tool fails
+    for task_id in [json!(id), json!(1)] {
+        failed(&call(&client, "get_task", json!({ "task_id": task_id })).await);
+        failed(
+            &call(
+                &client,
+                "update_task",
+                json!({ "task_id": task_id, "title": "Mine now" }),
+            )
+            .await,
+        );
+        failed(&call(&client, "complete_task", json!({ "task_id": task_id })).await);
+        failed(&call(&client, "delete_task", json!({ "task_id": task_id })).await);
+    }
+    let listed = ok(&call(&client, "list_tasks", json!({})).await);
+    assert_eq!(listed["total"], 0);
+
+    // Nothing changed for the owner.
+    let rest = app.get_task(&owner.token, &id).await.json();
+    assert_eq!(rest["title"], "Private");
+    assert_eq!(rest["completed"], false);
+    assert_eq!(rest["updated_at"], task["updated_at"]);
+    let _ = client.cancel().await;
+}
+
+async fn user_id_argument_must_be_the_callers(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    let client = connect(&app, &user.token).await;
+
+    // Act + Assert
+    let message = failed(
+        &call(
+            &client,
+            "add_task",
+            json!({"title": "x", "user_id": other.id}),
+        )
+        .await,
+    );
+    assert!(message.contains("user_id"), "{message}");
+    failed(&call(&client, "list_tasks", json!({"user_id": other.id})).await);
+    assert_eq!(app.list_tasks(&other.token, "").await.json(), json!([]));
+    assert_eq!(app.list_tasks(&user.token, "").await.json(), json!([]));
+    let added = ok(&call(
+        &client,
+        "add_task",
+        json!({"title": "x", "user_id": user.id}),
+    )
+    .await);
+    assert_eq!(added["user_id"], user.id.as_str());
+    let listed = ok(&call(&client, "list_tasks", json!({"user_id": user.id})).await);
+    assert_eq!(listed["total"], 1);
+    let _ = client.cancel().await;
+}
+
+async fn todo_aliases_are_accepted_but_not_listed(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let client = connect(&app, &user.token).await;
+
+    // Act + Assert
+    let created = ok(&call(&client, "todo_create", json!({"title": "Via alias"})).await);
+    assert_eq!(created["number"], 1);
+    let listed = ok(&call(&client, "todo_list", json!({"status": "pending"})).await);
+    assert_eq!(listed["total"], 1);
+    let all = ok(&call(&client, "todo_read", json!({})).await);
+    assert_eq!(all["total"], 1);
+    let read = ok(&call(&client, "todo_read", json!({"task_id": 1})).await);
+    assert_eq!(read["title"], "Via alias");
+    let updated = ok(&call(&client, "todo_update", json!({"id": 1, "completed": true})).await);
+    assert_eq!(updated["completed"], true);
+    ok(&call(&client, "todo_delete", json!({"task_id": 1})).await);
+    assert_not_found(&app.get_task(&user.token, "1").await);
+    let tools = client.list_all_tools().await.expect("tools/list");
+    assert!(tools.iter().all(|t| !t.name.starts_with("todo_")));
+    let _ = client.cancel().await;
+}
+
+async fn stateless_clients_of_2026_07_28_work_without_initialize(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+
+    // Act: server/discover, then self-contained requests
+    let client = ()
+        .serve_with_lifecycle(
+            transport(&app, &user.token),
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .expect("server/discover");
+
+    // Assert
+    let info = client.peer_info().expect("discover result");
+    assert_eq!(info.protocol_version, ProtocolVersion::V_2026_07_28);
+    assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 6);
+    let added = ok(&call(&client, "add_task", json!({"title": "Stateless"})).await);
+    assert_eq!(added["number"], 1);
+    assert_eq!(
+        app.get_task(&user.token, "1").await.json()["title"],
+        "Stateless"
+    );
+    let _ = client.cancel().await;
+}
+
+fn initialize_body() -> Value {
+    json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}
+    })
+}
+
+fn add_task_body(title: &str) -> Value {
+    json!({
+        "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "add_task", "arguments": {"title": title}}
+    })
+}
+
+/// A raw JSON-RPC POST to `/mcp`.
+fn post(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::RequestBuilder {
+    let request = app
+        .request(Method::POST, "/mcp")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(body);
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+}
+
+async fn missing_or_invalid_token_is_401_with_resource_metadata(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+
+    // Act
+    let missing = app.send(post(&app, None, &initialize_body())).await;
+    let invalid = app
+        .send(post(&app, Some("not.a.token"), &initialize_body()))
+        .await;
+    let metadata = app
+        .send(app.request(Method::GET, "/.well-known/oauth-protected-resource"))
+        .await;
+
+    // Assert
+    for res in [&missing, &invalid] {
+        assert_problem(res, StatusCode::UNAUTHORIZED);
+        let challenge = res.header("www-authenticate").unwrap_or_default();
+        assert!(
+            challenge.starts_with("Bearer ")
+                && challenge.contains(
+                    r#"resource_metadata="http://127.0.0.1:0/.well-known/oauth-protected-resource""#
+                ),
+            "{challenge}"
+        );
+    }
+    assert!(
+        invalid
+            .header("www-authenticate")
+            .is_some_and(|c| c.contains(r#"error="invalid_token""#))
+    );
+    assert_eq!(metadata.status, StatusCode::OK);
+    let metadata = metadata.json();
+    assert_eq!(metadata["resource"], "http://127.0.0.1:0/mcp");
+    assert_eq!(metadata["bearer_methods_supported"], json!(["header"]));
+    // A client with a bad token cannot even start.
+    assert!(().serve(transport(&app, "not.a.token")).await.is_err());
+    // And a tool call without a token is an HTTP 401, not a tool result.
+    let res = app.send(post(&app, None, &add_task_body("x"))).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.list_tasks(&user.token, "").await.json(), json!([]));
+}
+
+async fn a_foreign_origin_is_403(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+
+    // Act
+    let foreign = app
+        .send(
+            post(&app, Some(&user.token), &add_task_body("x"))
+                .header("origin", "https://evil.example"),
+        )
+        .await;
+    let allowed = app
+        .send(
+            post(&app, Some(&user.token), &initialize_body())
+                .header("origin", "http://localhost:3000"),
+        )
+        .await;
+
+    // Assert
+    assert_problem(&foreign, StatusCode::FORBIDDEN);
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.text);
+    assert_eq!(app.list_tasks(&user.token, "").await.json(), json!([]));
+    // Through the rmcp client too.
+    let mut headers = HashMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        HeaderValue::from_static("https://evil.example"),
+    );
+    let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", app.address))
+        .auth_header(user.token.clone())
+        .custom_headers(headers);
+    assert!(
+        ().serve(StreamableHttpClientTransport::from_config(config))
+            .await
+            .is_err()
+    );
+}
+
+async fn a_session_refuses_another_users_token(app: TestApp) {
+    // Arrange
+    let alice = app.new_user().await;
+    let bob = app.new_user().await;
+    let init = app
+        .send(post(&app, Some(&alice.token), &initialize_body()))
+        .await;
+    assert_eq!(init.status, StatusCode::OK, "{}", init.text);
+    let session = init
+        .header("mcp-session-id")
+        .expect("initialize assigns a session id")
+        .to_owned();
+
+    // Act
+    let hijack = app
+        .send(
+            post(&app, Some(&bob.token), &add_task_body("bob's"))
+                .header("mcp-session-id", &session),
+        )
+        .await;
+    let forged = app
+        .send(
+            post(&app, Some(&bob.token), &add_task_body("bob's"))
+                .header("mcp-session-id", "tudu1.forged"),
+        )
+        .await;
+    let own = app
+        .send(
+            post(&app, Some(&alice.token), &add_task_body("alice's"))
+                .header("mcp-session-id", &session),
+        )
+        .await;
+
+    // Assert
+    assert_not_found(&hijack);
+    assert_not_found(&forged);
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    assert_eq!(
+        own.json()["result"]["structuredContent"]["title"],
+        "alice's"
+    );
+    assert_eq!(app.list_tasks(&bob.token, "").await.json(), json!([]));
+    assert_eq!(
+        app.list_tasks(&alice.token, "")
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}
+
+async fn the_public_host_is_accepted_and_others_refused(app: TestApp) {
+    // Arrange: a server known as todo.example.com
+    let backend = match app.backend {
+        "postgres" => match Backend::postgres(module_path!()) {
+            Some(backend) => backend,
+            None => return,
+        },
+        _ => Backend::Sqlite,
+    };
+    let public = TestApp::spawn_with(backend, |s| {
+        s.public_url = "https://todo.example.com".to_owned();
+    })
+    .await;
+    let user = public.new_user().await;
+
+    // Act
+    let behind_proxy = public
+        .send(
+            post(&public, Some(&user.token), &initialize_body()).header("host", "todo.example.com"),
+        )
+        .await;
+    let rebinding = public
+        .send(post(&public, Some(&user.token), &initialize_body()).header("host", "evil.example"))
+        .await;
+    let unauthorized = public.send(post(&public, None, &initialize_body())).await;
+
+    // Assert
+    assert_eq!(behind_proxy.status, StatusCode::OK, "{}", behind_proxy.text);
+    assert_problem(&rebinding, StatusCode::FORBIDDEN);
+    assert!(
+        unauthorized.header("www-authenticate").is_some_and(|c| c
+            .contains(r#"resource_metadata="https://todo.example.com/.well-known/oauth-protected-resource""#)),
+        "{:?}",
+        unauthorized.headers
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_server_acts_as_the_given_user() {
+    // Arrange: a SQLite file prepared through the HTTP API
+    let dir = tempfile::TempDir::new().expect("temporary directory");
+    let database_url = format!("sqlite://{}/stdio.db", dir.path().display());
+    let url = database_url.clone();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |s| s.database_url = url).await;
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    app.create_task_ok(&user.token, &json!({"title": "From REST"}))
+        .await;
+    app.create_task_ok(&other.token, &json!({"title": "Someone else's"}))
+        .await;
+
+    // Act
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tudu"));
+    command
+        .args(["mcp", "--user", &user.email])
+        .env("DATABASE_URL", &database_url)
+        .env("BETTER_AUTH_SECRET", TEST_SECRET)
+        .env("RUST_LOG", "info");
+    let (transport, _stderr) = TokioChildProcess::builder(command)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn tudu mcp");
+    let client = ().serve(transport).await.expect("initialize over stdio");
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let listed = ok(&call(&client, "list_tasks", json!({})).await);
+    let added = ok(&call(&client, "add_task", json!({"title": "From stdio"})).await);
+    let foreign = call(
+        &client,
+        "update_task",
+        json!({"task_id": 1, "title": "hijacked"}),
+    )
+    .await;
+    let _ = client.cancel().await;
+
+    // Assert
+    assert_eq!(tools.len(), 6);
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["tasks"][0]["title"], "From REST");
+    assert_eq!(added["number"], 2);
+    assert_eq!(
+        app.get_task(&user.token, "2").await.json()["title"],
+        "From stdio"
+    );
+    // Task 1 is the user's own; the other user's task 1 is untouched.
+    ok(&foreign);
+    assert_eq!(
+        app.get_task(&other.token, "1").await.json()["title"],
+        "Someone else's"
+    );
+}
