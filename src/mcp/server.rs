@@ -202,13 +202,13 @@ impl<T: JsonSchema> JsonSchema for Parameters<T> {
 
 impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Parameters<T> {
     fn from_context_part(context: &mut ToolCallContext<'_, S>) -> Result<Self, ErrorData> {
-        let arguments = serde_json::Value::Object(context.arguments.take().unwrap_or_default());
-        serde_path_to_error::deserialize(arguments)
+        let arguments = context.arguments.take().unwrap_or_default();
+        serde_path_to_error::deserialize(serde_json::Value::Object(arguments.clone()))
             .map(Self)
             .map_err(|err| {
                 let path = err.path().to_string();
                 let at = if path == "." {
-                    String::new()
+                    culprit::<T>(&arguments).map_or_else(String::new, |key| format!("{key}: "))
                 } else {
                     format!("{path}: ")
                 };
@@ -223,6 +223,16 @@ impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Paramet
                 )
             })
     }
+}
+
+/// The one argument without which the others parse. Errors inside `#[serde(flatten)]`ed fields
+/// carry no path, so this names the field for the model.
+fn culprit<T: DeserializeOwned>(arguments: &JsonObject) -> Option<&str> {
+    arguments.keys().map(String::as_str).find(|key| {
+        let mut rest = arguments.clone();
+        rest.remove(*key);
+        serde_json::from_value::<T>(serde_json::Value::Object(rest)).is_ok()
+    })
 }
 
 /// Why a tool call failed.

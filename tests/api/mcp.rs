@@ -341,7 +341,19 @@ async fn failures_are_error_results_with_a_clear_message(app: TestApp) {
         )
         .await,
     );
-    assert!(message.contains("HIGH, MEDIUM, LOW, NONE"), "{message}");
+    assert!(
+        message.contains("priority: ") && message.contains("HIGH, MEDIUM, LOW, NONE"),
+        "{message}"
+    );
+    let message = failed(
+        &call(
+            &client,
+            "update_task",
+            json!({"task_id": 1, "tags": "home"}),
+        )
+        .await,
+    );
+    assert!(message.contains("tags: "), "{message}");
     let message = failed(
         &call(
             &client,
