@@ -21,10 +21,10 @@ use super::auth;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::tasks::model::{
-    CompletedTask, Deleted, DueDateInput, NewTask, Precondition, Priority, StatusFilter, Task,
-    TaskPatch, TaskQuery, TaskRef,
+    CompletedTask, Deleted, NewTask, Precondition, Priority, StatusFilter, Task, TaskPatch,
+    TaskQuery, TaskRef,
 };
-use crate::tasks::{listing, rules, service};
+use crate::tasks::service;
 
 /// The MCP server. Over HTTP it acts, on every request, as the user of that request's token;
 /// over stdio as the user it was started for.
@@ -369,16 +369,7 @@ impl TodoMcp {
     ) -> Result<Json<TaskList>, ToolError> {
         let user = self.caller(&ctx, args.user_id.as_deref())?;
         let query = args.into_query();
-        let needs_zone = [&query.due_before, &query.due_after]
-            .into_iter()
-            .flatten()
-            .any(|d| rules::needs_timezone(Some(&DueDateInput(d.clone()))));
-        let tz = if needs_zone {
-            crate::auth::service::timezone(&self.db, &user).await?
-        } else {
-            chrono_tz::UTC
-        };
-        let filter = listing::parse(&query, tz)?;
+        let filter = service::filter_for(&self.db, &user, &query).await?;
         let page = service::list(&self.db, &user, &filter).await?;
         Ok(Json(TaskList {
             tasks: page.tasks,

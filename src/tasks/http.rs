@@ -8,13 +8,12 @@ use axum::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::listing;
 use super::model::{
-    CompletedTask, CompletionRequest, Deleted, DueDateInput, NewTask, Precondition, Task,
-    TaskPatch, TaskQuery, TaskRef, TaskStats,
+    CompletedTask, CompletionRequest, Deleted, NewTask, Precondition, Task, TaskPatch, TaskQuery,
+    TaskRef, TaskStats,
 };
+use super::service;
 use super::service::{Created, IdempotencyKey};
-use super::{rules, service};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, AppJson, Problem, Result};
 use crate::json::JsonBody;
@@ -101,16 +100,7 @@ pub async fn list_tasks(
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response> {
     let query = TaskQuery::from_query_string(uri.query().unwrap_or_default());
-    let needs_zone = [&query.due_before, &query.due_after]
-        .into_iter()
-        .flatten()
-        .any(|d| rules::needs_timezone(Some(&DueDateInput(d.clone()))));
-    let tz = if needs_zone {
-        crate::auth::service::timezone(&state.db, &auth.user_id).await?
-    } else {
-        chrono_tz::UTC
-    };
-    let filter = listing::parse(&query, tz)?;
+    let filter = service::filter_for(&state.db, &auth.user_id, &query).await?;
     let page = service::list(&state.db, &auth.user_id, &filter).await?;
     // A task is 300–600 bytes of JSON; sizing the buffer once avoids repeated regrowth.
     let capacity = 512 * page.tasks.len() + 2;

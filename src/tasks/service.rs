@@ -9,8 +9,8 @@ use uuid::Uuid;
 use super::dates;
 use super::listing::{self, Cursor, TaskFilter};
 use super::model::{
-    CompletedTask, NewTask, Precondition, Priority, PriorityCounts, RecurrencePattern, Task,
-    TaskPage, TaskPatch, TaskRef, TaskStats,
+    CompletedTask, DueDateInput, NewTask, Precondition, Priority, PriorityCounts,
+    RecurrencePattern, Task, TaskPage, TaskPatch, TaskQuery, TaskRef, TaskStats,
 };
 use super::rules::{self, TaskFields};
 use crate::db::{self, BeginWrite, Db};
@@ -72,6 +72,19 @@ macro_rules! insert_task {
         .fetch_one(&mut *$tx)
         .await?
     }};
+}
+
+/// Checks a list query, reading naive dates in the user's zone (looked up only when needed).
+///
+/// # Errors
+/// 422 on bad parameters.
+pub async fn filter_for(db: &Db, user_id: &str, query: &TaskQuery) -> Result<TaskFilter> {
+    let needs_zone = [&query.due_before, &query.due_after]
+        .into_iter()
+        .flatten()
+        .any(|d| rules::needs_timezone(Some(&DueDateInput(d.clone()))));
+    let tz = zone_if_needed(db, user_id, needs_zone).await?;
+    listing::parse(query, tz)
 }
 
 /// Position of `total_count` after the task columns in a page row.
