@@ -89,6 +89,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// `sqlite` or `postgres`.
     pub backend: &'static str,
+    /// The database this app (and its replicas) use.
+    database_url: String,
     _shutdown: oneshot::Sender<()>,
     _sqlite_dir: Option<TempDir>,
 }
@@ -142,6 +144,21 @@ impl TestApp {
         let mut settings = Settings::for_database(&database_url);
         settings.jwt_secret = Some(SecretString::from(TEST_SECRET));
         configure(&mut settings);
+        let mut app = Self::serve(settings, name).await;
+        app._sqlite_dir = sqlite_dir;
+        app
+    }
+
+    /// A second server on this one's database and secret, as a replica behind a load balancer
+    /// would be.
+    pub async fn replica(&self) -> Self {
+        let mut settings = Settings::for_database(&self.database_url);
+        settings.jwt_secret = Some(SecretString::from(TEST_SECRET));
+        Self::serve(settings, self.backend).await
+    }
+
+    async fn serve(settings: Settings, backend: &'static str) -> Self {
+        let database_url = settings.database_url.clone();
         let app = Application::build(settings)
             .await
             .expect("build the application");
@@ -160,9 +177,10 @@ impl TestApp {
         Self {
             address,
             client,
-            backend: name,
+            backend,
+            database_url,
             _shutdown: shutdown,
-            _sqlite_dir: sqlite_dir,
+            _sqlite_dir: None,
         }
     }
 

@@ -30,6 +30,7 @@ both_backends!(
     missing_or_invalid_token_is_401_with_resource_metadata,
     a_foreign_origin_is_403,
     a_session_refuses_another_users_token,
+    two_replicas_serve_one_client_alternately,
     the_public_host_is_accepted_and_others_refused,
 );
 
@@ -661,6 +662,63 @@ async fn a_session_refuses_another_users_token(app: TestApp) {
             .as_array()
             .map(Vec::len),
         Some(1)
+    );
+}
+
+async fn two_replicas_serve_one_client_alternately(app: TestApp) {
+    // Arrange: a second server on the same database, as behind a load balancer.
+    let replica = app.replica().await;
+    let user = app.new_user().await;
+    let init = app
+        .send(post(&app, Some(&user.token), &initialize_body()))
+        .await;
+    assert_eq!(init.status, StatusCode::OK, "{}", init.text);
+    let session = init
+        .header("mcp-session-id")
+        .expect("a session id")
+        .to_owned();
+    let list = json!({
+        "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "list_tasks", "arguments": {}}
+    });
+
+    // Act: the session started on one replica goes on on the other, and back.
+    let added = replica
+        .send(
+            post(&replica, Some(&user.token), &add_task_body("via B"))
+                .header("mcp-session-id", &session),
+        )
+        .await;
+    let listed = app
+        .send(post(&app, Some(&user.token), &list).header("mcp-session-id", &session))
+        .await;
+    let stateless = replica
+        .send(post(
+            &replica,
+            Some(&user.token),
+            &add_task_body("no session"),
+        ))
+        .await;
+
+    // Assert
+    assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+    assert_eq!(
+        added.json()["result"]["structuredContent"]["title"],
+        "via B"
+    );
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert_eq!(
+        listed.json()["result"]["structuredContent"]["tasks"][0]["title"],
+        "via B"
+    );
+    assert_eq!(stateless.status, StatusCode::OK, "{}", stateless.text);
+    assert_eq!(
+        app.list_tasks(&user.token, "")
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(2)
     );
 }
 
