@@ -35,17 +35,36 @@ macro_rules! select_task {
     };
 }
 
+/// Adjusts the user's task counts (see `app_user.task_count`) inside transaction `$tx`.
+macro_rules! change_counts {
+    ($tx:expr, $user_id:expr, $tasks:expr, $completed:expr) => {
+        sqlx::query(
+            "update app_user set task_count = task_count + $2,
+                 completed_count = completed_count + $3
+             where id = $1",
+        )
+        .bind($user_id)
+        .bind(i64::from($tasks))
+        .bind(i64::from($completed))
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
 /// Inserts a task with the next number of its user, inside transaction `$tx`.
 macro_rules! insert_task {
     ($tx:expr, $user_id:expr, $fields:expr, $completed_at:expr, $now:expr) => {{
+        let fields: &TaskFields = $fields;
         let number: Option<i64> = sqlx::query_scalar(
-            "update app_user set task_seq = task_seq + 1 where id = $1 returning task_seq",
+            "update app_user set task_seq = task_seq + 1, task_count = task_count + 1,
+                 completed_count = completed_count + $2
+             where id = $1 returning task_seq",
         )
         .bind($user_id)
+        .bind(i64::from(fields.completed))
         .fetch_optional(&mut *$tx)
         .await?;
         let number = number.ok_or(ApiError::Unauthorized("the token's user no longer exists"))?;
-        let fields: &TaskFields = $fields;
         sqlx::query_as::<_, Task>(concat!(
             "insert into task (id, user_id, number, title, description, completed, priority, tags,
                  due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
@@ -345,7 +364,8 @@ pub async fn update(
             (_, false) => None,
         };
         let updated = with_writer!(db, |pool| {
-            sqlx::query_as::<_, Task>(concat!(
+            let mut tx = pool.begin_write().await?;
+            let updated = sqlx::query_as::<_, Task>(concat!(
                 "update task set title = $1, description = $2, completed = $3, priority = $4,
                      tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
                      recurrence_interval = $9, completed_at = $10, updated_at = $11,
@@ -369,9 +389,21 @@ pub async fn update(
             .bind(user_id)
             .bind(current.version)
             .bind(fields.recurrence_anchor_day)
-            .fetch_optional(pool)
-            .await
-        })?;
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(updated) = &updated
+                && updated.completed != current.completed
+            {
+                change_counts!(
+                    tx,
+                    user_id,
+                    0_i32,
+                    if updated.completed { 1_i32 } else { -1 }
+                );
+            }
+            tx.commit().await?;
+            updated
+        });
         if let Some(updated) = updated {
             return Ok(updated);
         }
@@ -433,6 +465,7 @@ pub async fn set_completed(
                 next_occurrence: None,
             });
         };
+        change_counts!(tx, user_id, 0_i32, if target { 1_i32 } else { -1 });
         let next_occurrence = match next_occurrence(&changed, tz, now) {
             Some(fields) => Some(insert_task!(
                 tx,
@@ -482,48 +515,43 @@ pub async fn delete(
     task: TaskRef,
     precondition: &Precondition,
 ) -> Result<Uuid> {
-    let task = match precondition {
-        Precondition::None => task,
+    let (id, number, pinned_version) = match (precondition, task) {
+        (Precondition::None, TaskRef::Id(id)) => (Some(id), None, None),
+        (Precondition::None, TaskRef::Number(number)) => (None, Some(number), None),
         _ => {
             // Pin the exact version read, so a change in between cannot be deleted unseen.
             let current = get(db, user_id, task).await?;
             if !precondition.allows(current.version) {
                 return Err(ApiError::PreconditionFailed);
             }
-            let deleted: Option<Uuid> = with_writer!(db, |pool| {
-                sqlx::query_scalar(
-                    "delete from task where user_id = $1 and id = $2 and version = $3 returning id",
-                )
-                .bind(user_id)
-                .bind(current.id)
-                .bind(current.version)
-                .fetch_optional(pool)
-                .await
-            })?;
-            return deleted.ok_or(ApiError::PreconditionFailed);
+            (Some(current.id), None, Some(current.version))
         }
     };
-    let deleted: Option<Uuid> = with_writer!(db, |pool| {
-        match task {
-            TaskRef::Id(id) => {
-                sqlx::query_scalar("delete from task where user_id = $1 and id = $2 returning id")
-                    .bind(user_id)
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await
-            }
-            TaskRef::Number(number) => {
-                sqlx::query_scalar(
-                    "delete from task where user_id = $1 and number = $2 returning id",
-                )
-                .bind(user_id)
-                .bind(number)
-                .fetch_optional(pool)
-                .await
-            }
-        }
-    })?;
-    deleted.ok_or(TASK_NOT_FOUND)
+    with_writer!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let deleted: Option<(Uuid, bool)> = sqlx::query_as(
+            "delete from task
+             where user_id = $1 and (id = $2 or number = $3) and ($4 is null or version = $4)
+             returning id, completed",
+        )
+        .bind(user_id)
+        .bind(id)
+        .bind(number)
+        .bind(pinned_version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((deleted_id, completed)) = deleted else {
+            tx.rollback().await?;
+            return Err(if pinned_version.is_some() {
+                ApiError::PreconditionFailed
+            } else {
+                TASK_NOT_FOUND
+            });
+        };
+        change_counts!(tx, user_id, -1_i32, -i32::from(completed));
+        tx.commit().await?;
+        Ok(deleted_id)
+    })
 }
 
 /// Counts of the user's tasks.

@@ -2,6 +2,7 @@ mod auth;
 mod compat;
 mod completion;
 mod concurrency;
+mod counts;
 mod cross_user;
 mod errors;
 mod helpers;
