@@ -62,7 +62,6 @@ impl Application {
             "tudu listening"
         );
         spawn_housekeeping(&state);
-        crate::auth::password::warm_up();
         Ok(Self {
             listener,
             router: router(state),
