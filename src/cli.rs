@@ -25,24 +25,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Mcp { user } => {
-            let db = startup::connect(&settings).await?;
-            db.migrate().await?;
-            let found = crate::auth::service::find_by_email(&db, &user)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .with_context(|| format!("no user with email {user}"))?;
+            let (db, found) = open_as(&settings, &user).await?;
             tracing::info!(user = %found.email, database = %db.describe(), "serving MCP over stdio");
             let served = crate::mcp::server::serve_stdio(db.clone(), found.id).await;
             db.close().await;
             served
         }
         Command::Token { user } => {
-            let db = startup::connect(&settings).await?;
-            db.migrate().await?;
-            let found = crate::auth::service::find_by_email(&db, &user)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .with_context(|| format!("no user with email {user}"))?;
+            let (db, found) = open_as(&settings, &user).await?;
             let secret = startup::signing_secret(&settings, &db)?;
             let keys = crate::auth::token::TokenKeys::new(&secret, &settings);
             let issued = keys.issue(&found.id, &found.email, &found.name)?;
@@ -51,4 +41,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The migrated database and the account with `email`, for commands that act as a user.
+async fn open_as(
+    settings: &Settings,
+    email: &str,
+) -> anyhow::Result<(crate::db::Db, crate::auth::model::User)> {
+    let db = startup::connect(settings).await?;
+    db.migrate().await?;
+    let found = crate::auth::service::find_by_email(&db, email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_context(|| format!("no user with email {email}"))?;
+    Ok((db, found))
 }

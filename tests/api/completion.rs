@@ -1,10 +1,10 @@
 //! Completion: setting, reopening and toggling, and the next occurrence of recurring tasks.
 
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{Duration, Timelike, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, both_backends, string_at};
+use crate::helpers::{TestApp, both_backends, instant, numbers, string_at};
 
 both_backends!(
     complete_sets_reopens_and_toggles_without_a_body,
@@ -14,21 +14,6 @@ both_backends!(
     monthly_series_on_the_31st_returns_to_the_31st_after_february,
     daily_series_keeps_local_time_across_dst,
 );
-
-fn instant(json: &Value, pointer: &str) -> DateTime<Utc> {
-    string_at(json, pointer)
-        .parse()
-        .unwrap_or_else(|err| panic!("{pointer} is not RFC 3339 ({err}) in {json}"))
-}
-
-fn numbers(tasks: &Value) -> Vec<i64> {
-    tasks
-        .as_array()
-        .unwrap_or_else(|| panic!("expected an array: {tasks}"))
-        .iter()
-        .map(|t| t["number"].as_i64().expect("number"))
-        .collect()
-}
 
 async fn complete_sets_reopens_and_toggles_without_a_body(app: TestApp) {
     // Arrange

@@ -5,6 +5,7 @@ use std::io::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::{Method, RequestBuilder, StatusCode, header::HeaderMap};
 use secrecy::SecretString;
@@ -592,4 +593,21 @@ async fn drop_stale_schemas(admin_url: &str) {
         }
     }
     let _ = conn.close().await;
+}
+
+/// The RFC 3339 instant at `pointer`.
+pub fn instant(json: &Value, pointer: &str) -> DateTime<Utc> {
+    string_at(json, pointer)
+        .parse()
+        .unwrap_or_else(|err| panic!("{pointer} is not RFC 3339 ({err}) in {json}"))
+}
+
+/// The `number`s of a JSON array of tasks, in order.
+pub fn numbers(tasks: &Value) -> Vec<i64> {
+    tasks
+        .as_array()
+        .unwrap_or_else(|| panic!("expected an array: {tasks}"))
+        .iter()
+        .map(|t| t["number"].as_i64().expect("number"))
+        .collect()
 }

@@ -1,10 +1,12 @@
 //! Task routes: create, read, list, update, delete and stats (completion is in `completion`).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_invalid, assert_not_found, both_backends, string_at};
+use crate::helpers::{
+    TestApp, assert_invalid, assert_not_found, both_backends, instant, numbers, string_at,
+};
 
 both_backends!(
     create_task_returns_201_with_location_and_every_field,
@@ -22,21 +24,6 @@ both_backends!(
     delete_task_by_number_deletes_it,
     stats_count_tasks_by_state_and_priority,
 );
-
-fn instant(json: &Value, pointer: &str) -> DateTime<Utc> {
-    string_at(json, pointer)
-        .parse()
-        .unwrap_or_else(|err| panic!("{pointer} is not RFC 3339 ({err}) in {json}"))
-}
-
-fn numbers(tasks: &Value) -> Vec<i64> {
-    tasks
-        .as_array()
-        .unwrap_or_else(|| panic!("expected an array: {tasks}"))
-        .iter()
-        .map(|t| t["number"].as_i64().expect("number"))
-        .collect()
-}
 
 async fn create_task_returns_201_with_location_and_every_field(app: TestApp) {
     // Arrange
