@@ -60,11 +60,7 @@ async fn another_users_task_is_404_on_every_task_route_by_id_and_number(app: Tes
     for reference in [string_at(&task, "/id"), "1".to_owned()] {
         for (method, path, body) in task_routes(&reference) {
             // Act
-            let request = app.authed(method.clone(), &path, &bob.token);
-            let request = match &body {
-                Some(body) => request.json(body),
-                None => request,
-            };
+            let request = app.authed_json(method.clone(), &path, &bob.token, body.as_ref());
             let res = app.send(request).await;
 
             // Assert: indistinguishable from a task that does not exist.
@@ -87,12 +83,8 @@ async fn another_users_task_is_never_changed_by_writes(app: TestApp) {
     // Act
     for reference in [id.clone(), "1".to_owned()] {
         for (method, path, body) in task_routes(&reference) {
-            let request = app.authed(method, &path, &bob.token);
-            let request = match &body {
-                Some(body) => request.json(body),
-                None => request,
-            };
-            app.send(request).await;
+            app.send(app.authed_json(method, &path, &bob.token, body.as_ref()))
+                .await;
         }
     }
 

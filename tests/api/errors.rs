@@ -176,11 +176,7 @@ async fn malformed_task_ids_in_the_path_return_404(app: TestApp) {
         ];
         for (method, path, body) in routes {
             // Act
-            let request = app.authed(method.clone(), &path, &user.token);
-            let request = match &body {
-                Some(body) => request.json(body),
-                None => request,
-            };
+            let request = app.authed_json(method.clone(), &path, &user.token, body.as_ref());
             let res = app.send(request).await;
 
             // Assert

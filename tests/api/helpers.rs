@@ -196,6 +196,21 @@ impl TestApp {
         self.request(method, path).bearer_auth(token)
     }
 
+    /// [`TestApp::authed`] with an optional JSON body.
+    pub fn authed_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> RequestBuilder {
+        let request = self.authed(method, path, token);
+        match body {
+            Some(body) => request.json(body),
+            None => request,
+        }
+    }
+
     /// Sends a request and reads the whole response, checking what every response must carry:
     /// `X-Request-Id`, `X-Content-Type-Options: nosniff`, and for errors a problem+json body
     /// that leaks nothing, plus the header or member SPEC §3 requires for 401, 422 and 429.
