@@ -1,6 +1,7 @@
 //! tudu: a multi-user task backend (REST API, MCP server and chat agent).
 
 pub mod auth;
+pub mod chat;
 pub mod cli;
 pub mod compat;
 pub mod config;
