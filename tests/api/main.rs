@@ -14,6 +14,7 @@ mod mcp;
 mod metrics;
 mod ops;
 mod preconditions;
+mod shutdown;
 mod task_validation;
 mod tasks;
 mod tokens;
