@@ -164,6 +164,11 @@ async fn the_model_calls_tools_as_the_user_and_sees_their_results(backend: Backe
         .as_str()
         .expect("system prompt");
     assert!(system.contains("Asia/Tokyo"), "{system}");
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
+    assert!(
+        system.contains(&today.format("%B %Y").to_string()),
+        "{system}"
+    );
     let tool_names: Vec<&str> = first["tools"]
         .as_array()
         .expect("tools")
@@ -241,7 +246,9 @@ async fn earlier_turns_are_sent_as_history(backend: Backend) {
     let user = app.new_user().await;
     let first = say(&app, &user.token, "hello", None).await.json();
     let id = first["conversation_id"].as_str().expect("conversation_id");
-    let second = say(&app, &user.token, "and now?", Some(id)).await;
+    // The next turn lands on another replica: the history comes from the database.
+    let replica = app.replica_with(|s| use_model(s, &server)).await;
+    let second = say(&replica, &user.token, "and now?", Some(id)).await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.text);
 
     let sent = requests_to(&server).await;
