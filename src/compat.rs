@@ -19,6 +19,7 @@ use crate::auth::{
     AuthUser,
     http::{get_me, log_in, sign_up, validate_token},
 };
+use crate::chat::http::chat;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tasks::http::{
@@ -31,7 +32,7 @@ const TAG: &str = "compatibility";
 /// Every compatibility path: its design, the canonical path whose handlers serve it, and the
 /// methods it answers. The router below mounts exactly these.
 #[rustfmt::skip]
-const ALIASES: [(&str, &str, &str, &[HttpMethod]); 15] = {
+const ALIASES: [(&str, &str, &str, &[HttpMethod]); 16] = {
     use HttpMethod::{Delete, Get, Patch, Post, Put};
     [
         ("A", "/api/auth/signup", "/api/v1/auth/signup", &[Post]),
@@ -39,6 +40,7 @@ const ALIASES: [(&str, &str, &str, &[HttpMethod]); 15] = {
         ("A", "/api/{user_id}/tasks", "/api/v1/tasks", &[Get, Post]),
         ("A", "/api/{user_id}/tasks/{id}", "/api/v1/tasks/{id}", &[Get, Put, Patch, Delete]),
         ("A", "/api/{user_id}/tasks/{id}/complete", "/api/v1/tasks/{id}/complete", &[Patch]),
+        ("A", "/api/{user_id}/chat", "/api/v1/chat", &[Post]),
         ("B", "/api/v1/users/register", "/api/v1/auth/signup", &[Post]),
         ("B", "/api/v1/users/login", "/api/v1/auth/login", &[Post]),
         ("B", "/api/v1/me", "/api/v1/auth/me", &[Get]),
@@ -71,6 +73,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .delete(delete_task),
         )
         .route("/api/{user_id}/tasks/{id}/complete", patch(complete_task))
+        .route("/api/{user_id}/chat", post(chat))
         .route("/api/v1/{user_id}/todos", get(list_tasks).post(create_task))
         .route(
             "/api/v1/{user_id}/todos/{id}",

@@ -133,6 +133,92 @@ pub struct SettingsArgs {
     /// `pretty` or `json`; defaults to pretty on a terminal, else json.
     #[arg(long, env = "LOG_FORMAT", value_enum, global = true)]
     pub log_format: Option<LogFormat>,
+    /// Which agent answers chat; `openai` when a key or base URL is set, else `local`.
+    #[arg(long, env = "TUDU_AGENT", value_enum, global = true)]
+    pub agent: Option<AgentKind>,
+    /// API key of the OpenAI-compatible provider.
+    #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true, global = true)]
+    pub openai_api_key: Option<String>,
+    /// Base URL of the provider, including `/v1`.
+    #[arg(long, env = "OPENAI_BASE_URL", global = true)]
+    pub openai_base_url: Option<String>,
+    /// Model name sent to the provider.
+    #[arg(
+        long,
+        env = "TUDU_LLM_MODEL",
+        default_value = "gpt-4o-mini",
+        global = true
+    )]
+    pub llm_model: String,
+    /// Deadline for all model calls of one chat turn, in seconds.
+    #[arg(
+        long,
+        env = "TUDU_LLM_TIMEOUT_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub llm_timeout_secs: u64,
+    /// Earlier messages of a conversation given to the agent with each turn.
+    #[arg(long, env = "TUDU_CHAT_HISTORY", default_value_t = 20, global = true)]
+    pub chat_history: usize,
+    /// Chat messages allowed per user per minute.
+    #[arg(
+        long,
+        env = "CHAT_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 100,
+        global = true
+    )]
+    pub chat_rate_limit_per_minute: u32,
+    /// Redis for limits shared by every replica; in memory when unset.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
+}
+
+/// Which agent answers chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentKind {
+    /// The built-in English grammar; no network.
+    Local,
+    /// An OpenAI-compatible chat-completions provider.
+    Openai,
+}
+
+/// The chat agent's settings.
+#[derive(Debug, Clone)]
+pub struct ChatSettings {
+    /// Which agent answers.
+    pub agent: AgentKind,
+    /// Provider key (may be absent for local providers such as Ollama).
+    pub openai_api_key: Option<SecretString>,
+    /// Provider base URL, including `/v1`, without a trailing slash.
+    pub openai_base_url: String,
+    /// Model name.
+    pub model: String,
+    /// Deadline for a turn's model calls.
+    pub llm_timeout: std::time::Duration,
+    /// Earlier messages given to the agent.
+    pub history: usize,
+    /// Messages per user per minute.
+    pub rate_limit_per_minute: u32,
+}
+
+/// OpenAI's endpoint, used when only a key is configured.
+pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+
+impl ChatSettings {
+    /// Defaults: the local agent, 100 messages a minute.
+    #[must_use]
+    pub fn local() -> Self {
+        Self {
+            agent: AgentKind::Local,
+            openai_api_key: None,
+            openai_base_url: DEFAULT_OPENAI_BASE_URL.to_owned(),
+            model: "gpt-4o-mini".to_owned(),
+            llm_timeout: std::time::Duration::from_secs(60),
+            history: 20,
+            rate_limit_per_minute: 100,
+        }
+    }
 }
 
 /// Checked settings the application runs with.
@@ -164,6 +250,10 @@ pub struct Settings {
     pub environment: Environment,
     /// Chosen log format.
     pub log_format: LogFormat,
+    /// Chat agent and its limits.
+    pub chat: ChatSettings,
+    /// Redis URL for shared limits.
+    pub redis_url: Option<SecretString>,
 }
 
 impl Settings {
@@ -213,7 +303,46 @@ impl Settings {
                 LogFormat::Json
             }
         });
+        let openai_api_key = args
+            .openai_api_key
+            .filter(|k| !k.trim().is_empty())
+            .map(SecretString::from);
+        let openai_base_url = args.openai_base_url.filter(|u| !u.trim().is_empty());
+        let agent =
+            args.agent
+                .unwrap_or(if openai_api_key.is_some() || openai_base_url.is_some() {
+                    AgentKind::Openai
+                } else {
+                    AgentKind::Local
+                });
+        anyhow::ensure!(
+            args.chat_rate_limit_per_minute >= 1,
+            "CHAT_RATE_LIMIT_PER_MINUTE must be at least 1"
+        );
+        anyhow::ensure!(
+            args.llm_timeout_secs >= 1,
+            "TUDU_LLM_TIMEOUT_SECS must be at least 1"
+        );
+        let chat = ChatSettings {
+            agent,
+            openai_api_key,
+            openai_base_url: openai_base_url
+                .as_deref()
+                .unwrap_or(DEFAULT_OPENAI_BASE_URL)
+                .trim()
+                .trim_end_matches('/')
+                .to_owned(),
+            model: args.llm_model,
+            llm_timeout: std::time::Duration::from_secs(args.llm_timeout_secs),
+            history: args.chat_history,
+            rate_limit_per_minute: args.chat_rate_limit_per_minute,
+        };
         Ok(Self {
+            chat,
+            redis_url: args
+                .redis_url
+                .filter(|u| !u.trim().is_empty())
+                .map(SecretString::from),
             database_url: args.database_url,
             database_max_connections: args.database_max_connections.max(1),
             host: args.host,
@@ -263,6 +392,8 @@ impl Settings {
             allowed_origins: vec!["http://localhost:3000".to_owned()],
             environment: Environment::Development,
             log_format: LogFormat::Json,
+            chat: ChatSettings::local(),
+            redis_url: None,
         }
     }
 }

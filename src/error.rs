@@ -80,6 +80,14 @@ pub enum ApiError {
     /// The database does not answer in time.
     #[error("the service is temporarily unavailable, please retry")]
     ServiceUnavailable,
+    /// The language-model provider failed or answered nonsense; the cause is logged.
+    #[error("the language model provider failed; your message was saved, please retry")]
+    BadGateway,
+    /// The language-model provider did not answer within the turn's deadline.
+    #[error(
+        "the language model provider did not answer in time; your message was saved, please retry"
+    )]
+    GatewayTimeout,
     /// Anything unexpected; the cause is logged, never sent.
     #[error("internal server error")]
     Internal(#[source] anyhow::Error),
@@ -114,6 +122,8 @@ impl ApiError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BadGateway => StatusCode::BAD_GATEWAY,
+            Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

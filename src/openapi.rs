@@ -12,6 +12,7 @@ use utoipa::{
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "tasks", description = "The signed-in user's tasks"),
+        (name = "chat", description = "Plain-language task management and stored conversations"),
         (name = "operations", description = "Health and service information"),
         (name = "compatibility", description = "Paths of reference designs A, B and D"),
     )

@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::chat::limit::ChatLimiter;
 use crate::state::AppState;
 
 /// Routes at the root.
@@ -33,6 +34,9 @@ pub struct Health {
     /// Database state, on readiness only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<&'static str>,
+    /// Redis state, on readiness only and when `REDIS_URL` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis: Option<&'static str>,
 }
 
 /// Service banner.
@@ -50,6 +54,7 @@ pub async fn health() -> Json<Health> {
     Json(Health {
         status: "ok",
         database: None,
+        redis: None,
     })
 }
 
@@ -59,27 +64,38 @@ pub async fn live() -> Json<Health> {
     Json(Health {
         status: "ok",
         database: None,
+        redis: None,
     })
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database (and Redis, when configured) answer.
 #[utoipa::path(get, path = "/health/ready", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let probe = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await;
-    if matches!(probe, Ok(true)) {
-        (
-            StatusCode::OK,
-            Json(Health {
-                status: "ok",
-                database: Some("ok"),
-            }),
-        )
+    let limit = std::time::Duration::from_secs(2);
+    let database = tokio::time::timeout(limit, state.db.ping());
+    let redis = async {
+        match &state.chat.limiter {
+            ChatLimiter::Redis { .. } => Some(matches!(
+                tokio::time::timeout(limit, state.chat.limiter.is_ready()).await,
+                Ok(true)
+            )),
+            ChatLimiter::Memory { .. } => None,
+        }
+    };
+    let (database, redis) = tokio::join!(database, redis);
+    let database_ok = matches!(database, Ok(true));
+    let label = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let all_ok = database_ok && redis.unwrap_or(true);
+    let body = Health {
+        status: label(all_ok),
+        database: Some(label(database_ok)),
+        redis: redis.map(label),
+    };
+    let status = if all_ok {
+        StatusCode::OK
     } else {
-        let body = Health {
-            status: "unavailable",
-            database: Some("unavailable"),
-        };
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
-    }
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
 }

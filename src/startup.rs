@@ -24,6 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{jwks::JwksVerifier, limit::LoginLimiter, token::TokenKeys};
+use crate::chat::service::Chat;
 use crate::config::{Environment, Settings};
 use crate::db::{Db, PoolSettings};
 use crate::error::{ApiError, method_not_allowed, not_found};
@@ -50,7 +51,8 @@ impl Application {
         let db = connect(&settings).await?;
         db.migrate().await?;
         let secret = signing_secret(&settings, &db)?;
-        let state = app_state(settings, db.clone(), &secret)?;
+        let chat = Chat::from_settings(&settings).await?;
+        let state = app_state(settings, db.clone(), &secret, chat)?;
         let addr = state.settings.listen_addr()?;
         let listener = TcpListener::bind(addr)
             .await
@@ -150,7 +152,12 @@ pub fn signing_secret(settings: &Settings, db: &Db) -> anyhow::Result<SecretStri
 ///
 /// # Errors
 /// The JWKS client cannot be built.
-pub fn app_state(settings: Settings, db: Db, secret: &SecretString) -> anyhow::Result<AppState> {
+pub fn app_state(
+    settings: Settings,
+    db: Db,
+    secret: &SecretString,
+    chat: Arc<Chat>,
+) -> anyhow::Result<AppState> {
     let tokens = TokenKeys::new(secret, &settings);
     let jwks = match &settings.jwt_jwks_url {
         Some(url) => Some(Arc::new(JwksVerifier::new(url, &settings)?)),
@@ -166,18 +173,21 @@ pub fn app_state(settings: Settings, db: Db, secret: &SecretString) -> anyhow::R
             .time_to_live(Duration::from_secs(60))
             .build(),
         login_limiter: Arc::new(LoginLimiter::default()),
+        chat,
     })
 }
 
 /// Periodic clean-up: idle login-limit keys, expired idempotency keys.
 fn spawn_housekeeping(state: &AppState) {
     let limiter = Arc::clone(&state.login_limiter);
+    let chat = Arc::clone(&state.chat);
     let db = state.db.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(crate::auth::limit::CLEANUP_EVERY);
         loop {
             every.tick().await;
             limiter.forget_idle();
+            chat.limiter.forget_idle();
             if let Err(err) = crate::tasks::service::forget_expired_idempotency_keys(&db).await {
                 tracing::warn!(error = %err, "could not forget expired idempotency keys");
             }
@@ -191,6 +201,11 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::ops::router())
         .nest("/api/v1/auth", crate::auth::http::router())
         .nest("/api/v1/tasks", crate::tasks::http::router())
+        .nest("/api/v1/chat", crate::chat::http::chat_router())
+        .nest(
+            "/api/v1/conversations",
+            crate::chat::http::conversations_router(),
+        )
 }
 
 /// The whole HTTP surface with its middleware.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 
 use crate::auth::{jwks::JwksVerifier, limit::LoginLimiter, token::TokenKeys};
+use crate::chat::service::Chat;
 use crate::config::Settings;
 use crate::db::Db;
 
@@ -25,4 +26,6 @@ pub struct AppState {
     pub known_users: moka::sync::Cache<String, ()>,
     /// Login attempt limits.
     pub login_limiter: Arc<LoginLimiter>,
+    /// The chat agent and its per-user limit.
+    pub chat: Arc<Chat>,
 }

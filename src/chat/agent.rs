@@ -69,7 +69,7 @@ pub enum Agent {
     /// The built-in grammar: no network, no model.
     Local,
     /// An OpenAI-compatible chat-completions model with tool calling.
-    OpenAi(OpenAiAgent),
+    OpenAi(Box<OpenAiAgent>),
 }
 
 impl Agent {

@@ -3,8 +3,11 @@
 //! user's message, every tool call and the reply.
 
 pub mod agent;
+pub mod http;
+pub mod limit;
 pub mod local;
 pub mod model;
 pub mod openai;
+pub mod service;
 pub mod store;
 pub mod tools;

@@ -1,21 +1,245 @@
 //! The `openai` agent: an OpenAI-compatible chat-completions model calling the MCP tools.
+//!
+//! Requests go through `async-openai`'s client (base URL, key, error bodies); responses are
+//! read into the lenient types below, because local providers (Ollama, llama.cpp server, vLLM)
+//! omit fields the official schema marks as required, and some send tool arguments as an
+//! object instead of a JSON string.
 
-use super::agent::Turn;
-use super::tools::ToolBox;
+use std::time::Duration;
+
+use async_openai::{Client, config::OpenAIConfig, error::OpenAIError};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::agent::{Role, Turn};
+use super::tools::{MAX_TOOL_STEPS, ToolBox};
+use crate::config::ChatSettings;
 use crate::error::ApiError;
 
+/// How long to wait for a connection to the provider; the turn's deadline bounds the rest.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A configured OpenAI-compatible provider.
-#[derive(Debug, Clone)]
-pub struct OpenAiAgent {}
+#[derive(Clone)]
+pub struct OpenAiAgent {
+    client: Client<OpenAIConfig>,
+    model: String,
+    turn_deadline: Duration,
+}
+
+impl std::fmt::Debug for OpenAiAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiAgent")
+            .field("model", &self.model)
+            .field("turn_deadline", &self.turn_deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A chat-completions response, reading only what the agent needs.
+#[derive(Debug, Deserialize)]
+struct Completion {
+    #[serde(default)]
+    choices: Vec<Choice>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Choice {
+    message: AssistantMessage,
+}
+
+#[derive(Debug, Deserialize)]
+struct AssistantMessage {
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    tool_calls: Option<Vec<RequestedCall>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RequestedCall {
+    #[serde(default)]
+    id: String,
+    function: RequestedFunction,
+}
+
+#[derive(Debug, Deserialize)]
+struct RequestedFunction {
+    name: String,
+    /// A JSON string per the API; an object from some local providers.
+    #[serde(default)]
+    arguments: Value,
+}
 
 impl OpenAiAgent {
-    /// Answers one turn by letting the model call tools, at most
-    /// [`super::tools::MAX_TOOL_STEPS`] times.
+    /// A client for the configured provider.
     ///
     /// # Errors
-    /// The provider failed (502) or ran out of time (504).
+    /// The HTTP client cannot be built.
+    pub fn new(settings: &ChatSettings) -> anyhow::Result<Self> {
+        use secrecy::ExposeSecret;
+        let mut config = OpenAIConfig::new().with_api_base(&settings.openai_base_url);
+        if let Some(key) = &settings.openai_api_key {
+            config = config.with_api_key(key.expose_secret());
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()?;
+        Ok(Self {
+            client: Client::with_config(config).with_http_client(http),
+            model: settings.model.clone(),
+            turn_deadline: settings.llm_timeout,
+        })
+    }
+
+    /// Answers one turn by letting the model call tools, at most [`MAX_TOOL_STEPS`] times.
+    ///
+    /// # Errors
+    /// 502 when the provider fails or answers nonsense, 504 past the turn's deadline.
     pub async fn reply(&self, turn: &Turn<'_>, tools: &mut ToolBox) -> Result<String, ApiError> {
-        let _ = (turn, tools);
-        Err(ApiError::ServiceUnavailable)
+        let deadline = Instant::now() + self.turn_deadline;
+        let tool_specs: Vec<Value> = tools
+            .definitions()
+            .iter()
+            .map(|tool| {
+                json!({
+                    "type": "function",
+                    "function": {
+                        "name": tool.name,
+                        "description": tool.description.as_deref().unwrap_or_default(),
+                        "parameters": tool.input_schema.as_ref(),
+                    }
+                })
+            })
+            .collect();
+        let mut messages = opening_messages(turn);
+        // One more model call than tool steps: the last one must answer in words.
+        for _ in 0..=MAX_TOOL_STEPS {
+            let may_call_tools = tools.steps_left() > 0;
+            let mut request = json!({
+                "model": self.model,
+                "messages": messages,
+                "stream": false,
+            });
+            if may_call_tools {
+                request["tools"] = Value::Array(tool_specs.clone());
+            }
+            let message = self.complete(request, deadline).await?;
+            let requested = message.tool_calls.unwrap_or_default();
+            if requested.is_empty() || !may_call_tools {
+                return Ok(message
+                    .content
+                    .filter(|c| !c.trim().is_empty())
+                    .unwrap_or_else(|| "Done.".to_owned()));
+            }
+            messages.push(json!({
+                "role": "assistant",
+                "content": message.content,
+                "tool_calls": requested.iter().map(|call| json!({
+                    "id": call.id,
+                    "type": "function",
+                    "function": {
+                        "name": call.function.name,
+                        "arguments": arguments_text(&call.function.arguments),
+                    }
+                })).collect::<Vec<_>>(),
+            }));
+            for call in requested {
+                let arguments = parse_arguments(call.function.arguments);
+                let outcome = tools.call(&call.function.name, arguments).await?;
+                messages.push(json!({
+                    "role": "tool",
+                    "tool_call_id": call.id,
+                    "content": outcome.value.to_string(),
+                }));
+            }
+        }
+        Ok("I stopped after too many steps; ask me again with fewer things at once.".to_owned())
+    }
+
+    async fn complete(
+        &self,
+        request: Value,
+        deadline: Instant,
+    ) -> Result<AssistantMessage, ApiError> {
+        let chat = self.client.chat();
+        let call = chat.create_byot::<Value, Completion>(request);
+        let completion = match tokio::time::timeout_at(deadline, call).await {
+            Err(_) => return Err(ApiError::GatewayTimeout),
+            Ok(Err(err)) => return Err(provider_error(&err)),
+            Ok(Ok(completion)) => completion,
+        };
+        completion
+            .choices
+            .into_iter()
+            .next()
+            .map(|choice| choice.message)
+            .ok_or_else(|| {
+                tracing::warn!("LLM provider answered without any choice");
+                ApiError::BadGateway
+            })
+    }
+}
+
+/// The system prompt, the recent history and the new message.
+fn opening_messages(turn: &Turn<'_>) -> Vec<Value> {
+    let local = turn.now.with_timezone(&turn.timezone);
+    let system = format!(
+        "You are tudu, a helpful assistant that manages the user's task list. You can act only \
+         through the tools; never claim to have changed something without a successful tool \
+         call. It is now {} in the user's time zone {} ({} UTC). Pass dates to tools as a date \
+         or date-time without offset (2026-12-01 or 2026-12-01T17:00), which the tools read in \
+         the user's time zone. Refer to tasks by their number. When a request could mean \
+         several tasks, ask which one instead of guessing. Answer in one or two short, \
+         friendly sentences.",
+        local.format("%A %-d %B %Y, %H:%M"),
+        turn.timezone.name(),
+        turn.now.format("%Y-%m-%dT%H:%MZ"),
+    );
+    let mut messages = Vec::with_capacity(turn.history.len() + 2);
+    messages.push(json!({ "role": "system", "content": system }));
+    for past in turn.history {
+        let role = match past.role {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        messages.push(json!({ "role": role, "content": past.content }));
+    }
+    messages.push(json!({ "role": "user", "content": turn.message }));
+    messages
+}
+
+/// Tool arguments as the model sent them: a JSON string to parse, or already an object. A
+/// string that is not JSON is passed on as a string, which the tool session refuses with a
+/// message the model can act on.
+fn parse_arguments(arguments: Value) -> Value {
+    match arguments {
+        Value::String(text) if text.trim().is_empty() => json!({}),
+        Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        Value::Null => json!({}),
+        other => other,
+    }
+}
+
+fn arguments_text(arguments: &Value) -> String {
+    match arguments {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Logs what the provider said (never the key) and maps it to 502, or 504 for its timeouts.
+fn provider_error(err: &OpenAIError) -> ApiError {
+    match err {
+        OpenAIError::Reqwest(e) if e.is_timeout() => ApiError::GatewayTimeout,
+        OpenAIError::ApiError(e) => {
+            tracing::warn!(status = %e.status_code, provider_error = %e.api_error, "LLM provider refused the request");
+            ApiError::BadGateway
+        }
+        other => {
+            tracing::warn!(error = %other, "LLM provider call failed");
+            ApiError::BadGateway
+        }
     }
 }

@@ -11,6 +11,11 @@ use crate::db::{BeginWrite, Db};
 use crate::error::{ApiError, Result};
 use crate::{with_pool, with_writer};
 
+/// A conversation row: id, title, message count, created, updated.
+type SummaryRow = (Uuid, String, i64, DateTime<Utc>, DateTime<Utc>);
+/// A message row: id, role, content, tool calls, created.
+type MessageRow = (Uuid, String, String, Json<Vec<ToolCall>>, DateTime<Utc>);
+
 const CONVERSATION_NOT_FOUND: ApiError = ApiError::NotFound("conversation not found");
 /// Characters of the first message kept as a conversation's title.
 const TITLE_CHARS: usize = 80;
@@ -169,7 +174,7 @@ pub async fn close_turn(
 /// # Errors
 /// The database failed.
 pub async fn list(db: &Db, user_id: &str, limit: i64) -> Result<Vec<ConversationSummary>> {
-    let rows: Vec<(Uuid, String, i64, DateTime<Utc>, DateTime<Utc>)> = with_pool!(db, |pool| {
+    let rows: Vec<SummaryRow> = with_pool!(db, |pool| {
         sqlx::query_as(
             "select id, title, message_count, created_at, updated_at from conversation
              where user_id = $1
@@ -212,7 +217,7 @@ pub async fn get(db: &Db, user_id: &str, id: Uuid) -> Result<Conversation> {
         let Some((title, created_at, updated_at)) = head else {
             return Err(CONVERSATION_NOT_FOUND);
         };
-        let rows: Vec<(Uuid, String, String, Json<Vec<ToolCall>>, DateTime<Utc>)> = sqlx::query_as(
+        let rows: Vec<MessageRow> = sqlx::query_as(
             "select id, role, content, tool_calls, created_at from chat_message
                  where conversation_id = $1 order by seq",
         )

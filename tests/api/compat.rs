@@ -581,6 +581,7 @@ async fn openapi_lists_every_compatibility_route(app: TestApp) {
         ("/api/{user_id}/tasks/{id}", "patch"),
         ("/api/{user_id}/tasks/{id}", "delete"),
         ("/api/{user_id}/tasks/{id}/complete", "patch"),
+        ("/api/{user_id}/chat", "post"),
         ("/api/v1/users/register", "post"),
         ("/api/v1/users/login", "post"),
         ("/api/v1/me", "get"),

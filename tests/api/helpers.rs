@@ -49,6 +49,28 @@ macro_rules! both_backends {
 }
 pub(crate) use both_backends;
 
+/// Like [`both_backends!`] for tests that build their own application: each
+/// `async fn name(backend: Backend)` gets `name::sqlite` and `name::postgres`.
+macro_rules! each_backend {
+    ($($test:ident),+ $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$test($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(backend) = $crate::helpers::Backend::postgres(module_path!()) else {
+                    return;
+                };
+                super::$test(backend).await;
+            }
+        }
+    )+};
+}
+pub(crate) use each_backend;
+
 /// Which database a test application runs on.
 #[derive(Debug, Clone)]
 pub enum Backend {
@@ -153,8 +175,14 @@ impl TestApp {
     /// A second server on this one's database and secret, as a replica behind a load balancer
     /// would be.
     pub async fn replica(&self) -> Self {
+        self.replica_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::replica`], with settings adjusted by `configure` first.
+    pub async fn replica_with(&self, configure: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = Settings::for_database(&self.database_url);
         settings.jwt_secret = Some(SecretString::from(TEST_SECRET));
+        configure(&mut settings);
         Self::serve(settings, self.backend).await
     }
 

@@ -1,4 +1,7 @@
 mod auth;
+mod chat;
+mod chat_limit;
+mod chat_openai;
 mod compat;
 mod completion;
 mod concurrency;

@@ -1,0 +1,259 @@
+//! Chat persistence and ownership, whatever the agent: conversations are created, continued,
+//! listed, read back in order and deleted, only by their owner.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestResponse, assert_invalid, assert_not_found, both_backends};
+
+pub async fn say(
+    app: &TestApp,
+    token: &str,
+    message: &str,
+    conversation: Option<&str>,
+) -> TestResponse {
+    let body = match conversation {
+        Some(id) => json!({ "message": message, "conversation_id": id }),
+        None => json!({ "message": message }),
+    };
+    app.send(app.authed_json(Method::POST, "/api/v1/chat", token, Some(&body)))
+        .await
+}
+
+async fn conversation(app: &TestApp, token: &str, id: &str) -> TestResponse {
+    app.send(app.authed(Method::GET, &format!("/api/v1/conversations/{id}"), token))
+        .await
+}
+
+fn roles_and_contents(conversation: &Value) -> Vec<(String, String)> {
+    conversation["messages"]
+        .as_array()
+        .expect("messages array")
+        .iter()
+        .map(|m| {
+            (
+                m["role"].as_str().expect("role").to_owned(),
+                m["content"].as_str().expect("content").to_owned(),
+            )
+        })
+        .collect()
+}
+
+both_backends!(
+    a_turn_is_stored_and_the_conversation_continues,
+    another_users_conversation_is_not_found,
+    conversations_are_listed_newest_first_and_deleted_with_their_messages,
+    chat_input_is_validated,
+    chat_needs_a_token,
+    compatibility_chat_route_checks_the_user,
+);
+
+async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
+    let user = app.new_user().await;
+    let first = say(&app, &user.token, "help", None).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let body = first.json();
+    let id = body["conversation_id"]
+        .as_str()
+        .expect("conversation_id")
+        .to_owned();
+    let reply = body["response"].as_str().expect("response").to_owned();
+    assert!(!reply.is_empty());
+    assert_eq!(body["agent_response"], body["response"]);
+    assert!(body["tool_calls"].is_array());
+    assert!(first.header("ratelimit-limit").is_some());
+
+    let second = say(&app, &user.token, "help again", Some(&id)).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text);
+    assert_eq!(second.json()["conversation_id"], id.as_str());
+
+    let stored = conversation(&app, &user.token, &id).await;
+    assert_eq!(stored.status, StatusCode::OK, "{}", stored.text);
+    let stored = stored.json();
+    assert_eq!(stored["id"], id.as_str());
+    assert_eq!(stored["title"], "help");
+    let messages = roles_and_contents(&stored);
+    let roles: Vec<&str> = messages.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(roles, ["user", "assistant", "user", "assistant"]);
+    assert_eq!(messages[0].1, "help");
+    assert_eq!(messages[1].1, reply);
+    assert_eq!(messages[2].1, "help again");
+    for message in stored["messages"].as_array().expect("messages") {
+        assert!(message["id"].is_string() && message["created_at"].is_string());
+        assert!(message["tool_calls"].is_array());
+    }
+}
+
+async fn another_users_conversation_is_not_found(app: TestApp) {
+    let owner = app.new_user().await;
+    let other = app.new_user().await;
+    let id = say(&app, &owner.token, "help", None).await.json()["conversation_id"]
+        .as_str()
+        .expect("conversation_id")
+        .to_owned();
+
+    assert_not_found(&conversation(&app, &other.token, &id).await);
+    assert_not_found(&say(&app, &other.token, "help", Some(&id)).await);
+    let delete = app
+        .send(app.authed(
+            Method::DELETE,
+            &format!("/api/v1/conversations/{id}"),
+            &other.token,
+        ))
+        .await;
+    assert_not_found(&delete);
+    let listed = app
+        .send(app.authed(Method::GET, "/api/v1/conversations", &other.token))
+        .await;
+    assert_eq!(listed.json(), json!([]));
+
+    // The owner's conversation is untouched by the other user's attempts.
+    let stored = conversation(&app, &owner.token, &id).await.json();
+    assert_eq!(roles_and_contents(&stored).len(), 2);
+    // Ids that cannot exist are 404 too, not 422 or 500.
+    assert_not_found(&conversation(&app, &owner.token, "not-a-uuid").await);
+    assert_not_found(&say(&app, &owner.token, "help", Some("42")).await);
+    let numeric = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/chat",
+            &owner.token,
+            Some(&json!({ "message": "help", "conversation_id": 42 })),
+        ))
+        .await;
+    assert_not_found(&numeric);
+}
+
+async fn conversations_are_listed_newest_first_and_deleted_with_their_messages(app: TestApp) {
+    let user = app.new_user().await;
+    let older = say(&app, &user.token, "first conversation", None)
+        .await
+        .json();
+    let newer = say(&app, &user.token, "second conversation", None)
+        .await
+        .json();
+    let (older, newer) = (
+        older["conversation_id"].as_str().expect("id").to_owned(),
+        newer["conversation_id"].as_str().expect("id").to_owned(),
+    );
+    let list = app
+        .send(app.authed(Method::GET, "/api/v1/conversations", &user.token))
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    let ids: Vec<String> = list
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids, [newer.clone(), older.clone()]);
+    assert_eq!(list.json()[0]["message_count"], 2);
+
+    // Continuing the older one makes it the most recent.
+    say(&app, &user.token, "more", Some(&older)).await;
+    let list = app
+        .send(app.authed(Method::GET, "/api/v1/conversations?limit=1", &user.token))
+        .await
+        .json();
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["id"], older.as_str());
+
+    let deleted = app
+        .send(app.authed(
+            Method::DELETE,
+            &format!("/api/v1/conversations/{older}"),
+            &user.token,
+        ))
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    assert_eq!(deleted.json()["deleted_id"], older.as_str());
+    assert_not_found(&conversation(&app, &user.token, &older).await);
+    assert_not_found(&say(&app, &user.token, "more", Some(&older)).await);
+    let left = app
+        .send(app.authed(Method::GET, "/api/v1/conversations", &user.token))
+        .await
+        .json();
+    assert_eq!(left.as_array().map(Vec::len), Some(1));
+    assert_eq!(left[0]["id"], newer.as_str());
+
+    let bad_limit = app
+        .send(app.authed(Method::GET, "/api/v1/conversations?limit=0", &user.token))
+        .await;
+    assert_invalid(&bad_limit, "limit");
+}
+
+async fn chat_input_is_validated(app: TestApp) {
+    let user = app.new_user().await;
+    assert_invalid(&say(&app, &user.token, "", None).await, "message");
+    assert_invalid(&say(&app, &user.token, "   ", None).await, "message");
+    assert_invalid(
+        &say(&app, &user.token, &"x".repeat(4001), None).await,
+        "message",
+    );
+    let longest = say(&app, &user.token, &"é".repeat(4000), None).await;
+    assert_eq!(longest.status, StatusCode::OK, "{}", longest.text);
+    let odd_id = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/chat",
+            &user.token,
+            Some(&json!({ "message": "help", "conversation_id": {"x": 1} })),
+        ))
+        .await;
+    assert_invalid(&odd_id, "conversation_id");
+    let no_message = app
+        .send(app.authed_json(Method::POST, "/api/v1/chat", &user.token, Some(&json!({}))))
+        .await;
+    assert_eq!(
+        no_message.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        no_message.text
+    );
+    // Rejected messages start no conversation.
+    let list = app
+        .send(app.authed(Method::GET, "/api/v1/conversations", &user.token))
+        .await
+        .json();
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+}
+
+async fn chat_needs_a_token(app: TestApp) {
+    let res = app
+        .send(
+            app.request(Method::POST, "/api/v1/chat")
+                .json(&json!({ "message": "help" })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let res = app
+        .send(app.request(Method::GET, "/api/v1/conversations"))
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn compatibility_chat_route_checks_the_user(app: TestApp) {
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    let body = json!({ "message": "help" });
+    let own = app
+        .send(app.authed_json(
+            Method::POST,
+            &format!("/api/{}/chat", user.id),
+            &user.token,
+            Some(&body),
+        ))
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    assert!(own.json()["conversation_id"].is_string());
+    let foreign = app
+        .send(app.authed_json(
+            Method::POST,
+            &format!("/api/{}/chat", other.id),
+            &user.token,
+            Some(&body),
+        ))
+        .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN, "{}", foreign.text);
+}
