@@ -80,34 +80,16 @@ const fn ending(
     }
 }
 
+#[rustfmt::skip]
 const DONE: &[&str] = &[
-    "as done",
-    "as complete",
-    "as completed",
-    "as finished",
-    "done",
-    "complete",
-    "completed",
-    "finished",
-    "off",
-    "as checked",
+    "as done", "as complete", "as completed", "as finished", "done", "complete", "completed",
+    "finished", "off", "as checked",
 ];
+#[rustfmt::skip]
 const NOT_DONE: &[&str] = &[
-    "as not done",
-    "as undone",
-    "as incomplete",
-    "as not complete",
-    "as not completed",
-    "as pending",
-    "as open",
-    "as todo",
-    "as to do",
-    "not done",
-    "undone",
-    "incomplete",
-    "pending",
-    "unfinished",
-    "as unfinished",
+    "as not done", "as undone", "as incomplete", "as not complete", "as not completed",
+    "as pending", "as open", "as todo", "as to do", "not done", "undone", "incomplete", "pending",
+    "unfinished", "as unfinished",
 ];
 
 /// The intents table, tried in order.
@@ -218,64 +200,20 @@ const RULES: &[Rule] = &[
 ];
 
 /// Polite or idle openings that change nothing ("please", "can you").
+#[rustfmt::skip]
 const OPENINGS: &[&str] = &[
-    "please",
-    "pls",
-    "plz",
-    "kindly",
-    "can you",
-    "could you",
-    "would you",
-    "will you",
-    "can u",
-    "could u",
-    "can you please",
-    "could you please",
-    "would you please",
-    "hey",
-    "hey tudu",
-    "hi",
-    "hello",
-    "ok",
-    "okay",
-    "so",
-    "also",
-    "and",
-    "then",
-    "now",
-    "i want to",
-    "i'd like to",
-    "i would like to",
-    "i want you to",
-    "i'd like you to",
-    "go ahead and",
-    "let's",
-    "lets",
-    "quick",
-    "quickly",
-    "tudu",
-    "oh",
-    "um",
-    "uh",
-    "alright",
-    "yes",
-    "yeah",
+    "please", "pls", "plz", "kindly", "can you", "could you", "would you", "will you", "can u",
+    "could u", "can you please", "could you please", "would you please", "hey", "hey tudu", "hi",
+    "hello", "ok", "okay", "so", "also", "and", "then", "now", "i want to", "i'd like to",
+    "i would like to", "i want you to", "i'd like you to", "go ahead and", "let's", "lets", "quick",
+    "quickly", "tudu", "oh", "um", "uh", "alright", "yes", "yeah",
 ];
 
 /// Polite closings.
+#[rustfmt::skip]
 const CLOSINGS: &[&str] = &[
-    "please",
-    "pls",
-    "plz",
-    "thanks",
-    "thank you",
-    "thx",
-    "for me",
-    "thanks a lot",
-    "for me please",
-    "if you can",
-    "if possible",
-    "now",
+    "please", "pls", "plz", "thanks", "thank you", "thx", "for me", "thanks a lot", "for me please",
+    "if you can", "if possible", "now",
 ];
 
 /// Understands one message. `now` and `tz` give "tomorrow" and "5pm" their meaning.

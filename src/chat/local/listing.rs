@@ -8,28 +8,14 @@ use super::when::{Now, monday_of, sunday_of};
 use super::words::{Word, split, text};
 
 /// Words that mean "not done yet" or "done" in a listing request.
+#[rustfmt::skip]
 const PENDING_WORDS: &[&str] = &[
-    "pending",
-    "open",
-    "left",
-    "remaining",
-    "todo",
-    "outstanding",
-    "incomplete",
-    "unfinished",
-    "undone",
-    "active",
-    "current",
-    "upcoming",
-    "unchecked",
+    "pending", "open", "left", "remaining", "todo", "outstanding", "incomplete", "unfinished",
+    "undone", "active", "current", "upcoming", "unchecked",
 ];
+#[rustfmt::skip]
 const COMPLETED_WORDS: &[&str] = &[
-    "completed",
-    "done",
-    "finished",
-    "complete",
-    "closed",
-    "checked",
+    "completed", "done", "finished", "complete", "closed", "checked",
 ];
 const OVERDUE_WORDS: &[&str] = &["overdue", "late", "missed", "behind", "past-due"];
 
@@ -168,17 +154,9 @@ pub fn search(middle: &[Word]) -> Command {
 }
 
 /// Words that make an unfiltered question a request for the whole list.
+#[rustfmt::skip]
 const LIST_NOUNS: &[&str] = &[
-    "list",
-    "tasks",
-    "task",
-    "todos",
-    "todo",
-    "to-dos",
-    "agenda",
-    "plate",
-    "items",
-    "everything",
+    "list", "tasks", "task", "todos", "todo", "to-dos", "agenda", "plate", "items", "everything",
     "all",
 ];
 

@@ -79,6 +79,17 @@ struct DateHit {
 /// Finds a due phrase among the words not yet `used`, marks its words (and the connector
 /// before it) used, and returns the local date-time it names.
 pub fn take_due(words: &[Word], used: &mut [bool], clock: Now) -> Option<NaiveDateTime> {
+    take_due_on(words, used, clock, None)
+}
+
+/// [`take_due`], with the day to use when the message gives a time (or nothing) but no date
+/// ("every monday at 10am").
+pub fn take_due_on(
+    words: &[Word],
+    used: &mut [bool],
+    clock: Now,
+    default_date: Option<NaiveDate>,
+) -> Option<NaiveDateTime> {
     let now = clock.local;
     let norms: Vec<&str> = words.iter().map(|w| w.norm.as_str()).collect();
     let date = scan(&norms, used, |s| date_at(s, clock));
@@ -107,6 +118,9 @@ pub fn take_due(words: &[Word], used: &mut [bool], clock: Now) -> Option<NaiveDa
             hit.date
                 .and_time(time.or(hit.time).unwrap_or_else(end_of_day)),
         ),
+        (None, time) if default_date.is_some() => {
+            default_date.map(|d| d.and_time(time.unwrap_or_else(end_of_day)))
+        }
         (None, Some(time)) => {
             let today = now.date().and_time(time);
             if today > now {
@@ -460,7 +474,8 @@ fn year(word: &str) -> Option<i32> {
 }
 
 /// The first `day` after `today` (or `today` itself when `today_counts`).
-fn weekday_after(today: NaiveDate, day: Weekday, today_counts: bool) -> Option<NaiveDate> {
+#[must_use]
+pub fn weekday_after(today: NaiveDate, day: Weekday, today_counts: bool) -> Option<NaiveDate> {
     let ahead = (7 + day.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
     let ahead = if ahead == 0 && !today_counts {
         7
