@@ -84,6 +84,16 @@ pub struct SettingsArgs {
         global = true
     )]
     pub database_max_connections: u32,
+    /// Serve `GET /metrics` and record metrics (`true`/`false`).
+    #[arg(
+        long,
+        env = "METRICS_ENABLED",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        global = true
+    )]
+    pub metrics_enabled: bool,
     /// Listen address.
     #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
     pub host: String,
@@ -228,6 +238,8 @@ pub struct Settings {
     pub database_url: String,
     /// Pool size.
     pub database_max_connections: u32,
+    /// Whether `/metrics` is served and metrics recorded.
+    pub metrics_enabled: bool,
     /// Host part of the listen address.
     pub host: String,
     /// Port part of the listen address.
@@ -345,6 +357,7 @@ impl Settings {
                 .map(SecretString::from),
             database_url: args.database_url,
             database_max_connections: args.database_max_connections.max(1),
+            metrics_enabled: args.metrics_enabled,
             host: args.host,
             port: args.port,
             public_url,
@@ -381,6 +394,7 @@ impl Settings {
         Self {
             database_url: database_url.to_owned(),
             database_max_connections: 8,
+            metrics_enabled: true,
             host: "127.0.0.1".to_owned(),
             port: 0,
             public_url: "http://127.0.0.1:0".to_owned(),

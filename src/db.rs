@@ -221,6 +221,15 @@ impl Db {
         }
     }
 
+    /// Whether [`Db::close`] has been called.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Self::Postgres(pool) => pool.is_closed(),
+            Self::Sqlite(pools) => pools.read.is_closed() && pools.write.is_closed(),
+        }
+    }
+
     /// The SQLite file this database lives in, if it is one.
     #[must_use]
     pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {

@@ -9,6 +9,8 @@ pub mod db;
 pub mod error;
 pub mod json;
 pub mod mcp;
+pub mod metrics;
+pub mod observe;
 pub mod openapi;
 pub mod ops;
 pub mod startup;

@@ -1,12 +1,21 @@
-//! Operational routes: service banner and health probes.
+//! Operational routes: service banner, health probes and metrics.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::chat::limit::ChatLimiter;
+use crate::error::ApiError;
 use crate::state::AppState;
+
+/// The Prometheus text exposition format.
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Routes at the root.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -15,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(health))
         .routes(routes!(live))
         .routes(routes!(ready))
+        .routes(routes!(metrics))
 }
 
 /// `GET /` banner.
@@ -98,4 +108,25 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) 
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(body))
+}
+
+/// Prometheus metrics in the text exposition format. Unauthenticated, for scrapes from inside
+/// the cluster: keep it off the public ingress. 404 when `METRICS_ENABLED=false`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text format 0.0.4", body = String,
+            content_type = "text/plain; version=0.0.4"),
+        (status = 404, description = "metrics are disabled", body = crate::error::Problem,
+            content_type = "application/problem+json"),
+    ))]
+pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    if !state.settings.metrics_enabled {
+        return Err(ApiError::NotFound("no such route"));
+    }
+    let text = crate::metrics::render(&state.db);
+    let content_type = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(PROMETHEUS_TEXT),
+    )];
+    Ok((content_type, text).into_response())
 }

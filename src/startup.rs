@@ -6,7 +6,8 @@ use anyhow::Context;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    http::{HeaderName, HeaderValue, Method, Request, header},
+    http::{HeaderName, HeaderValue, Method, header},
+    middleware,
     response::IntoResponse,
     serve::ListenerExt,
 };
@@ -17,9 +18,7 @@ use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
-    trace::{DefaultOnResponse, TraceLayer},
 };
-use tracing::Level;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -28,11 +27,12 @@ use crate::chat::service::Chat;
 use crate::config::{Environment, Settings};
 use crate::db::{Db, PoolSettings};
 use crate::error::{ApiError, method_not_allowed, not_found};
+use crate::observe::{Observe, REQUEST_ID_HEADER};
 use crate::state::AppState;
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID: HeaderName = HeaderName::from_static(REQUEST_ID_HEADER);
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -69,6 +69,12 @@ impl Application {
             router: router(state),
             db,
         })
+    }
+
+    /// The database handle, shared with the server (tests check it is closed after a stop).
+    #[must_use]
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     /// The bound port (useful with `PORT=0`).
@@ -212,6 +218,12 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let (routes, openapi) = crate::compat::mount(api_routes(), &state).split_for_parts();
     let cors = cors(&state.settings.allowed_origins);
+    let observe = Observe {
+        metrics: state.settings.metrics_enabled,
+    };
+    if observe.metrics {
+        crate::metrics::install();
+    }
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .merge(crate::mcp::http::routes(&state))
@@ -228,22 +240,10 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<_>| {
-                    let request_id = request
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default();
-                    let route = request
-                        .extensions()
-                        .get::<axum::extract::MatchedPath>()
-                        .map_or_else(|| request.uri().path(), |p| p.as_str());
-                    tracing::info_span!("request", method = %request.method(), route, request_id)
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
+        .layer(middleware::from_fn_with_state(
+            observe,
+            crate::observe::observe,
+        ))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 

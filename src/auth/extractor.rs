@@ -70,6 +70,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
         }
         state.known_users.insert(user_id.clone(), ());
     }
+    crate::observe::record_user(&user_id);
     Ok(AuthUser {
         user_id,
         expires_at: claims.exp,

@@ -2,7 +2,7 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::HeaderValue,
+    http::{HeaderMap, HeaderValue},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -47,10 +47,13 @@ pub fn conversations_router() -> OpenApiRouter<AppState> {
 pub async fn chat(
     State(state): State<AppState>,
     auth: AuthUser,
+    headers: HeaderMap,
     AppJson(request): AppJson<ChatRequest>,
 ) -> Result<Response> {
     let input = request.validate()?;
-    let (answer, allowance) = service::send(&state.chat, &state.db, &auth.user_id, input).await?;
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok());
+    let (answer, allowance) =
+        service::send(&state.chat, &state.db, &auth.user_id, request_id, input).await?;
     let mut response = AppJson(answer).into_response();
     let headers = response.headers_mut();
     headers.insert("ratelimit-limit", HeaderValue::from(allowance.limit));

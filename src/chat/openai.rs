@@ -165,20 +165,27 @@ impl OpenAiAgent {
     ) -> Result<AssistantMessage, ApiError> {
         let chat = self.client.chat();
         let call = chat.create_byot::<Value, Completion>(request);
-        let completion = match tokio::time::timeout_at(deadline, call).await {
-            Err(_) => return Err(ApiError::GatewayTimeout),
-            Ok(Err(err)) => return Err(provider_error(&err)),
-            Ok(Ok(completion)) => completion,
+        let started = std::time::Instant::now();
+        let answer = match tokio::time::timeout_at(deadline, call).await {
+            Err(_) => Err(ApiError::GatewayTimeout),
+            Ok(Err(err)) => Err(provider_error(&err)),
+            Ok(Ok(completion)) => completion
+                .choices
+                .into_iter()
+                .next()
+                .map(|choice| choice.message)
+                .ok_or_else(|| {
+                    tracing::warn!("LLM provider answered without any choice");
+                    ApiError::BadGateway
+                }),
         };
-        completion
-            .choices
-            .into_iter()
-            .next()
-            .map(|choice| choice.message)
-            .ok_or_else(|| {
-                tracing::warn!("LLM provider answered without any choice");
-                ApiError::BadGateway
-            })
+        let outcome = match &answer {
+            Ok(_) => "ok",
+            Err(ApiError::GatewayTimeout) => "timeout",
+            Err(_) => "error",
+        };
+        crate::metrics::llm_call(outcome, started.elapsed());
+        answer
     }
 }
 

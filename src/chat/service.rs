@@ -58,9 +58,30 @@ pub async fn send(
     chat: &Chat,
     db: &Db,
     user_id: &str,
+    request_id: Option<&str>,
     input: ChatInput,
 ) -> Result<(ChatResponse, Allowance)> {
     let allowance = chat.limiter.check(user_id).await?;
+    let started = std::time::Instant::now();
+    let answered = answer(chat, db, user_id, request_id, input).await;
+    let outcome = match &answered {
+        Ok(_) => "ok",
+        Err(ApiError::BadGateway) => "provider_error",
+        Err(ApiError::GatewayTimeout) => "timeout",
+        Err(ApiError::NotFound(_)) => "not_found",
+        Err(_) => "error",
+    };
+    crate::metrics::chat_turn(chat.agent.name(), outcome, started.elapsed());
+    answered.map(|response| (response, allowance))
+}
+
+async fn answer(
+    chat: &Chat,
+    db: &Db,
+    user_id: &str,
+    request_id: Option<&str>,
+    input: ChatInput,
+) -> Result<ChatResponse> {
     let conversation = match input.conversation {
         ConversationRef::New => None,
         ConversationRef::Existing(id) => Some(id),
@@ -74,21 +95,18 @@ pub async fn send(
         now: crate::db::now(),
         timezone,
     };
-    let mut tools = ToolBox::open(db, user_id).await?;
+    let mut tools = ToolBox::open(db, user_id, request_id).await?;
     let reply = chat.agent.reply(&turn, &mut tools).await;
     let tool_calls = tools.close().await;
     match reply {
         Ok(response) => {
             store::close_turn(db, user_id, opened.conversation_id, &response, &tool_calls).await?;
-            Ok((
-                ChatResponse {
-                    conversation_id: opened.conversation_id,
-                    agent_response: response.clone(),
-                    response,
-                    tool_calls,
-                },
-                allowance,
-            ))
+            Ok(ChatResponse {
+                conversation_id: opened.conversation_id,
+                agent_response: response.clone(),
+                response,
+                tool_calls,
+            })
         }
         Err(err) => {
             // Tools that ran before the failure changed tasks; the conversation must show it.

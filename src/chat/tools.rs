@@ -61,13 +61,17 @@ pub struct ToolBox {
 }
 
 impl ToolBox {
-    /// Starts the tool server as `user_id` and connects a client to it.
+    /// Starts the tool server as `user_id` and connects a client to it; the tools' logs carry
+    /// `request_id`, the id of the HTTP request the turn serves.
     ///
     /// # Errors
     /// The in-process session failed to start (a bug, reported as a 500).
-    pub async fn open(db: &Db, user_id: &str) -> Result<Self, ApiError> {
+    pub async fn open(db: &Db, user_id: &str, request_id: Option<&str>) -> Result<Self, ApiError> {
         let (server_end, client_end) = tokio::io::duplex(PIPE_BYTES);
-        let server = TodoMcp::for_user(db.clone(), user_id.to_owned());
+        let mut server = TodoMcp::for_user(db.clone(), user_id.to_owned());
+        if let Some(request_id) = request_id {
+            server = server.with_request_id(request_id.to_owned());
+        }
         tokio::spawn(async move {
             match server.serve(server_end).await {
                 Ok(running) => drop(running.waiting().await),

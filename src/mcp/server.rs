@@ -1,6 +1,6 @@
 //! `TodoMcp`: one MCP tool per task operation, each a thin adapter over [`crate::tasks::service`].
 
-use std::{borrow::Cow, fmt, sync::Arc};
+use std::{borrow::Cow, fmt, sync::Arc, time::Instant};
 
 use rmcp::handler::server::{
     common::FromContextPart,
@@ -16,6 +16,7 @@ use rmcp::{
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use tracing::Instrument;
 
 use super::auth;
 use crate::db::Db;
@@ -33,6 +34,8 @@ pub struct TodoMcp {
     db: Db,
     /// The user a stdio server acts as; `None` over HTTP, where each request names its own.
     local_user: Option<String>,
+    /// The request id logged with calls that arrive without an HTTP request (in-process).
+    request_id: Option<String>,
     tool_router: Arc<ToolRouter<Self>>,
 }
 
@@ -40,6 +43,7 @@ impl fmt::Debug for TodoMcp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TodoMcp")
             .field("local_user", &self.local_user)
+            .field("request_id", &self.request_id)
             .finish_non_exhaustive()
     }
 }
@@ -290,6 +294,7 @@ impl TodoMcp {
         Self {
             db,
             local_user: None,
+            request_id: None,
             tool_router: Arc::new(Self::tool_router()),
         }
     }
@@ -301,6 +306,14 @@ impl TodoMcp {
             local_user: Some(user_id),
             ..Self::new(db)
         }
+    }
+
+    /// Logs calls that carry no HTTP request (the chat agent's, in-process) under
+    /// `request_id`, so that they can be traced to the request that caused them.
+    #[must_use]
+    pub fn with_request_id(mut self, request_id: String) -> Self {
+        self.request_id = Some(request_id);
+        self
     }
 
     /// The definitions of every tool, as `tools/list` returns them.
@@ -484,8 +497,60 @@ impl ServerHandler for TodoMcp {
         if let Some(name) = canonical_name(&request.name, request.arguments.as_ref()) {
             request.name = Cow::Borrowed(name);
         }
+        let tool = tool_label(&request.name);
+        let parts = context.extensions.get::<axum::http::request::Parts>();
+        let request_id = parts
+            .and_then(|p| p.headers.get(crate::observe::REQUEST_ID_HEADER))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| self.request_id.clone());
+        let user_id = parts.map_or_else(|| self.local_user.clone(), auth::user_of);
+        let span = tracing::info_span!(
+            "tool_call",
+            tool,
+            request_id = request_id.as_deref(),
+            user_id = user_id.as_deref(),
+        );
+        let start = Instant::now();
         let call = ToolCallContext::new(self, request, context);
-        self.tool_router.call(call).await
+        let result = self.tool_router.call(call).instrument(span.clone()).await;
+        let elapsed = start.elapsed();
+        let outcome = outcome_of(&result);
+        span.in_scope(|| {
+            tracing::info!(
+                outcome,
+                latency_ms = elapsed.as_secs_f64() * 1000.0,
+                "tool call completed"
+            );
+        });
+        crate::metrics::mcp_tool_call(tool, outcome, elapsed);
+        result
+    }
+}
+
+/// Every tool's name, for metric labels: a name a client makes up must not become a series.
+const TOOL_NAMES: [&str; 6] = [
+    "add_task",
+    "complete_task",
+    "delete_task",
+    "get_task",
+    "list_tasks",
+    "update_task",
+];
+
+fn tool_label(name: &str) -> &'static str {
+    TOOL_NAMES
+        .into_iter()
+        .find(|known| *known == name)
+        .unwrap_or(crate::metrics::UNKNOWN_TOOL)
+}
+
+/// `ok`, `tool_error` (an `isError` result the model can act on) or `protocol_error`.
+fn outcome_of(result: &Result<CallToolResponse, ErrorData>) -> &'static str {
+    match result {
+        Ok(CallToolResponse::Complete(done)) if done.is_error == Some(true) => "tool_error",
+        Ok(_) => "ok",
+        Err(_) => "protocol_error",
     }
 }
 
@@ -580,4 +645,21 @@ pub async fn serve_stdio(db: Db, user_id: String) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("MCP session over stdio failed to start: {e}"))?;
     server.waiting().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TOOL_NAMES, TodoMcp, tool_label};
+
+    #[test]
+    fn every_tool_has_its_own_metric_label() {
+        let routed: Vec<String> = TodoMcp::tool_router()
+            .list_all()
+            .into_iter()
+            .map(|t| t.name.into_owned())
+            .collect();
+        assert_eq!(routed, TOOL_NAMES.map(str::to_owned));
+        assert_eq!(tool_label("list_tasks"), "list_tasks");
+        assert_eq!(tool_label("made_up_by_a_client"), "unknown");
+    }
 }

@@ -13,6 +13,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::chat::say;
 use crate::helpers::{Backend, TestApp, assert_problem, each_backend};
+use crate::metrics::{sample, scrape};
 
 const API_KEY: &str = "sk-test-do-not-leak-0123456789";
 
@@ -128,6 +129,7 @@ async fn the_model_calls_tools_as_the_user_and_sees_their_results(backend: Backe
     let bystander = app.new_user().await;
     app.create_task_ok(&bystander.token, &json!({ "title": "bystander's task" }))
         .await;
+    let before = scrape(&app).await;
 
     let res = say(
         &app,
@@ -219,6 +221,18 @@ async fn the_model_calls_tools_as_the_user_and_sees_their_results(backend: Backe
         .await
         .json();
     assert_eq!(stored["messages"][1]["tool_calls"], body["tool_calls"]);
+
+    // The turn, its three model calls and its tool calls are counted (other tests in this
+    // process share the recorder, hence "at least").
+    let after = scrape(&app).await;
+    let grew = |name: &str, labels: &[(&str, &str)]| {
+        sample(&after, name, labels) - sample(&before, name, labels)
+    };
+    let turns = [("agent", "openai"), ("outcome", "ok")];
+    assert!(grew("tudu_chat_turns_total", &turns) >= 1.0);
+    assert!(grew("tudu_llm_calls_total", &[("outcome", "ok")]) >= 3.0);
+    let added = [("tool", "add_task"), ("outcome", "ok")];
+    assert!(grew("tudu_mcp_tool_calls_total", &added) >= 1.0);
 }
 
 async fn earlier_turns_are_sent_as_history(backend: Backend) {

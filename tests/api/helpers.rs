@@ -104,6 +104,29 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// `sqlite` or `postgres`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// The URL of a new, empty database, and the directory holding it for SQLite (deleted when
+    /// dropped).
+    pub async fn fresh_database(&self) -> (String, Option<TempDir>) {
+        match self {
+            Self::Sqlite => {
+                let dir = TempDir::new().expect("create a temporary directory");
+                let url = format!("sqlite://{}/tudu.db", dir.path().display());
+                (url, Some(dir))
+            }
+            Self::Postgres { admin_url } => (fresh_schema(admin_url).await, None),
+        }
+    }
+}
+
 /// A running application and a client for it. The server stops when this is dropped.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
@@ -156,14 +179,8 @@ impl TestApp {
         if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
             tudu::telemetry::init(LogFormat::Pretty);
         }
-        let (database_url, sqlite_dir, name) = match &backend {
-            Backend::Sqlite => {
-                let dir = TempDir::new().expect("create a temporary directory");
-                let url = format!("sqlite://{}/tudu.db", dir.path().display());
-                (url, Some(dir), "sqlite")
-            }
-            Backend::Postgres { admin_url } => (fresh_schema(admin_url).await, None, "postgres"),
-        };
+        let (database_url, sqlite_dir) = backend.fresh_database().await;
+        let name = backend.name();
         let mut settings = Settings::for_database(&database_url);
         settings.jwt_secret = Some(SecretString::from(TEST_SECRET));
         configure(&mut settings);
@@ -211,6 +228,11 @@ impl TestApp {
             _shutdown: shutdown,
             _sqlite_dir: None,
         }
+    }
+
+    /// The URL of this app's database.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     /// A request to `path` (which starts with `/`), without credentials.

@@ -1,0 +1,296 @@
+//! Log lines, as production writes them (`telemetry::json_layer`): each request's completion
+//! line and each MCP tool call carry the request id; secrets never appear.
+//!
+//! The first of these tests installs the process's global subscriber, which keeps only lines
+//! mentioning a request id of the form `logtest-…`, so that each test finds its own lines
+//! among those of every server in the process (including tasks those servers spawn).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use reqwest::{Method, StatusCode, header::HeaderValue};
+use rmcp::{
+    ServiceExt,
+    model::CallToolRequestParams,
+    transport::{
+        StreamableHttpClientTransport, streamable_http_client::StreamableHttpClientTransportConfig,
+    },
+};
+use serde_json::{Value, json};
+use tracing_subscriber::{
+    EnvFilter, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt,
+};
+use tudu::db::{Db, PoolSettings};
+use tudu::mcp::TodoMcp;
+
+use crate::helpers::{TestApp, both_backends};
+
+both_backends!(
+    a_request_logs_one_line_with_its_id_route_status_latency_and_user,
+    secrets_and_headers_are_never_logged,
+    mcp_tool_calls_log_the_http_request_id,
+    in_process_tool_calls_log_the_given_request_id,
+);
+
+const MARKER: &str = "logtest-";
+static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static INSTALLED: OnceLock<bool> = OnceLock::new();
+
+/// One formatted event; kept when it mentions a test's request id.
+struct Line(Vec<u8>);
+
+impl Write for Line {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        let line = String::from_utf8_lossy(&self.0);
+        if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
+            let _ = std::io::stderr().write_all(line.as_bytes());
+        }
+        if line.contains(MARKER) {
+            LINES
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(line.into_owned());
+        }
+    }
+}
+
+struct Lines;
+
+impl<'a> MakeWriter<'a> for Lines {
+    type Writer = Line;
+
+    fn make_writer(&'a self) -> Line {
+        Line(Vec::new())
+    }
+}
+
+/// Whether lines are being captured (not when `TEST_LOG=1` installed another subscriber first).
+fn capturing() -> bool {
+    *INSTALLED.get_or_init(|| {
+        tracing_subscriber::registry()
+            .with(EnvFilter::new(tudu::telemetry::DEFAULT_FILTER))
+            .with(tudu::telemetry::json_layer(Lines))
+            .try_init()
+            .is_ok()
+    })
+}
+
+/// A request id no other test uses, whose lines are captured.
+fn request_id() -> String {
+    format!("{MARKER}{}", uuid::Uuid::now_v7().simple())
+}
+
+/// The captured lines that mention `request_id`, parsed.
+fn lines_of(request_id: &str) -> Vec<Value> {
+    LINES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter(|l| l.contains(request_id))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// The one line of `request_id` whose message is `message`.
+fn line(request_id: &str, message: &str) -> Value {
+    let lines = lines_of(request_id);
+    let mut found = lines.iter().filter(|l| l["message"] == message);
+    let first = found
+        .next()
+        .unwrap_or_else(|| panic!("no {message:?} line for {request_id} in {lines:#?}"));
+    assert!(found.next().is_none(), "two {message:?} lines: {lines:#?}");
+    first.clone()
+}
+
+fn skip(test: &str) {
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped {test}: another subscriber (TEST_LOG=1) is installed"
+    );
+}
+
+async fn a_request_logs_one_line_with_its_id_route_status_latency_and_user(app: TestApp) {
+    if !capturing() {
+        return skip("a_request_logs_one_line…");
+    }
+    // Arrange
+    let user = app.new_user().await;
+    let (authed, anonymous) = (request_id(), request_id());
+
+    // Act
+    let ok = app
+        .send(
+            app.authed(Method::GET, "/api/v1/tasks", &user.token)
+                .header("x-request-id", &authed),
+        )
+        .await;
+    let refused = app
+        .send(
+            app.request(Method::GET, "/api/v1/tasks")
+                .header("x-request-id", &anonymous),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let done = line(&authed, "request completed");
+    assert_eq!(done["level"], "INFO");
+    assert_eq!(done["status"], 200);
+    assert!(
+        done["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+        "{done}"
+    );
+    let span = &done["span"];
+    assert_eq!(span["name"], "request");
+    assert_eq!(span["request_id"], authed.as_str());
+    assert_eq!(span["method"], "GET");
+    assert_eq!(span["route"], "/api/v1/tasks");
+    assert_eq!(span["user_id"], user.id.as_str());
+    let done = line(&anonymous, "request completed");
+    assert_eq!(done["status"], 401);
+    assert!(done["span"].get("user_id").is_none(), "{done}");
+}
+
+async fn secrets_and_headers_are_never_logged(app: TestApp) {
+    if !capturing() {
+        return skip("secrets_and_headers_are_never_logged");
+    }
+    // Arrange
+    let (signup, login, authed) = (request_id(), request_id(), request_id());
+    let email = crate::helpers::unique_email();
+    let password = "a password that must stay secret";
+    let body = json!({ "email": email, "password": password, "name": "Secretive" });
+
+    // Act
+    let created = app
+        .send(
+            app.request(Method::POST, "/api/v1/auth/signup")
+                .header("x-request-id", &signup)
+                .json(&body),
+        )
+        .await;
+    let token = created.json()["token"].as_str().expect("token").to_owned();
+    app.send(
+        app.request(Method::POST, "/api/v1/auth/login")
+            .header("x-request-id", &login)
+            .json(&json!({ "email": email, "password": password })),
+    )
+    .await;
+    app.send(
+        app.authed(Method::GET, "/api/v1/auth/me", &token)
+            .header("x-request-id", &authed),
+    )
+    .await;
+
+    // Assert
+    for id in [&signup, &login, &authed] {
+        let lines = lines_of(id);
+        assert!(!lines.is_empty(), "no line for {id}");
+        for line in lines.iter().map(Value::to_string) {
+            for secret in [password, email.as_str(), token.as_str(), "Bearer"] {
+                assert!(!line.contains(secret), "{secret:?} logged: {line}");
+            }
+            assert!(!line.to_lowercase().contains("authorization"), "{line}");
+        }
+    }
+}
+
+async fn mcp_tool_calls_log_the_http_request_id(app: TestApp) {
+    if !capturing() {
+        return skip("mcp_tool_calls_log_the_http_request_id");
+    }
+    // Arrange
+    let user = app.new_user().await;
+    let id = request_id();
+    let headers = HashMap::from([(
+        reqwest::header::HeaderName::from_static("x-request-id"),
+        HeaderValue::from_str(&id).expect("a header value"),
+    )]);
+    let config = StreamableHttpClientTransportConfig::with_uri(format!("{}/mcp", app.address))
+        .auth_header(user.token.clone())
+        .custom_headers(headers);
+    let client =
+        ().serve(StreamableHttpClientTransport::from_config(config))
+            .await
+            .expect("initialize");
+
+    // Act
+    let result = client
+        .call_tool(CallToolRequestParams::new("list_tasks"))
+        .await
+        .expect("list_tasks");
+    let _ = client.cancel().await;
+
+    // Assert
+    assert_ne!(result.is_error, Some(true));
+    let call = line(&id, "tool call completed");
+    assert_eq!(call["outcome"], "ok");
+    assert!(call["latency_ms"].as_f64().is_some(), "{call}");
+    let span = &call["span"];
+    assert_eq!(span["name"], "tool_call");
+    assert_eq!(span["tool"], "list_tasks");
+    assert_eq!(span["request_id"], id.as_str());
+    assert_eq!(span["user_id"], user.id.as_str());
+    assert!(
+        lines_of(&id)
+            .iter()
+            .any(|l| l["message"] == "request completed" && l["span"]["route"] == "/mcp"),
+        "{:#?}",
+        lines_of(&id)
+    );
+}
+
+async fn in_process_tool_calls_log_the_given_request_id(app: TestApp) {
+    if !capturing() {
+        return skip("in_process_tool_calls_log_the_given_request_id");
+    }
+    // Arrange: the chat agent's set-up, a server per turn acting as the user.
+    let user = app.new_user().await;
+    let id = request_id();
+    let db = Db::connect(app.database_url(), &PoolSettings::default())
+        .await
+        .expect("connect");
+    let server = TodoMcp::for_user(db.clone(), user.id.clone()).with_request_id(id.clone());
+    let (server_io, client_io) = tokio::io::duplex(64 * 1024);
+    let serving = tokio::spawn(async move {
+        let running = server.serve(server_io).await.expect("serve");
+        let _ = running.waiting().await;
+    });
+    let client = ().serve(client_io).await.expect("initialize");
+
+    // Act
+    let result = client
+        .call_tool(
+            CallToolRequestParams::new("add_task").with_arguments(
+                json!({ "title": "x" })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+        )
+        .await
+        .expect("add_task");
+    let _ = client.cancel().await;
+    let _ = serving.await;
+    db.close().await;
+
+    // Assert
+    assert_ne!(result.is_error, Some(true));
+    let call = line(&id, "tool call completed");
+    assert_eq!(call["outcome"], "ok");
+    assert_eq!(call["span"]["tool"], "add_task");
+    assert_eq!(call["span"]["user_id"], user.id.as_str());
+}
