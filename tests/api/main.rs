@@ -1,5 +1,6 @@
 mod auth;
 mod chat;
+mod chat_corpus;
 mod chat_limit;
 mod chat_openai;
 mod compat;

@@ -1,4 +1,26 @@
 //! The local agent: plain-English commands understood without any model or network.
+//!
+//! [`grammar::parse`] turns a message into a [`command::Command`] (pure: the clock and zone are
+//! arguments); [`execute::run`] carries it out through the MCP tools and words the reply from
+//! what they returned. `docs/chat.md` lists what it understands.
+
+pub mod adding;
+pub mod command;
+pub mod edits;
+pub mod execute;
+pub mod fields;
+pub mod followup;
+pub mod grammar;
+pub mod listing;
+pub mod reference;
+pub mod reply;
+pub mod when;
+pub mod words;
+
+#[cfg(test)]
+mod tests;
+
+pub use grammar::parse;
 
 use super::agent::Turn;
 use super::tools::ToolBox;
@@ -9,6 +31,11 @@ use crate::error::ApiError;
 /// # Errors
 /// The tool session broke.
 pub async fn reply(turn: &Turn<'_>, tools: &mut ToolBox) -> Result<String, ApiError> {
-    let _ = (turn, tools);
-    Ok("I can add, list, complete, reopen, update and delete tasks. Try \"add buy milk tomorrow\".".to_owned())
+    let command = followup::follow_up(turn.message, turn.history, turn.now, turn.timezone)
+        .unwrap_or_else(|| parse(turn.message, turn.now, turn.timezone));
+    let clock = execute::Clock {
+        now: turn.now,
+        tz: turn.timezone,
+    };
+    execute::run(command, clock, tools).await
 }

@@ -1,0 +1,113 @@
+//! What a message asks for, as data: the output of [`super::grammar::parse`], the input of
+//! [`super::execute`].
+
+use chrono::NaiveDateTime;
+
+use crate::tasks::model::{Priority, RecurrencePattern};
+
+/// A task named in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskRef {
+    /// "task 3", "#3", "number 3", "3".
+    Number(i64),
+    /// A fragment of its title ("the milk task" → "milk").
+    Text(String),
+}
+
+/// A due date as the user's wall clock reads it; resolved in their zone when sent.
+pub type LocalDue = NaiveDateTime;
+
+/// How a task repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeat {
+    /// Daily, weekly or monthly.
+    pub pattern: RecurrencePattern,
+    /// How many periods between occurrences.
+    pub interval: i32,
+}
+
+/// A task to create.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewTaskSpec {
+    /// What is left of the message once the other phrases are taken out.
+    pub title: String,
+    /// From "high priority", "urgent", ….
+    pub priority: Option<Priority>,
+    /// From `#tags`.
+    pub tags: Vec<String>,
+    /// From "tomorrow at 5pm", "next friday", ….
+    pub due: Option<LocalDue>,
+    /// From "every week", "daily", ….
+    pub repeat: Option<Repeat>,
+}
+
+/// Which tasks to show.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListSpec {
+    /// `pending` or `completed`; `None` for all.
+    pub status: Option<&'static str>,
+    /// Only past their due date (and pending).
+    pub overdue: bool,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// Only tasks carrying all of these.
+    pub tags: Vec<String>,
+    /// Text to search for.
+    pub q: Option<String>,
+    /// Due on or after this local date (`YYYY-MM-DD`).
+    pub due_after: Option<String>,
+    /// Due on or before this local date (`YYYY-MM-DD`).
+    pub due_before: Option<String>,
+    /// How the user named the selection, for the reply ("due today", "overdue").
+    pub label: String,
+}
+
+/// One change to an existing task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A new title.
+    Rename(String),
+    /// A new priority.
+    Priority(Priority),
+    /// A new due date.
+    Due(LocalDue),
+    /// No due date any more.
+    ClearDue,
+    /// Tags to add.
+    AddTags(Vec<String>),
+    /// Tags to take off.
+    RemoveTags(Vec<String>),
+    /// Make it repeat.
+    Repeat(Repeat),
+    /// Stop it repeating.
+    StopRepeat,
+}
+
+/// What a message asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Create a task.
+    Add(NewTaskSpec),
+    /// Show tasks.
+    List(ListSpec),
+    /// Mark a task done.
+    Complete(TaskRef),
+    /// Mark a task not done.
+    Reopen(TaskRef),
+    /// Delete a task.
+    Delete(TaskRef),
+    /// Change a task.
+    Update(TaskRef, Change),
+    /// Counts of pending, completed and overdue tasks.
+    Stats,
+    /// What the agent understands.
+    Help,
+    /// "hi".
+    Greeting,
+    /// "thanks".
+    Thanks,
+    /// A command that needs a task but named none ("delete"), or an add without a title.
+    Incomplete(&'static str),
+    /// Anything else: changes nothing.
+    Unknown,
+}

@@ -1,0 +1,446 @@
+//! Carrying out a [`Command`] through the MCP tools, and saying what actually happened.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{Map, Value, json};
+
+use super::command::{Change, Command, ListSpec, LocalDue, NewTaskSpec, TaskRef};
+use super::reply::{self, TaskView, hashtags, repeats, when};
+use crate::chat::tools::{ToolBox, ToolOutcome};
+use crate::error::ApiError;
+use crate::tasks::dates::resolve_local;
+use crate::tasks::model::Priority;
+
+/// Most tasks a listing shows; the reply says how many more there are.
+const LIST_LIMIT: usize = 20;
+/// Most candidates an ambiguous reference lists back.
+const CHOICES: usize = 8;
+/// The opening of the question asked when a reference is ambiguous; follow-ups look for it.
+pub const WHICH_ONE: &str = "Which one do you mean:";
+
+/// The clock and zone a turn is read in.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// The current instant.
+    pub now: DateTime<Utc>,
+    /// The user's zone.
+    pub tz: Tz,
+}
+
+impl Clock {
+    fn instant(self, due: LocalDue) -> String {
+        resolve_local(self.tz, due)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    }
+}
+
+/// Runs `command` and returns the reply.
+///
+/// # Errors
+/// The tool session broke.
+pub async fn run(command: Command, clock: Clock, tools: &mut ToolBox) -> Result<String, ApiError> {
+    match command {
+        Command::Add(spec) => add(spec, clock, tools).await,
+        Command::List(spec) => list(&spec, clock, tools).await,
+        Command::Complete(task) => set_done(&task, true, clock, tools).await,
+        Command::Reopen(task) => set_done(&task, false, clock, tools).await,
+        Command::Delete(task) => delete(&task, tools).await,
+        Command::Update(task, change) => update(&task, change, clock, tools).await,
+        Command::Stats => stats(tools).await,
+        Command::Help => Ok(reply::HELP.to_owned()),
+        Command::Greeting => Ok(format!(
+            "Hi! I'm your task assistant. {}",
+            "Tell me what to add or ask \"what's due today?\" — say \"help\" for more."
+        )),
+        Command::Thanks => Ok("You're welcome! Anything else?".to_owned()),
+        Command::Incomplete(kind) => Ok(reply::incomplete(kind).to_owned()),
+        Command::Unknown => Ok(reply::NOT_UNDERSTOOD.to_owned()),
+    }
+}
+
+async fn add(spec: NewTaskSpec, clock: Clock, tools: &mut ToolBox) -> Result<String, ApiError> {
+    let mut args = Map::new();
+    args.insert("title".into(), json!(spec.title));
+    if let Some(priority) = spec.priority {
+        args.insert("priority".into(), json!(priority.as_str()));
+    }
+    if !spec.tags.is_empty() {
+        args.insert("tags".into(), json!(spec.tags));
+    }
+    if let Some(due) = spec.due {
+        args.insert("due_date".into(), json!(clock.instant(due)));
+    }
+    if let Some(repeat) = spec.repeat {
+        args.insert("is_recurring".into(), json!(true));
+        args.insert("recurrence_pattern".into(), json!(repeat.pattern.as_str()));
+        args.insert("recurrence_interval".into(), json!(repeat.interval));
+    }
+    let outcome = tools.call("add_task", Value::Object(args)).await?;
+    Ok(match task_of(&outcome) {
+        Some(task) => format!("Added {}.", task.describe(clock.tz, clock.now)),
+        None => reply::failure(outcome.error_message()),
+    })
+}
+
+async fn list(spec: &ListSpec, clock: Clock, tools: &mut ToolBox) -> Result<String, ApiError> {
+    let mut args = Map::new();
+    if let Some(status) = spec.status {
+        args.insert("status".into(), json!(status));
+    }
+    if spec.overdue {
+        args.insert("overdue".into(), json!(true));
+    }
+    if let Some(priority) = spec.priority {
+        args.insert("priority".into(), json!(priority.as_str()));
+    }
+    if !spec.tags.is_empty() {
+        args.insert("tags".into(), json!(spec.tags));
+    }
+    if let Some(q) = &spec.q {
+        args.insert("q".into(), json!(q));
+    }
+    if let Some(after) = &spec.due_after {
+        args.insert("due_after".into(), json!(after));
+    }
+    if let Some(before) = &spec.due_before {
+        args.insert("due_before".into(), json!(before));
+    }
+    let by_due = spec.overdue || spec.due_before.is_some();
+    args.insert(
+        "sort".into(),
+        json!(if by_due { "due_date" } else { "number" }),
+    );
+    args.insert("order".into(), json!("asc"));
+    args.insert("limit".into(), json!(LIST_LIMIT));
+    let outcome = tools.call("list_tasks", Value::Object(args)).await?;
+    let Some((tasks, total)) = page_of(&outcome) else {
+        return Ok(reply::failure(outcome.error_message()));
+    };
+    let label = if spec.label.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", spec.label)
+    };
+    if tasks.is_empty() {
+        return Ok(if label.is_empty() {
+            "You have no tasks yet. Try \"add buy milk tomorrow\".".to_owned()
+        } else {
+            format!("No{label} tasks.")
+        });
+    }
+    let noun = if total == 1 { "task" } else { "tasks" };
+    let mut lines = vec![format!("You have {total}{label} {noun}:")];
+    lines.extend(tasks.iter().map(|t| t.line(clock.tz, clock.now)));
+    let more = total - i64::try_from(tasks.len()).unwrap_or(total);
+    if more > 0 {
+        lines.push(format!("…and {more} more."));
+    }
+    Ok(lines.join("\n"))
+}
+
+async fn set_done(
+    task: &TaskRef,
+    done: bool,
+    clock: Clock,
+    tools: &mut ToolBox,
+) -> Result<String, ApiError> {
+    let found = match resolve(task, Prefer::Completed(!done), tools).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    if found.completed == done {
+        return Ok(if done {
+            format!("{} is already done.", found.name())
+        } else {
+            format!(
+                "{} is not done yet, so there is nothing to reopen.",
+                found.name()
+            )
+        });
+    }
+    let outcome = tools
+        .call(
+            "complete_task",
+            json!({ "task_id": found.number, "completed": done }),
+        )
+        .await?;
+    let Some(updated) = task_of(&outcome) else {
+        return Ok(reply::failure(outcome.error_message()));
+    };
+    if !done {
+        return Ok(format!(
+            "Reopened {}.",
+            updated.describe(clock.tz, clock.now)
+        ));
+    }
+    let next = outcome
+        .value
+        .get("next_occurrence")
+        .and_then(TaskView::from_value);
+    Ok(match next {
+        Some(next) => format!(
+            "Done: {}. Next one: {}.",
+            updated.name(),
+            next.describe(clock.tz, clock.now)
+        ),
+        None => format!("Done: {}. Nice work!", updated.name()),
+    })
+}
+
+async fn delete(task: &TaskRef, tools: &mut ToolBox) -> Result<String, ApiError> {
+    let found = match resolve(task, Prefer::Completed(false), tools).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let outcome = tools
+        .call("delete_task", json!({ "task_id": found.number }))
+        .await?;
+    Ok(if outcome.ok {
+        format!("Deleted {}.", found.name())
+    } else {
+        reply::failure(outcome.error_message())
+    })
+}
+
+async fn update(
+    task: &TaskRef,
+    change: Change,
+    clock: Clock,
+    tools: &mut ToolBox,
+) -> Result<String, ApiError> {
+    let found = match resolve(task, Prefer::Completed(false), tools).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let mut args = Map::new();
+    args.insert("task_id".into(), json!(found.number));
+    match &change {
+        Change::Rename(title) => {
+            args.insert("title".into(), json!(title));
+        }
+        Change::Priority(priority) => {
+            args.insert("priority".into(), json!(priority.as_str()));
+        }
+        Change::Due(due) => {
+            args.insert("due_date".into(), json!(clock.instant(*due)));
+        }
+        Change::ClearDue => {
+            if found.due_date.is_none() {
+                return Ok(format!("{} has no due date.", found.name()));
+            }
+            args.insert("due_date".into(), Value::Null);
+        }
+        Change::AddTags(tags) => {
+            let mut all = found.tags.clone();
+            all.extend(tags.iter().filter(|t| !found.tags.contains(t)).cloned());
+            args.insert("tags".into(), json!(all));
+        }
+        Change::RemoveTags(tags) => {
+            if !tags.iter().any(|t| found.tags.contains(t)) {
+                return Ok(format!("{} isn't tagged {}.", found.name(), hashtags(tags)));
+            }
+            let kept: Vec<&String> = found.tags.iter().filter(|t| !tags.contains(t)).collect();
+            args.insert("tags".into(), json!(kept));
+        }
+        Change::Repeat(repeat) => {
+            args.insert("is_recurring".into(), json!(true));
+            args.insert("recurrence_pattern".into(), json!(repeat.pattern.as_str()));
+            args.insert("recurrence_interval".into(), json!(repeat.interval));
+        }
+        Change::StopRepeat => {
+            args.insert("is_recurring".into(), json!(false));
+        }
+    }
+    let outcome = tools.call("update_task", Value::Object(args)).await?;
+    let Some(updated) = task_of(&outcome) else {
+        return Ok(reply::failure(outcome.error_message()));
+    };
+    let name = updated.name();
+    Ok(match change {
+        Change::Rename(_) => format!("Renamed #{} to \"{}\".", updated.number, updated.title),
+        Change::Priority(Priority::None) => format!("{name} no longer has a priority."),
+        Change::Priority(p) => format!("{name} is now {} priority.", p.as_str().to_lowercase()),
+        Change::Due(_) => match updated.due_date {
+            Some(due) => format!("{name} is now due {}.", when(due, clock.tz, clock.now)),
+            None => format!("{name} has no due date."),
+        },
+        Change::ClearDue => format!("{name} no longer has a due date."),
+        Change::AddTags(_) | Change::RemoveTags(_) if updated.tags.is_empty() => {
+            format!("{name} has no tags now.")
+        }
+        Change::AddTags(_) | Change::RemoveTags(_) => {
+            format!("{name} is now tagged {}.", hashtags(&updated.tags))
+        }
+        Change::Repeat(r) => format!("{name} now {}.", repeats(r.pattern, r.interval)),
+        Change::StopRepeat => format!("{name} no longer repeats."),
+    })
+}
+
+async fn stats(tools: &mut ToolBox) -> Result<String, ApiError> {
+    let mut totals = Vec::new();
+    for filter in [
+        json!({ "status": "pending", "limit": 1 }),
+        json!({ "status": "completed", "limit": 1 }),
+        json!({ "overdue": true, "limit": 1 }),
+    ] {
+        let outcome = tools.call("list_tasks", filter).await?;
+        match page_of(&outcome) {
+            Some((_, total)) => totals.push(total),
+            None => return Ok(reply::failure(outcome.error_message())),
+        }
+    }
+    let [pending, completed, overdue] = totals[..] else {
+        return Ok(reply::failure(None));
+    };
+    let total = pending + completed;
+    if total == 0 {
+        return Ok("You have no tasks yet. Try \"add buy milk tomorrow\".".to_owned());
+    }
+    let percent = completed * 100 / total;
+    let late = if overdue > 0 {
+        format!(" ({overdue} overdue)")
+    } else {
+        String::new()
+    };
+    let cheer = match percent {
+        100 => "All done — well done!",
+        50..=99 => "More than halfway there!",
+        _ => "Keep going!",
+    };
+    Ok(format!(
+        "You have {total} tasks: {pending} pending{late} and {completed} completed — {percent}% done. {cheer}"
+    ))
+}
+
+/// Which of several matching tasks a command is most likely about.
+#[derive(Debug, Clone, Copy)]
+enum Prefer {
+    /// Tasks whose `completed` is this (pending ones for complete/delete/update).
+    Completed(bool),
+}
+
+/// Finds the one task `task` names, or the sentence to answer instead (none found, or which
+/// one of several).
+async fn resolve(
+    task: &TaskRef,
+    prefer: Prefer,
+    tools: &mut ToolBox,
+) -> Result<Result<TaskView, String>, ApiError> {
+    match task {
+        TaskRef::Number(number) => {
+            let outcome = tools.call("get_task", json!({ "task_id": number })).await?;
+            Ok(task_of(&outcome).ok_or_else(|| {
+                if outcome
+                    .error_message()
+                    .is_some_and(|m| m.contains("not found"))
+                {
+                    format!("I couldn't find task #{number}. Say \"list my tasks\" to see their numbers.")
+                } else {
+                    reply::failure(outcome.error_message())
+                }
+            }))
+        }
+        TaskRef::Text(fragment) => {
+            let mut candidates = search(
+                tools,
+                json!({ "q": fragment, "sort": "number", "order": "asc", "limit": 100 }),
+            )
+            .await?;
+            if candidates.is_empty() {
+                // "the dentist" for "Dentist appointment" matched already; this catches words
+                // out of order ("report write" for "write report").
+                let words: Vec<String> = fragment
+                    .to_lowercase()
+                    .split_whitespace()
+                    .filter(|w| w.chars().count() > 2)
+                    .map(str::to_owned)
+                    .collect();
+                if words.len() > 1 {
+                    let first = words.first().cloned().unwrap_or_default();
+                    candidates = search(
+                        tools,
+                        json!({ "q": first, "sort": "number", "order": "asc", "limit": 100 }),
+                    )
+                    .await?
+                    .into_iter()
+                    .filter(|t| {
+                        let title = t.title.to_lowercase();
+                        words.iter().all(|w| title.contains(w.as_str()))
+                    })
+                    .collect();
+                }
+            }
+            Ok(pick(candidates, fragment, prefer))
+        }
+    }
+}
+
+async fn search(tools: &mut ToolBox, args: Value) -> Result<Vec<TaskView>, ApiError> {
+    let outcome = tools.call("list_tasks", args).await?;
+    Ok(page_of(&outcome)
+        .map(|(tasks, _)| tasks)
+        .unwrap_or_default())
+}
+
+/// Chooses among the tasks a fragment matched: the preferred state first, then an exact
+/// title; several left means asking back.
+fn pick(candidates: Vec<TaskView>, fragment: &str, prefer: Prefer) -> Result<TaskView, String> {
+    let Prefer::Completed(wanted) = prefer;
+    if candidates.is_empty() {
+        return Err(format!(
+            "I couldn't find a task matching \"{fragment}\". Say \"list my tasks\" to see them."
+        ));
+    }
+    let preferred: Vec<TaskView> = candidates
+        .iter()
+        .filter(|t| t.completed == wanted)
+        .cloned()
+        .collect();
+    let pool = if preferred.is_empty() {
+        candidates
+    } else {
+        preferred
+    };
+    let exact: Vec<&TaskView> = pool
+        .iter()
+        .filter(|t| t.title.trim().eq_ignore_ascii_case(fragment.trim()))
+        .collect();
+    if let [one] = exact.as_slice() {
+        return Ok((*one).clone());
+    }
+    match pool.as_slice() {
+        [one] => Ok(one.clone()),
+        many => {
+            let listed: Vec<String> = many
+                .iter()
+                .take(CHOICES)
+                .map(|t| format!("#{} {}", t.number, t.title))
+                .collect();
+            let more = if many.len() > CHOICES { ", …" } else { "" };
+            Err(format!("{WHICH_ONE} {}{more}?", listed.join(", ")))
+        }
+    }
+}
+
+fn task_of(outcome: &ToolOutcome) -> Option<TaskView> {
+    outcome
+        .ok
+        .then(|| TaskView::from_value(&outcome.value))
+        .flatten()
+}
+
+fn page_of(outcome: &ToolOutcome) -> Option<(Vec<TaskView>, i64)> {
+    if !outcome.ok {
+        return None;
+    }
+    let tasks = outcome
+        .value
+        .get("tasks")?
+        .as_array()?
+        .iter()
+        .filter_map(TaskView::from_value)
+        .collect();
+    let total = outcome.value.get("total")?.as_i64()?;
+    Some((tasks, total))
+}

@@ -1,0 +1,323 @@
+//! The intents table and [`parse`]: message → [`Command`], pure and without I/O.
+//!
+//! To teach the agent a new phrasing, add its opening words (or closing words) to a [`Rule`]
+//! in [`RULES`]; rules are tried in order and the first that fits wins, so put specific rules
+//! ("remove tag") before general ones ("remove"). Add a unit test below and a corpus case in
+//! `tests/chat_corpus/`.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::adding::add;
+use super::command::{Change, Command, TaskRef};
+use super::edits::{rename, reschedule, retag, update};
+use super::listing::{fallback, listing, search};
+use super::reference::parse_ref;
+use super::when::Now;
+use super::words::{Word, ends_with, len, split, starts_with};
+
+/// What a message is about, before its details are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intent {
+    Help,
+    Greeting,
+    Thanks,
+    Stats,
+    Add,
+    List,
+    Search,
+    Complete,
+    Reopen,
+    Delete,
+    Rename,
+    Update,
+    Move,
+    ClearDue,
+    AddTag,
+    RemoveTag,
+    Prioritize,
+    Deprioritize,
+}
+
+/// One line of the intents table: a message fits when it starts with one of `starts` and ends
+/// with one of `ends` (an empty `ends` accepts any ending); with `exact`, nothing may be left
+/// between them.
+struct Rule {
+    starts: &'static [&'static str],
+    ends: &'static [&'static str],
+    exact: bool,
+    intent: Intent,
+}
+
+const fn rule(starts: &'static [&'static str], intent: Intent) -> Rule {
+    Rule {
+        starts,
+        ends: &[],
+        exact: false,
+        intent,
+    }
+}
+
+const fn exact(starts: &'static [&'static str], intent: Intent) -> Rule {
+    Rule {
+        starts,
+        ends: &[],
+        exact: true,
+        intent,
+    }
+}
+
+const fn ending(
+    starts: &'static [&'static str],
+    ends: &'static [&'static str],
+    intent: Intent,
+) -> Rule {
+    Rule {
+        starts,
+        ends,
+        exact: false,
+        intent,
+    }
+}
+
+#[rustfmt::skip]
+const DONE: &[&str] = &[
+    "as done", "as complete", "as completed", "as finished", "done", "complete", "completed",
+    "finished", "off", "as checked",
+];
+#[rustfmt::skip]
+const NOT_DONE: &[&str] = &[
+    "as not done", "as undone", "as incomplete", "as not complete", "as not completed",
+    "as pending", "as open", "as todo", "as to do", "not done", "undone", "incomplete", "pending",
+    "unfinished", "as unfinished",
+];
+
+/// The intents table, tried in order.
+#[rustfmt::skip]
+const RULES: &[Rule] = &[
+    exact(&[
+        "help", "help me", "what can you do", "what can i do", "what can i say", "what do you do",
+        "how does this work", "how do i use this", "how do i use you", "commands", "menu",
+        "what do you understand", "who are you", "what are you", "options", "usage",
+    ], Intent::Help),
+    exact(&[
+        "hi", "hello", "hey", "hey there", "hi there", "hello there", "yo", "hiya", "howdy",
+        "good morning", "good afternoon", "good evening", "morning", "greetings", "sup",
+    ], Intent::Greeting),
+    exact(&[
+        "thanks", "thank you", "thx", "ty", "cheers", "thanks a lot", "thank you very much",
+        "great thanks", "ok thanks", "perfect", "great", "awesome", "cool", "nice", "ok", "okay",
+    ], Intent::Thanks),
+    exact(&[
+        "stats", "statistics", "my stats", "show stats", "show my stats", "show statistics",
+        "how am i doing", "how am i doing today", "how am i doing so far", "how's it going",
+        "progress", "my progress", "show my progress", "show progress", "summary",
+        "give me a summary", "show me a summary", "how many tasks do i have", "how many tasks",
+        "how many tasks are left", "how many tasks have i completed", "status report", "report",
+        "overview", "show overview", "dashboard",
+    ], Intent::Stats),
+    rule(&[
+        "add tag", "add the tag", "add tags", "add the tags", "add a tag", "tag", "label",
+    ], Intent::AddTag),
+    rule(&[
+        "remove tag", "remove the tag", "remove tags", "remove the tags", "delete tag",
+        "delete the tag", "untag", "drop the tag", "drop tag", "take off the tag", "clear the tag",
+        "clear tag",
+    ], Intent::RemoveTag),
+    rule(&[
+        "clear the due date of", "clear the due date on", "clear the due date for",
+        "clear the due date from", "clear due date of", "clear due date on", "clear due date for",
+        "clear the deadline of", "clear the deadline on", "clear the deadline for",
+        "remove the due date from", "remove the due date of", "remove the due date on",
+        "remove due date from", "remove due date of", "remove the deadline from",
+        "remove the deadline of", "delete the due date of", "delete the due date from",
+        "delete the due date on", "unschedule", "unset the due date of", "unset due date of",
+        "drop the due date of", "drop the due date from", "no due date for", "no deadline for",
+    ], Intent::ClearDue),
+    ending(&["clear", "remove", "delete", "unset", "drop"], &["due date", "'s due date", "deadline", "date"], Intent::ClearDue),
+    rule(&[
+        "reopen", "re-open", "uncomplete", "un-complete", "undo", "unfinish", "uncheck", "unmark",
+        "untick", "restore", "reactivate", "resume", "i didn't finish", "i did not finish",
+        "i haven't finished", "not done with", "i'm not done with", "i am not done with",
+    ], Intent::Reopen),
+    ending(&["mark", "set", "flag"], NOT_DONE, Intent::Reopen),
+    rule(&[
+        "add task:", "add a task", "add task", "add a new task", "add new task", "add a todo",
+        "add todo", "add a reminder", "add reminder", "add", "new task", "new todo",
+        "create a new task", "create a task", "create task", "create new task", "create a todo",
+        "create todo", "create a reminder", "create", "make a task", "make a new task",
+        "make a todo", "remind me to", "remind me", "i need to", "i have to", "i must", "i should",
+        "i've got to", "i gotta", "don't forget to", "dont forget to", "note to", "note", "put",
+        "schedule", "set a reminder to", "set a reminder for", "set reminder to", "jot down",
+        "write down", "save",
+    ], Intent::Add),
+    ending(&["mark", "set", "flag", "check", "tick"], DONE, Intent::Complete),
+    rule(&[
+        "complete", "finish", "finished", "i finished", "i've finished", "i have finished",
+        "i just finished", "i completed", "i've completed", "i have completed", "i just completed",
+        "i did", "i've done", "i have done", "i just did", "completed", "done with",
+        "i'm done with", "im done with", "i am done with", "done", "check off", "tick off",
+        "cross off", "close", "knock out", "knocked out", "i knocked out", "got done", "i got done",
+        "accomplished", "i accomplished",
+    ], Intent::Complete),
+    rule(&[
+        "delete", "remove", "erase", "cancel", "drop", "trash", "get rid of", "discard",
+        "forget about", "forget", "scrap", "del", "rm", "kill", "bin", "nuke", "throw away",
+        "throw out", "destroy",
+    ], Intent::Delete),
+    rule(&[
+        "rename", "retitle", "change the title of", "change title of", "change the name of",
+        "change name of", "set the title of", "set title of", "set the name of",
+    ], Intent::Rename),
+    rule(&[
+        "move", "reschedule", "postpone", "push back", "push", "delay", "defer", "bump", "shift",
+        "put off",
+    ], Intent::Move),
+    rule(&["prioritize", "prioritise"], Intent::Prioritize),
+    rule(&["deprioritize", "deprioritise"], Intent::Deprioritize),
+    rule(&[
+        "change", "set", "update", "make", "edit", "modify", "mark", "flag", "switch", "turn",
+    ], Intent::Update),
+    rule(&[
+        "search for", "search", "find", "look for", "look up", "lookup", "grep",
+    ], Intent::Search),
+    rule(&[
+        "list", "show me", "show", "display", "view", "see", "what's", "whats", "what is",
+        "what are", "what do i have", "what have i got", "what do i need to do", "what should i do",
+        "which", "any", "do i have", "get", "give me", "tasks", "my tasks", "all tasks", "todos",
+        "my todos", "to-dos", "agenda", "my agenda", "anything", "is anything", "is there anything",
+        "are there", "are there any", "pending", "overdue", "completed", "due", "open", "upcoming",
+        "today's", "todays", "tell me",
+    ], Intent::List),
+    ending(&[""], &[
+        "is not done", "isn't done", "is not finished", "isn't finished", "not done",
+        "not done yet", "is undone", "is pending",
+    ], Intent::Reopen),
+    ending(&[""], &[
+        "is done", "is finished", "is complete", "is completed", "was done", "done", "finished",
+        "completed", "complete",
+    ], Intent::Complete),
+];
+
+/// Polite or idle openings that change nothing ("please", "can you").
+#[rustfmt::skip]
+const OPENINGS: &[&str] = &[
+    "please", "pls", "plz", "kindly", "can you", "could you", "would you", "will you", "can u",
+    "could u", "can you please", "could you please", "would you please", "hey", "hey tudu", "hi",
+    "hello", "ok", "okay", "so", "also", "and", "then", "now", "i want to", "i'd like to",
+    "i would like to", "i want you to", "i'd like you to", "go ahead and", "let's", "lets", "quick",
+    "quickly", "tudu", "oh", "um", "uh", "alright", "yes", "yeah",
+];
+
+/// Polite closings.
+#[rustfmt::skip]
+const CLOSINGS: &[&str] = &[
+    "please", "pls", "plz", "thanks", "thank you", "thx", "for me", "thanks a lot", "for me please",
+    "if you can", "if possible", "now",
+];
+
+/// Understands one message. `now` and `tz` give "tomorrow" and "5pm" their meaning.
+#[must_use]
+pub fn parse(message: &str, now: DateTime<Utc>, tz: Tz) -> Command {
+    let local_now = Now::new(now, tz);
+    let words = split(message);
+    let words = strip_courtesy(&words);
+    if words.is_empty() {
+        return Command::Unknown;
+    }
+    let Some((intent, start, end)) = match_rule(words) else {
+        return fallback(words, local_now);
+    };
+    let middle = &words[start..end];
+    build(intent, words, middle, local_now)
+}
+
+/// Removes greetings and courtesy around a command, but keeps a bare greeting.
+fn strip_courtesy(words: &[Word]) -> &[Word] {
+    let mut words = words;
+    loop {
+        let opening = OPENINGS
+            .iter()
+            .filter(|p| starts_with(words, p) && len(p) < words.len())
+            .map(|p| len(p))
+            .max();
+        let closing = CLOSINGS
+            .iter()
+            .filter(|p| ends_with(words, p) && len(p) < words.len())
+            .map(|p| len(p))
+            .max();
+        match (opening, closing) {
+            (Some(n), _) => words = &words[n..],
+            (None, Some(n)) => words = &words[..words.len() - n],
+            (None, None) => return words,
+        }
+    }
+}
+
+/// The first rule that fits, with where its arguments start and end.
+fn match_rule(words: &[Word]) -> Option<(Intent, usize, usize)> {
+    RULES.iter().find_map(|rule| {
+        let start = rule
+            .starts
+            .iter()
+            .filter(|p| starts_with(words, p))
+            .map(|p| len(p))
+            .max()?;
+        let end = if rule.ends.is_empty() {
+            words.len()
+        } else {
+            let tail = rule
+                .ends
+                .iter()
+                .filter(|p| len(p) + start <= words.len() && ends_with(words, p))
+                .map(|p| len(p))
+                .max()?;
+            words.len() - tail
+        };
+        if end < start || (rule.exact && end != start) {
+            return None;
+        }
+        // A suffix rule needs something to act on ("done" alone is no command).
+        if !rule.ends.is_empty() && end == start && rule.intent != Intent::Help {
+            return None;
+        }
+        Some((rule.intent, start, end))
+    })
+}
+
+fn build(intent: Intent, words: &[Word], middle: &[Word], now: Now) -> Command {
+    let on_task = |make: fn(TaskRef) -> Command, missing: &'static str| match parse_ref(middle) {
+        Some(task) => make(task),
+        // "completed tasks", "done tasks?": a listing that starts like a command.
+        None => match fallback(words, now) {
+            Command::Unknown => Command::Incomplete(missing),
+            listing => listing,
+        },
+    };
+    match intent {
+        Intent::Help => Command::Help,
+        Intent::Greeting => Command::Greeting,
+        Intent::Thanks => Command::Thanks,
+        Intent::Stats => Command::Stats,
+        Intent::Add => add(middle, now),
+        Intent::List => listing(words, now),
+        Intent::Search => search(middle),
+        Intent::Complete => on_task(Command::Complete, "complete"),
+        Intent::Reopen => on_task(Command::Reopen, "reopen"),
+        Intent::Delete => on_task(Command::Delete, "delete"),
+        Intent::Rename => rename(middle),
+        Intent::Update => update(middle, now),
+        Intent::Move => reschedule(middle, now),
+        Intent::ClearDue => on_task(|t| Command::Update(t, Change::ClearDue), "update"),
+        Intent::AddTag => retag(middle, true),
+        Intent::RemoveTag => retag(middle, false),
+        Intent::Prioritize => on_task(
+            |t| Command::Update(t, Change::Priority(crate::tasks::model::Priority::High)),
+            "update",
+        ),
+        Intent::Deprioritize => on_task(
+            |t| Command::Update(t, Change::Priority(crate::tasks::model::Priority::Low)),
+            "update",
+        ),
+    }
+}

@@ -1,0 +1,86 @@
+//! Naming a task in a message: by number ("task 3", "#3", "number 3", "3") or by a fragment of
+//! its title ("the milk task" → "milk").
+
+use super::command::TaskRef;
+use super::words::{Word, text};
+
+/// Words around a reference that are not part of it.
+const LEADING: &[&str] = &[
+    "the", "my", "a", "an", "that", "this", "task", "tasks", "item", "todo", "to-do", "number",
+    "no", "nr", "num", "with", "about", "on", "of", "for", "from", "to", "one", "called", "named",
+    "titled", "entry",
+];
+const TRAILING: &[&str] = &[
+    "task", "tasks", "item", "todo", "to-do", "one", "thing", "entry", "please", "now", "for",
+    "to", "from", "on", "of", "as", "with", "and", "too", "already", "again", "then",
+];
+
+/// Reads the words that name a task; `None` when nothing is left once filler is removed.
+#[must_use]
+pub fn parse_ref(words: &[Word]) -> Option<TaskRef> {
+    let mut start = 0;
+    let mut end = words.len();
+    while start < end && LEADING.contains(&words[start].norm.as_str()) {
+        start += 1;
+    }
+    while end > start && TRAILING.contains(&words[end - 1].norm.as_str()) {
+        end -= 1;
+    }
+    let core = &words[start..end];
+    if let [only] = core
+        && let Some(number) = number_of(&only.norm)
+    {
+        return Some(TaskRef::Number(number));
+    }
+    let fragment = text(core);
+    let fragment = fragment.strip_suffix("'s").unwrap_or(&fragment).trim();
+    if fragment.is_empty() {
+        // "task 3" with "task" eaten as filler still reads as a number above; an empty core
+        // means the message named nothing.
+        return None;
+    }
+    Some(TaskRef::Text(fragment.to_owned()))
+}
+
+/// "3", "#3", "3's", "#3,".
+#[must_use]
+pub fn number_of(norm: &str) -> Option<i64> {
+    let digits = norm.trim_start_matches('#');
+    let digits = digits.strip_suffix("'s").unwrap_or(digits);
+    let n: i64 = digits.parse().ok()?;
+    (n > 0 && digits.chars().all(|c| c.is_ascii_digit())).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::local::words::split;
+
+    fn parse(s: &str) -> Option<TaskRef> {
+        parse_ref(&split(s))
+    }
+
+    #[test]
+    fn numbers_in_every_spelling() {
+        for s in [
+            "task 3",
+            "#3",
+            "number 3",
+            "3",
+            "task #3",
+            "the task number 3",
+            "no. 3",
+        ] {
+            assert_eq!(parse(s), Some(TaskRef::Number(3)), "{s}");
+        }
+    }
+
+    #[test]
+    fn fragments_lose_their_filler() {
+        assert_eq!(parse("the milk task"), Some(TaskRef::Text("milk".into())));
+        assert_eq!(parse("the Report"), Some(TaskRef::Text("Report".into())));
+        assert_eq!(parse("buy milk"), Some(TaskRef::Text("buy milk".into())));
+        assert_eq!(parse("the task"), None);
+        assert_eq!(parse(""), None);
+    }
+}

@@ -1,0 +1,231 @@
+//! The agent's wording: short sentences naming tasks by number, title and local due date.
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::when::end_of_day;
+use crate::tasks::model::{Priority, RecurrencePattern};
+
+/// The fields of a task, as a tool returned it, that replies mention.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaskView {
+    /// The per-user number.
+    pub number: i64,
+    /// The title.
+    pub title: String,
+    /// Done or not.
+    #[serde(default)]
+    pub completed: bool,
+    /// Importance.
+    #[serde(default)]
+    pub priority: Priority,
+    /// Labels.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Due instant.
+    #[serde(default)]
+    pub due_date: Option<DateTime<Utc>>,
+    /// Whether it repeats.
+    #[serde(default)]
+    pub is_recurring: bool,
+    /// How it repeats.
+    #[serde(default)]
+    pub recurrence_pattern: Option<RecurrencePattern>,
+    /// Every how many periods.
+    #[serde(default)]
+    pub recurrence_interval: Option<i32>,
+}
+
+impl TaskView {
+    /// Reads a task out of a tool result.
+    #[must_use]
+    pub fn from_value(value: &Value) -> Option<Self> {
+        serde_json::from_value(value.clone()).ok()
+    }
+
+    /// `#4 "call mom"`.
+    #[must_use]
+    pub fn name(&self) -> String {
+        format!("#{} \"{}\"", self.number, self.title)
+    }
+
+    /// `#4 "call mom", due Mon 23 Nov 18:00, high priority, tagged #home, repeats weekly`.
+    #[must_use]
+    pub fn describe(&self, tz: Tz, now: DateTime<Utc>) -> String {
+        let mut parts = vec![self.name()];
+        parts.extend(self.details(tz, now));
+        parts.join(", ")
+    }
+
+    /// The clauses after the name.
+    #[must_use]
+    pub fn details(&self, tz: Tz, now: DateTime<Utc>) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let Some(due) = self.due_date {
+            let late = !self.completed && due < now;
+            parts.push(format!(
+                "{} {}",
+                if late { "overdue since" } else { "due" },
+                when(due, tz, now)
+            ));
+        }
+        if self.priority != Priority::None {
+            parts.push(format!(
+                "{} priority",
+                self.priority.as_str().to_lowercase()
+            ));
+        }
+        if !self.tags.is_empty() {
+            parts.push(format!("tagged {}", hashtags(&self.tags)));
+        }
+        if let Some(repeat) = self.repeat() {
+            parts.push(repeat);
+        }
+        parts
+    }
+
+    /// "repeats every 2 weeks".
+    #[must_use]
+    pub fn repeat(&self) -> Option<String> {
+        let pattern = self.recurrence_pattern.filter(|_| self.is_recurring)?;
+        Some(repeats(pattern, self.recurrence_interval.unwrap_or(1)))
+    }
+
+    /// One line of a listing.
+    #[must_use]
+    pub fn line(&self, tz: Tz, now: DateTime<Utc>) -> String {
+        let mark = if self.completed { "✓" } else { "•" };
+        let details = self.details(tz, now);
+        if details.is_empty() {
+            format!("{mark} #{} {}", self.number, self.title)
+        } else {
+            format!(
+                "{mark} #{} {} ({})",
+                self.number,
+                self.title,
+                details.join(", ")
+            )
+        }
+    }
+}
+
+/// "repeats weekly", "repeats every 3 days".
+#[must_use]
+pub fn repeats(pattern: RecurrencePattern, interval: i32) -> String {
+    let (one, unit) = match pattern {
+        RecurrencePattern::Daily => ("daily", "days"),
+        RecurrencePattern::Weekly => ("weekly", "weeks"),
+        RecurrencePattern::Monthly => ("monthly", "months"),
+    };
+    match interval {
+        1 => format!("repeats {one}"),
+        12 if pattern == RecurrencePattern::Monthly => "repeats yearly".to_owned(),
+        n => format!("repeats every {n} {unit}"),
+    }
+}
+
+/// "#home, #work".
+#[must_use]
+pub fn hashtags(tags: &[String]) -> String {
+    tags.iter()
+        .map(|t| format!("#{t}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A due instant on the user's wall clock: "Mon 23 Nov 18:00"; a date alone (end of day)
+/// without its time; the year only when it is not this year.
+#[must_use]
+pub fn when(due: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> String {
+    let local = due.with_timezone(&tz);
+    let this_year = now.with_timezone(&tz).year() == local.year();
+    let date = if this_year {
+        local.format("%a %-d %b").to_string()
+    } else {
+        local.format("%a %-d %b %Y").to_string()
+    };
+    if local.time() == end_of_day() {
+        date
+    } else {
+        format!("{date} {}", local.format("%H:%M"))
+    }
+}
+
+/// A tool's failure message made fit for a person: the first sentence, without the advice
+/// meant for a model ("Call list_tasks …").
+#[must_use]
+pub fn failure(message: Option<&str>) -> String {
+    let message = message.unwrap_or("something went wrong");
+    let cut = [". Correct", ". Call", ". Omit", ". Answer", ". Try"]
+        .iter()
+        .filter_map(|m| message.find(m))
+        .min()
+        .unwrap_or(message.len());
+    let message = message[..cut].trim_end_matches('.');
+    format!("Sorry, that didn't work: {message}.")
+}
+
+/// What the agent understands, for "help".
+pub const HELP: &str = "I can manage your tasks. Try:\n\
+• add buy milk tomorrow at 5pm #shopping, high priority\n\
+• add water plants every week\n\
+• list my tasks · show pending · what's overdue? · what's due today · show tasks tagged #work · search milk\n\
+• complete task 3 · done with milk · reopen task 2 · delete task 4\n\
+• rename task 2 to buy oat milk · change task 3 priority to low · move the dentist to next monday\n\
+• add tag #home to task 2 · clear the due date of task 5\n\
+• stats";
+
+/// The answer to anything not understood: nothing was changed.
+pub const NOT_UNDERSTOOD: &str = "Sorry, I didn't understand that, so I changed nothing. \
+Try \"add buy milk tomorrow\", \"list my tasks\" or \"complete task 3\" — or say \"help\".";
+
+/// What to say when a command lacks what it needs.
+#[must_use]
+pub fn incomplete(kind: &str) -> &'static str {
+    match kind {
+        "add" => "What should I add? For example: \"add buy milk tomorrow\".",
+        "complete" => "Which task is done? Say e.g. \"complete task 3\" or \"done with milk\".",
+        "reopen" => "Which task should I reopen? Say e.g. \"reopen task 2\".",
+        "delete" => "Which task should I delete? Say e.g. \"delete task 4\".",
+        "rename" => "Say e.g. \"rename task 2 to buy oat milk\".",
+        "reschedule" => "When to? Say e.g. \"move task 3 to next monday\".",
+        "tag" => "Say e.g. \"add tag #home to task 2\".",
+        "search" => "What should I search for? Say e.g. \"search milk\".",
+        _ => {
+            "I didn't catch what to change. Say e.g. \"change task 3 priority to low\" or \
+             \"set due date of task 1 to friday\"."
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_on_the_users_clock() {
+        let now: DateTime<Utc> = "2026-11-20T12:00:00Z".parse().expect("instant");
+        let due: DateTime<Utc> = "2026-11-23T23:00:00Z".parse().expect("instant");
+        assert_eq!(
+            when(due, chrono_tz::America::New_York, now),
+            "Mon 23 Nov 18:00"
+        );
+        let end: DateTime<Utc> = "2027-01-02T04:59:59Z".parse().expect("instant");
+        assert_eq!(
+            when(end, chrono_tz::America::New_York, now),
+            "Fri 1 Jan 2027"
+        );
+    }
+
+    #[test]
+    fn model_advice_is_cut_from_failures() {
+        assert_eq!(
+            failure(Some(
+                "Task 9 was not found among the user's tasks. Call list_tasks to see them"
+            )),
+            "Sorry, that didn't work: Task 9 was not found among the user's tasks."
+        );
+    }
+}

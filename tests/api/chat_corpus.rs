@@ -1,0 +1,501 @@
+//! The local agent's corpus: plain-English commands from `tests/chat_corpus/*.txt`, each sent
+//! through `POST /api/v1/chat` and judged by the task state it leaves (never by the wording).
+//! The file format is described at the top of `tests/chat_corpus/add.txt` and in
+//! `docs/chat.md`.
+
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
+use chrono_tz::Tz;
+use reqwest::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::helpers::{TestApp, TestUser, both_backends};
+
+both_backends!(
+    corpus_add,
+    corpus_list,
+    corpus_complete,
+    corpus_update,
+    corpus_conversation
+);
+
+async fn corpus_add(app: TestApp) {
+    run(&app, "add.txt", include_str!("../chat_corpus/add.txt")).await;
+}
+
+async fn corpus_list(app: TestApp) {
+    run(&app, "list.txt", include_str!("../chat_corpus/list.txt")).await;
+}
+
+async fn corpus_complete(app: TestApp) {
+    run(
+        &app,
+        "complete.txt",
+        include_str!("../chat_corpus/complete.txt"),
+    )
+    .await;
+}
+
+async fn corpus_update(app: TestApp) {
+    run(
+        &app,
+        "update.txt",
+        include_str!("../chat_corpus/update.txt"),
+    )
+    .await;
+}
+
+async fn corpus_conversation(app: TestApp) {
+    run(
+        &app,
+        "conversation.txt",
+        include_str!("../chat_corpus/conversation.txt"),
+    )
+    .await;
+}
+
+/// One case of a corpus file.
+#[derive(Debug, Default)]
+struct Case {
+    line: usize,
+    tz: Option<String>,
+    setup: Vec<String>,
+    messages: Vec<String>,
+    expectations: Vec<String>,
+}
+
+fn cases(source: &str) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let mut case = Case::default();
+    for (index, raw) in source.lines().enumerate() {
+        let line = raw.trim();
+        if line.starts_with("//") {
+            continue;
+        }
+        if line.is_empty() {
+            if !case.messages.is_empty() {
+                cases.push(std::mem::take(&mut case));
+            }
+            continue;
+        }
+        if case.line == 0 {
+            case.line = index + 1;
+        }
+        if let Some(zone) = line.strip_prefix("tz:") {
+            case.tz = Some(zone.trim().to_owned());
+        } else if let Some(task) = line.strip_prefix("task:") {
+            case.setup.push(task.trim().to_owned());
+        } else if let Some(message) = line.strip_prefix('>') {
+            case.messages.push(message.trim().to_owned());
+        } else if let Some(expectation) = line.strip_prefix('=') {
+            case.expectations.push(expectation.trim().to_owned());
+        } else {
+            panic!("line {}: not a corpus line: {raw}", index + 1);
+        }
+    }
+    if !case.messages.is_empty() {
+        cases.push(case);
+    }
+    cases
+}
+
+/// Runs every case of one file against `app` and fails with all the failures at once.
+async fn run(app: &TestApp, file: &str, source: &str) {
+    let cases = cases(source);
+    assert!(!cases.is_empty(), "{file} has no cases");
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(why) = run_case(app, case).await {
+            failures.push(format!("{file}:{} {:?}: {why}", case.line, case.messages));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "[{}] {} of {} corpus cases failed:\n{}",
+        app.backend,
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+async fn run_case(app: &TestApp, case: &Case) -> Result<(), String> {
+    let zone = case.tz.as_deref().unwrap_or("UTC");
+    let tz: Tz = zone.parse().map_err(|_| format!("unknown zone {zone}"))?;
+    let user = app.new_user_with(json!({ "timezone": zone })).await;
+    for task in &case.setup {
+        create(app, &user, task, tz).await?;
+    }
+    let before = tasks(app, &user).await;
+    let mut conversation: Option<String> = None;
+    let mut reply = String::new();
+    for message in &case.messages {
+        let (text, id) = say(app, &user, message, conversation.as_deref()).await?;
+        reply = text;
+        conversation = Some(id);
+    }
+    let after = tasks(app, &user).await;
+    for expectation in &case.expectations {
+        check(expectation, &before, &after, &reply, tz).map_err(|why| {
+            format!(
+                "{why}\n    reply: {reply:?}\n    tasks: {}",
+                summary(&after)
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Sends one chat message; the only place that knows how the agent is reached.
+async fn say(
+    app: &TestApp,
+    user: &TestUser,
+    message: &str,
+    conversation: Option<&str>,
+) -> Result<(String, String), String> {
+    let mut body = json!({ "message": message });
+    if let Some(id) = conversation {
+        body["conversation_id"] = json!(id);
+    }
+    let res = app
+        .send(app.authed_json(Method::POST, "/api/v1/chat", &user.token, Some(&body)))
+        .await;
+    if res.status != StatusCode::OK {
+        return Err(format!("chat answered {}: {}", res.status, res.text));
+    }
+    let json = res.json();
+    let reply = json["response"].as_str().unwrap_or_default().to_owned();
+    let id = json["conversation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    Ok((reply, id))
+}
+
+/// Creates a setup task: `title | done | priority=HIGH | tags=a,b | due=<spec> | every=WEEKLY/2`.
+async fn create(app: &TestApp, user: &TestUser, spec: &str, tz: Tz) -> Result<(), String> {
+    let mut parts = spec.split('|').map(str::trim);
+    let title = parts.next().unwrap_or_default();
+    let mut body = Map::new();
+    body.insert("title".into(), json!(title));
+    for part in parts {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        match key {
+            "done" => {
+                body.insert("completed".into(), json!(true));
+            }
+            "priority" => {
+                body.insert("priority".into(), json!(value));
+            }
+            "tags" => {
+                body.insert("tags".into(), json!(value.split(',').collect::<Vec<_>>()));
+            }
+            "due" => {
+                let due = expected_due(value, tz)?;
+                body.insert(
+                    "due_date".into(),
+                    json!(due.format("%Y-%m-%dT%H:%M:%S").to_string()),
+                );
+            }
+            "every" => {
+                let (pattern, interval) = value.split_once('/').unwrap_or((value, "1"));
+                body.insert("recurrence_pattern".into(), json!(pattern));
+                body.insert(
+                    "recurrence_interval".into(),
+                    json!(interval.parse::<i32>().unwrap_or(1)),
+                );
+            }
+            other => return Err(format!("unknown setup attribute {other}")),
+        }
+    }
+    let res = app.create_task(&user.token, &Value::Object(body)).await;
+    if res.status == StatusCode::CREATED {
+        Ok(())
+    } else {
+        Err(format!("setup {spec:?} failed: {}", res.text))
+    }
+}
+
+async fn tasks(app: &TestApp, user: &TestUser) -> Vec<Value> {
+    let res = app
+        .list_tasks(&user.token, "limit=1000&sort=number&order=asc")
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json().as_array().cloned().unwrap_or_default()
+}
+
+fn summary(tasks: &[Value]) -> String {
+    let lines: Vec<String> = tasks
+        .iter()
+        .map(|t| {
+            format!(
+                "#{} {:?} done={} {} tags={} due={} every={}",
+                t["number"],
+                t["title"].as_str().unwrap_or_default(),
+                t["completed"],
+                t["priority"].as_str().unwrap_or_default(),
+                t["tags"],
+                t["due_date"],
+                t["recurrence_pattern"]
+            )
+        })
+        .collect();
+    format!("[{}]", lines.join("; "))
+}
+
+/// The fields a state comparison looks at (not timestamps or versions).
+fn essence(task: &Value) -> Value {
+    json!([
+        task["number"],
+        task["title"],
+        task["completed"],
+        task["priority"],
+        task["tags"],
+        task["due_date"],
+        task["is_recurring"],
+        task["recurrence_pattern"],
+        task["recurrence_interval"]
+    ])
+}
+
+/// Checks one `=` line against the state after the conversation.
+fn check(
+    expectation: &str,
+    before: &[Value],
+    after: &[Value],
+    reply: &str,
+    tz: Tz,
+) -> Result<(), String> {
+    if expectation == "unchanged" {
+        let same = before.iter().map(essence).eq(after.iter().map(essence));
+        return if same {
+            Ok(())
+        } else {
+            Err("the tasks changed".into())
+        };
+    }
+    if let Some(count) = expectation.strip_prefix("count=") {
+        let want: usize = count.parse().map_err(|_| format!("bad count {count}"))?;
+        return if after.len() == want {
+            Ok(())
+        } else {
+            Err(format!("expected {want} tasks, found {}", after.len()))
+        };
+    }
+    if let Some(text) = expectation.strip_prefix("reply~") {
+        let wanted = text.trim().to_lowercase();
+        return if reply.to_lowercase().contains(&wanted) {
+            Ok(())
+        } else {
+            Err(format!("reply does not contain {wanted:?}"))
+        };
+    }
+    let tokens = tokens(expectation);
+    let (target, checks) = tokens.split_first().ok_or("empty expectation")?;
+    let task = if let Some(number) = target.strip_prefix('#') {
+        let number: i64 = number
+            .parse()
+            .map_err(|_| format!("bad task number {target}"))?;
+        let found = after.iter().find(|t| t["number"].as_i64() == Some(number));
+        if checks.iter().any(|c| c == "gone") {
+            return match found {
+                None => Ok(()),
+                Some(_) => Err(format!("task #{number} still exists")),
+            };
+        }
+        found.ok_or_else(|| format!("no task #{number}"))?
+    } else {
+        let title = target.trim_matches('"');
+        let found: Vec<&Value> = after.iter().filter(|t| t["title"] == title).collect();
+        match found.as_slice() {
+            [one] => *one,
+            [] => return Err(format!("no task titled {title:?}")),
+            _ => return Err(format!("several tasks titled {title:?}")),
+        }
+    };
+    for check in checks {
+        check_field(task, check, tz)?;
+    }
+    Ok(())
+}
+
+fn check_field(task: &Value, check: &str, tz: Tz) -> Result<(), String> {
+    let (key, value) = check.split_once('=').unwrap_or((check, ""));
+    let value = value.trim_matches('"');
+    let ok = match key {
+        "done" => task["completed"] == true,
+        "pending" => task["completed"] == false,
+        "title" => task["title"] == value,
+        "priority" => task["priority"] == value,
+        "tags" => {
+            let mut want: Vec<&str> = if value == "none" {
+                vec![]
+            } else {
+                value.split(',').collect()
+            };
+            let mut got: Vec<&str> = task["tags"]
+                .as_array()
+                .map(|tags| tags.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            want.sort_unstable();
+            got.sort_unstable();
+            want == got
+        }
+        "every" => {
+            if value == "none" {
+                task["is_recurring"] == false
+            } else {
+                let (pattern, interval) = value.split_once('/').unwrap_or((value, "1"));
+                task["is_recurring"] == true
+                    && task["recurrence_pattern"] == pattern
+                    && task["recurrence_interval"].as_i64() == interval.parse::<i64>().ok()
+            }
+        }
+        "due" => return check_due(task, value, tz),
+        other => return Err(format!("unknown check {other}")),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("#{} fails {check}", task["number"]))
+    }
+}
+
+fn check_due(task: &Value, spec: &str, tz: Tz) -> Result<(), String> {
+    let due = task["due_date"]
+        .as_str()
+        .map(|s| {
+            s.parse::<DateTime<Utc>>()
+                .map_err(|e| format!("bad due_date {s}: {e}"))
+        })
+        .transpose()?;
+    if spec == "none" {
+        return match due {
+            None => Ok(()),
+            Some(d) => Err(format!("#{} is due {d}, expected none", task["number"])),
+        };
+    }
+    let due = due.ok_or_else(|| format!("#{} has no due date, expected {spec}", task["number"]))?;
+    if let Some(hours) = spec.strip_prefix('+').and_then(|s| s.strip_suffix('h')) {
+        let hours: i64 = hours.parse().map_err(|_| format!("bad spec {spec}"))?;
+        let want = Utc::now() + chrono::TimeDelta::hours(hours);
+        return if (due - want).num_minutes().abs() <= 5 {
+            Ok(())
+        } else {
+            Err(format!(
+                "#{} is due {due}, expected about {want}",
+                task["number"]
+            ))
+        };
+    }
+    let local = due.with_timezone(&tz).naive_local();
+    let want = expected_due(spec, tz)?;
+    if local == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "#{} is due {local} local, expected {want} ({spec})",
+            task["number"]
+        ))
+    }
+}
+
+/// The local date-time a due spec names today: `<day>[@HH:MM]`, where day is `today`,
+/// `tomorrow`, `+3d`, `+2w`, `+1m`, a weekday `fri` (the next one, 1–7 days ahead), `this-fri`
+/// (today counts), `nextweek` (next Monday), `weekend` (Saturday; Sunday on a Sunday), `eom`,
+/// `nextmonth` (its 1st), `2026-12-01`, `12-01` (the next such date), or `clock` (with a time:
+/// today if still ahead, else tomorrow). Without a time: 23:59:59.
+fn expected_due(spec: &str, tz: Tz) -> Result<NaiveDateTime, String> {
+    let now = Utc::now().with_timezone(&tz).naive_local();
+    let today = now.date();
+    let (day, time) = match spec.split_once('@') {
+        Some((day, time)) => (
+            day,
+            Some(NaiveTime::parse_from_str(time, "%H:%M").map_err(|_| format!("bad time {spec}"))?),
+        ),
+        None => (spec, None),
+    };
+    let bad = || format!("bad due spec {spec}");
+    let plus = |n: &str, unit: u64| -> Result<NaiveDate, String> {
+        let n: u64 = n.parse().map_err(|_| bad())?;
+        today.checked_add_days(Days::new(n * unit)).ok_or_else(bad)
+    };
+    let after = |weekday: Weekday, today_counts: bool| {
+        let ahead =
+            (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
+        let ahead = if ahead == 0 && !today_counts {
+            7
+        } else {
+            ahead
+        };
+        today + Days::new(u64::from(ahead))
+    };
+    let date = match day {
+        "today" => today,
+        "tomorrow" => today + Days::new(1),
+        "nextweek" => after(Weekday::Mon, false),
+        "weekend" if today.weekday() == Weekday::Sun => today,
+        "weekend" => after(Weekday::Sat, true),
+        "eom" => (today.with_day(1).ok_or_else(bad)? + Months::new(1))
+            .pred_opt()
+            .ok_or_else(bad)?,
+        "nextmonth" => today.with_day(1).ok_or_else(bad)? + Months::new(1),
+        "clock" => {
+            let time = time.ok_or_else(bad)?;
+            if today.and_time(time) > now {
+                today
+            } else {
+                today + Days::new(1)
+            }
+        }
+        _ => {
+            if let Some(n) = day.strip_prefix('+').and_then(|d| d.strip_suffix('d')) {
+                plus(n, 1)?
+            } else if let Some(n) = day.strip_prefix('+').and_then(|d| d.strip_suffix('w')) {
+                plus(n, 7)?
+            } else if let Some(n) = day.strip_prefix('+').and_then(|d| d.strip_suffix('m')) {
+                today + Months::new(n.parse().map_err(|_| bad())?)
+            } else if let Some(name) = day.strip_prefix("this-") {
+                after(name.parse().map_err(|_| bad())?, true)
+            } else if let Ok(weekday) = day.parse::<Weekday>() {
+                after(weekday, false)
+            } else if let Ok(date) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+                date
+            } else {
+                let (m, d) = day.split_once('-').ok_or_else(bad)?;
+                let (m, d): (u32, u32) =
+                    (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+                match NaiveDate::from_ymd_opt(today.year(), m, d) {
+                    Some(date) if date >= today => date,
+                    _ => NaiveDate::from_ymd_opt(today.year() + 1, m, d).ok_or_else(bad)?,
+                }
+            }
+        }
+    };
+    let end_of_day = NaiveTime::from_hms_opt(23, 59, 59).ok_or_else(bad)?;
+    Ok(date.and_time(time.unwrap_or(end_of_day)))
+}
+
+/// Splits an expectation at spaces, keeping `title="two words"` together.
+fn tokens(line: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    tokens.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        tokens.push(current);
+    }
+    tokens
+}
