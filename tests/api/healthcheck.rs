@@ -5,14 +5,18 @@ use std::process::Output;
 use crate::helpers::{Backend, TestApp};
 
 /// Runs `tudu healthcheck` against `host:port` with nothing else configured: no inherited
-/// variables and no `.env`, as in a bare container.
+/// variables, no `.env` and no CA certificates, as in a bare container.
 async fn healthcheck(host: &str, port: u16) -> Output {
+    let no_certs = tempfile::TempDir::new().expect("create a temporary directory");
     tokio::process::Command::new(env!("CARGO_BIN_EXE_tudu"))
         .arg("healthcheck")
         .env_clear()
         .env("HOST", host)
         .env("PORT", port.to_string())
-        .current_dir(std::env::temp_dir())
+        // Where rustls looks for the system's roots: nowhere.
+        .env("SSL_CERT_FILE", no_certs.path().join("none.pem"))
+        .env("SSL_CERT_DIR", no_certs.path())
+        .current_dir(no_certs.path())
         .output()
         .await
         .expect("run tudu healthcheck")
