@@ -1,5 +1,8 @@
 //! The `tudu` subcommands.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
 use anyhow::Context;
 
 use crate::config::{Cli, Command, Settings};
@@ -40,7 +43,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", issued.token);
             Ok(())
         }
+        Command::Healthcheck => healthcheck(&settings).await,
     }
+}
+
+/// Below Docker's and Kubernetes' default probe timeouts, so a hung server fails the check
+/// instead of the probe runner killing the checker.
+const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// `GET /health/live` on the server these settings describe, from inside its container.
+async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+    let mut addr = settings.listen_addr()?;
+    anyhow::ensure!(addr.port() != 0, "PORT=0 names no server to check");
+    // A server bound to every interface is reachable on loopback, which no network policy
+    // or proxy sits in front of.
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    let url = format!("http://{addr}/health/live");
+    // Plain HTTP only: an empty root store keeps the check working in an image without a CA
+    // bundle, where loading the platform's roots would fail before any request is sent.
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only(std::iter::empty())
+        .timeout(HEALTHCHECK_TIMEOUT)
+        .build()
+        .context("cannot build the HTTP client")?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("{url} did not answer"))?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "{url} answered {}",
+        response.status()
+    );
+    Ok(())
 }
 
 /// The migrated database and the account with `email`, for commands that act as a user.

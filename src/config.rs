@@ -44,6 +44,9 @@ pub enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Exit 0 if the server at HOST:PORT answers `/health/live`, else 1 (for container health
+    /// checks in images without a shell).
+    Healthcheck,
 }
 
 /// Deployment flavour; production refuses unsafe settings.
