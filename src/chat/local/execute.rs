@@ -117,26 +117,44 @@ async fn list(spec: &ListSpec, clock: Clock, tools: &mut ToolBox) -> Result<Stri
     let Some((tasks, total)) = page_of(&outcome) else {
         return Ok(reply::failure(outcome.error_message()));
     };
-    let label = if spec.label.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", spec.label)
-    };
     if tasks.is_empty() {
-        return Ok(if label.is_empty() {
+        return Ok(if spec.label.is_empty() {
             "You have no tasks yet. Try \"add buy milk tomorrow\".".to_owned()
         } else {
-            format!("No{label} tasks.")
+            format!("No {}.", tasks_named(&spec.label, "tasks"))
         });
     }
     let noun = if total == 1 { "task" } else { "tasks" };
-    let mut lines = vec![format!("You have {total}{label} {noun}:")];
+    let mut lines = vec![format!(
+        "You have {total} {}:",
+        tasks_named(&spec.label, noun)
+    )];
     lines.extend(tasks.iter().map(|t| t.line(clock.tz, clock.now)));
     let more = total - i64::try_from(tasks.len()).unwrap_or(total);
     if more > 0 {
         lines.push(format!("…and {more} more."));
     }
     Ok(lines.join("\n"))
+}
+
+/// "overdue high priority tasks due today tagged #work": adjectives before the noun, phrases
+/// ("due …", "tagged …", "matching …") after it.
+#[must_use]
+pub fn tasks_named(label: &str, noun: &str) -> String {
+    // Whole words only: "overdue" must not read as "due".
+    let padded = format!(" {label}");
+    let split = [" due ", " tagged ", " matching "]
+        .iter()
+        .filter_map(|phrase| padded.find(phrase))
+        .min()
+        .unwrap_or(label.len());
+    let (before, after) = label.split_at(split);
+    [before.trim(), noun, after.trim()]
+        .iter()
+        .filter(|part| !part.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 async fn set_done(

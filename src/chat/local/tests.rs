@@ -410,3 +410,19 @@ proptest! {
         let _ = parse(&message, clock, New_York);
     }
 }
+
+#[test]
+fn list_labels_read_as_english() {
+    use super::execute::tasks_named;
+    assert_eq!(tasks_named("due today", "tasks"), "tasks due today");
+    assert_eq!(tasks_named("overdue", "tasks"), "overdue tasks");
+    assert_eq!(
+        tasks_named("pending high priority tagged #work", "task"),
+        "pending high priority task tagged #work"
+    );
+    assert_eq!(
+        tasks_named("overdue due today", "tasks"),
+        "overdue tasks due today"
+    );
+    assert_eq!(tasks_named("", "tasks"), "tasks");
+}
