@@ -11,6 +11,7 @@ mod errors;
 mod helpers;
 mod idempotency;
 mod jwks;
+mod list_cache;
 mod listing;
 mod logs;
 mod mcp;
