@@ -80,6 +80,7 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tudu-bench.XXXXXX")
 SERVER_PID=""
+MAIN_PID=""
 UNCACHED_PID=""
 PERF_PID=""
 PG_TLS="n/a"
@@ -87,7 +88,7 @@ LIST_SQL_CHECK="not run"
 cleanup() {
     if [[ -n $PERF_PID ]]; then kill -INT "$PERF_PID" 2>/dev/null || true; fi
     local pid
-    for pid in $SERVER_PID $UNCACHED_PID; do
+    for pid in $SERVER_PID $MAIN_PID $UNCACHED_PID; do
         if kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid" 2>/dev/null || true
             wait "$pid" 2>/dev/null || true
@@ -281,6 +282,7 @@ run_backend() {
     # that a cached figure is never mistaken for the query path, every round also runs the same
     # load against a second server on the same database with TUDU_LIST_CACHE=false.
     local main_pid=$SERVER_PID main_port=$PORT main_base=$BASE
+    MAIN_PID=$main_pid
     start_server "$backend-uncached" "$url" false
     UNCACHED_PID=$SERVER_PID
     local uncached_port=$PORT uncached_base=$BASE
@@ -303,6 +305,7 @@ run_backend() {
     stop_server
     UNCACHED_PID=""
     SERVER_PID=$main_pid
+    MAIN_PID=""
     if [[ $backend == postgres ]]; then
         log "pgbench mix (${DURATION}s)"
         run_pgbench "$backend-pgbench-mix" "$BENCH/pgbench/mix.sql"
