@@ -97,6 +97,20 @@ pub struct SettingsArgs {
         global = true
     )]
     pub metrics_enabled: bool,
+    /// Serve repeated task listings from memory while the user's tasks are unchanged
+    /// (`true`/`false`).
+    #[arg(
+        long,
+        env = "TUDU_LIST_CACHE",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        global = true
+    )]
+    pub list_cache: bool,
+    /// Memory bound of the listing cache, in MB.
+    #[arg(long, env = "TUDU_LIST_CACHE_MB", default_value_t = 16, global = true)]
+    pub list_cache_mb: u32,
     /// Listen address.
     #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
     pub host: String,
@@ -243,6 +257,8 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// Whether `/metrics` is served and metrics recorded.
     pub metrics_enabled: bool,
+    /// Bytes of listing pages kept in memory; 0 disables the listing cache.
+    pub list_cache_bytes: u64,
     /// Host part of the listen address.
     pub host: String,
     /// Port part of the listen address.
@@ -361,6 +377,11 @@ impl Settings {
             database_url: args.database_url,
             database_max_connections: args.database_max_connections.max(1),
             metrics_enabled: args.metrics_enabled,
+            list_cache_bytes: if args.list_cache {
+                u64::from(args.list_cache_mb) * 1_000_000
+            } else {
+                0
+            },
             host: args.host,
             port: args.port,
             public_url,
@@ -398,6 +419,7 @@ impl Settings {
             database_url: database_url.to_owned(),
             database_max_connections: 8,
             metrics_enabled: true,
+            list_cache_bytes: 16_000_000,
             host: "127.0.0.1".to_owned(),
             port: 0,
             public_url: "http://127.0.0.1:0".to_owned(),

@@ -1,10 +1,5 @@
-//! Hot-path JSON helpers: timestamps written without the formatting machinery, and response
-//! bodies serialised into a buffer sized up front (listing responses are tens of KiB).
+//! Hot-path JSON helpers: timestamps written without the formatting machinery.
 
-use axum::{
-    http::{HeaderValue, header},
-    response::{IntoResponse, Response},
-};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Serialize, Serializer};
 
@@ -79,36 +74,6 @@ pub fn optional_instant<S: Serializer>(
     match t {
         Some(t) => instant(t, serializer),
         None => serializer.serialize_none(),
-    }
-}
-
-/// A JSON response serialised into a buffer of `capacity` bytes to start with.
-pub struct JsonBody<T> {
-    value: T,
-    capacity: usize,
-}
-
-impl<T: Serialize> JsonBody<T> {
-    /// Wraps `value`; `capacity` is a guess of the serialised size.
-    pub fn with_capacity(value: T, capacity: usize) -> Self {
-        Self { value, capacity }
-    }
-}
-
-impl<T: Serialize> IntoResponse for JsonBody<T> {
-    fn into_response(self) -> Response {
-        let mut buf = Vec::with_capacity(self.capacity);
-        match serde_json::to_writer(&mut buf, &self.value) {
-            Ok(()) => (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                buf,
-            )
-                .into_response(),
-            Err(err) => crate::error::ApiError::Internal(err.into()).into_response(),
-        }
     }
 }
 

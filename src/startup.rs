@@ -165,6 +165,7 @@ pub fn app_state(
     chat: Arc<Chat>,
 ) -> anyhow::Result<AppState> {
     let tokens = TokenKeys::new(secret, &settings);
+    let list_cache = crate::tasks::cache::ListCache::new(settings.list_cache_bytes);
     let jwks = match &settings.jwt_jwks_url {
         Some(url) => Some(Arc::new(JwksVerifier::new(url, &settings)?)),
         None => None,
@@ -178,6 +179,7 @@ pub fn app_state(
             .max_capacity(100_000)
             .time_to_live(Duration::from_secs(60))
             .build(),
+        list_cache,
         login_limiter: Arc::new(LoginLimiter::default()),
         chat,
     })

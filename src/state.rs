@@ -24,6 +24,8 @@ pub struct AppState {
     /// every request; entries expire after a minute, bounding how long a deleted user's token
     /// keeps working.
     pub known_users: moka::sync::Cache<String, ()>,
+    /// Rendered listing pages, served while the user's tasks are unchanged.
+    pub list_cache: crate::tasks::cache::ListCache,
     /// Login attempt limits.
     pub login_limiter: Arc<LoginLimiter>,
     /// The chat agent and its per-user limit.

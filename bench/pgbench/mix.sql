@@ -9,7 +9,7 @@
 \set r random(1, 100)
 \set n random(1, :half)
 \if :r <= 60
--- list
+-- list: the page statement the server sends when its list cache misses (or is off)
 \set lim 51
 select id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day, (select task_count from app_user where id = :uid) as total_count
   from task where user_id = :uid order by created_at desc, id desc limit :lim;
@@ -17,7 +17,8 @@ select id, number, user_id, title, description, completed, priority, tags, due_d
 -- create: counter update + insert in one transaction
 begin;
 update app_user set task_seq = task_seq + 1, task_count = task_count + 1,
-    completed_count = completed_count + 0 where id = :uid returning task_seq \gset
+    completed_count = completed_count + 0, list_version = list_version + 1
+  where id = :uid returning task_seq \gset
 insert into task (id, user_id, number, title, description, completed, priority, tags, due_date,
                   is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at,
                   completed_at, recurrence_anchor_day)
@@ -28,8 +29,8 @@ insert into task (id, user_id, number, title, description, completed, priority, 
 commit;
 \set last_created :task_seq
 \elif :r <= 90
--- update: read the task by number, then the version-checked update in a transaction (the
--- completion does not change, so the user's counters are not touched)
+-- update: read the task by number, then the version-checked update in a transaction, with the
+-- user's list version bump (the completion does not change, so the counters change by 0)
 select id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day
   from task where user_id = :uid and number = :n \gset t_
 begin;
@@ -40,6 +41,9 @@ update task set title = 'Review the quarterly report (edited)', description = 'M
     updated_at = now(), recurrence_anchor_day = null, version = version + 1
   where id = :t_id and user_id = :uid and version = :t_version
   returning id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day;
+update app_user set task_count = task_count + 0,
+    completed_count = completed_count + 0, list_version = list_version + 1
+  where id = :uid;
 commit;
 \elif :r <= 95
 -- complete (toggle): read, then the conditional update in a transaction
@@ -53,7 +57,8 @@ update task set completed = not :t_completed::boolean,
     and (null::bigint is null or version = null::bigint)
   returning id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day;
 update app_user set task_count = task_count + 0,
-    completed_count = completed_count + case when :t_completed::boolean then -1 else 1 end
+    completed_count = completed_count + case when :t_completed::boolean then -1 else 1 end,
+    list_version = list_version + 1
   where id = :uid;
 commit;
 \elif :last_created > 0
@@ -62,7 +67,8 @@ begin;
 delete from task where user_id = :uid and (id = null::uuid or number = :last_created)
     and (null::bigint is null or version = null::bigint)
   returning id, completed;
-update app_user set task_count = task_count - 1, completed_count = completed_count - 0 where id = :uid;
+update app_user set task_count = task_count - 1, completed_count = completed_count - 0,
+    list_version = list_version + 1 where id = :uid;
 commit;
 \set last_created 0
 \else

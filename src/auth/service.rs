@@ -246,10 +246,13 @@ pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Resu
         Some(password) => Some(password::hash(password).await?),
         None => None,
     };
+    // The version bump retires cached listings: a new zone changes what naive dates in a
+    // listing's query mean (the cache key holds resolved instants too; this is the second guard).
     let updated = with_writer!(db, |pool| {
         sqlx::query_as::<_, User>(concat!(
             "update app_user set name = coalesce($1, name), timezone = coalesce($2, timezone),
-                 password_hash = coalesce($3, password_hash), updated_at = $4
+                 password_hash = coalesce($3, password_hash), updated_at = $4,
+                 list_version = list_version + 1
              where id = $5
              returning ",
             user_columns!()

@@ -35,12 +35,14 @@ macro_rules! select_task {
     };
 }
 
-/// Adjusts the user's task counts (see `app_user.task_count`) inside transaction `$tx`.
+/// Adjusts the user's task counts (see `app_user.task_count`) and bumps their `list_version`
+/// inside transaction `$tx`. Every transaction that changes a task of the user runs this (or
+/// [`insert_task!`]): cached listing pages are only served while that version is unchanged.
 macro_rules! change_counts {
     ($tx:expr, $user_id:expr, $tasks:expr, $completed:expr) => {
         sqlx::query(
             "update app_user set task_count = task_count + $2,
-                 completed_count = completed_count + $3
+                 completed_count = completed_count + $3, list_version = list_version + 1
              where id = $1",
         )
         .bind($user_id)
@@ -57,7 +59,7 @@ macro_rules! insert_task {
         let fields: &TaskFields = $fields;
         let number: Option<i64> = sqlx::query_scalar(
             "update app_user set task_seq = task_seq + 1, task_count = task_count + 1,
-                 completed_count = completed_count + $2
+                 completed_count = completed_count + $2, list_version = list_version + 1
              where id = $1 returning task_seq",
         )
         .bind($user_id)
@@ -153,6 +155,20 @@ pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPag
         total,
         next_cursor,
     })
+}
+
+/// The user's `list_version`, which changes whenever any of their tasks does; `None` when the
+/// user does not exist.
+///
+/// # Errors
+/// Database failure.
+pub async fn list_version(db: &Db, user_id: &str) -> Result<Option<i64>> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_scalar("select list_version from app_user where id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })?)
 }
 
 /// One task of the user.
@@ -391,15 +407,13 @@ pub async fn update(
             .bind(fields.recurrence_anchor_day)
             .fetch_optional(&mut *tx)
             .await?;
-            if let Some(updated) = &updated
-                && updated.completed != current.completed
-            {
-                change_counts!(
-                    tx,
-                    user_id,
-                    0_i32,
-                    if updated.completed { 1_i32 } else { -1 }
-                );
+            if let Some(updated) = &updated {
+                let completed = match (current.completed, updated.completed) {
+                    (false, true) => 1_i32,
+                    (true, false) => -1,
+                    _ => 0,
+                };
+                change_counts!(tx, user_id, 0_i32, completed);
             }
             tx.commit().await?;
             updated

@@ -13,6 +13,7 @@ mod healthcheck;
 mod helpers;
 mod idempotency;
 mod jwks;
+mod list_cache;
 mod listing;
 mod logs;
 mod mcp;
