@@ -20,6 +20,23 @@ const CONVERSATION_NOT_FOUND: ApiError = ApiError::NotFound("conversation not fo
 /// Characters of the first message kept as a conversation's title.
 const TITLE_CHARS: usize = 80;
 
+/// Hands out the next message position of one of the user's conversations inside the open
+/// transaction `$tx` (locking its row, so concurrent turns queue); `None` when it is not theirs.
+macro_rules! next_seq {
+    ($tx:expr, $conversation_id:expr, $user_id:expr, $now:expr) => {
+        sqlx::query_scalar::<_, i64>(
+            "update conversation set message_count = message_count + 1, updated_at = $3
+             where id = $1 and user_id = $2
+             returning message_count",
+        )
+        .bind($conversation_id)
+        .bind($user_id)
+        .bind($now)
+        .fetch_optional(&mut *$tx)
+        .await
+    };
+}
+
 /// Inserts one message at `seq` inside the open transaction `$tx` (a macro so the same
 /// statement serves both backends' transaction types).
 macro_rules! insert_message {
@@ -83,17 +100,7 @@ pub async fn open_turn(
                 id
             }
         };
-        let seq: Option<i64> = sqlx::query_scalar(
-            "update conversation set message_count = message_count + 1, updated_at = $3
-             where id = $1 and user_id = $2
-             returning message_count",
-        )
-        .bind(conversation_id)
-        .bind(user_id)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(seq) = seq else {
+        let Some(seq) = next_seq!(tx, conversation_id, user_id, now)? else {
             tx.rollback().await?;
             return Err(CONVERSATION_NOT_FOUND);
         };
@@ -141,17 +148,7 @@ pub async fn close_turn(
     let now = crate::db::now();
     with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        let seq: Option<i64> = sqlx::query_scalar(
-            "update conversation set message_count = message_count + 1, updated_at = $3
-             where id = $1 and user_id = $2
-             returning message_count",
-        )
-        .bind(conversation_id)
-        .bind(user_id)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(seq) = seq else {
+        let Some(seq) = next_seq!(tx, conversation_id, user_id, now)? else {
             tx.rollback().await?;
             return Err(CONVERSATION_NOT_FOUND);
         };

@@ -4,7 +4,7 @@
 use super::command::{Command, NewTaskSpec};
 use super::fields::{take_priority, take_repeat, take_tags};
 use super::when::{Now, take_due_on, weekday_after};
-use super::words::{Word, ends_with, len, starts_with, text};
+use super::words::{Word, strip_around, text, unused};
 
 /// Title filler before the real title ("a task to", "called").
 #[rustfmt::skip]
@@ -32,12 +32,7 @@ pub fn add(middle: &[Word], now: Now) -> Command {
     let due = take_due_on(middle, &mut used, now, first_day);
     let priority = take_priority(middle, &mut used);
     let tags = take_tags(middle, &mut used);
-    let rest: Vec<Word> = middle
-        .iter()
-        .zip(&used)
-        .filter(|(_, used)| !**used)
-        .map(|(w, _)| w.clone())
-        .collect();
+    let rest = unused(middle, &used);
     let title = trim_title(&rest);
     if title.is_empty() {
         return Command::Incomplete("add");
@@ -52,24 +47,7 @@ pub fn add(middle: &[Word], now: Now) -> Command {
 }
 
 pub fn trim_title(words: &[Word]) -> String {
-    let mut words = words;
-    loop {
-        let opening = TITLE_OPENINGS
-            .iter()
-            .filter(|p| starts_with(words, p) && len(p) < words.len())
-            .map(|p| len(p))
-            .max();
-        let closing = TITLE_CLOSINGS
-            .iter()
-            .filter(|p| ends_with(words, p) && len(p) < words.len())
-            .map(|p| len(p))
-            .max();
-        match (opening, closing) {
-            (Some(n), _) => words = &words[n..],
-            (None, Some(n)) => words = &words[..words.len() - n],
-            (None, None) => break,
-        }
-    }
+    let words = strip_around(words, TITLE_OPENINGS, TITLE_CLOSINGS);
     let title = text(words);
     title
         .chars()

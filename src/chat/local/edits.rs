@@ -5,7 +5,7 @@ use super::command::{Change, Command};
 use super::fields::{priority_value, tag, take_priority, take_repeat, take_tags};
 use super::reference::parse_ref;
 use super::when::{Now, due_phrase, take_due};
-use super::words::Word;
+use super::words::{Word, unused};
 
 /// Splits at the first of `words` (not at position 0): "task 2 to buy oat milk".
 fn split_at_word<'w>(middle: &'w [Word], words: &[&str]) -> Option<(&'w [Word], &'w [Word])> {
@@ -34,12 +34,7 @@ pub fn reschedule(middle: &[Word], now: Now) -> Command {
     let Some(due) = take_due(middle, &mut used, now) else {
         return Command::Incomplete("reschedule");
     };
-    let rest: Vec<Word> = middle
-        .iter()
-        .zip(&used)
-        .filter(|(_, used)| !**used)
-        .map(|(w, _)| w.clone())
-        .collect();
+    let rest = unused(middle, &used);
     parse_ref(&rest).map_or(Command::Incomplete("reschedule"), |task| {
         Command::Update(task, Change::Due(due))
     })
@@ -60,13 +55,8 @@ pub fn retag(middle: &[Word], add: bool) -> Command {
             target = left.to_vec();
         }
     } else {
-        target = middle
-            .iter()
-            .zip(&used)
-            .filter(|(_, used)| !**used)
-            .map(|(w, _)| w.clone())
-            .filter(|w| !matches!(w.norm.as_str(), "and" | "tags" | "tag"))
-            .collect();
+        target = unused(middle, &used);
+        target.retain(|w| !matches!(w.norm.as_str(), "and" | "tags" | "tag"));
     }
     match (parse_ref(&target), tags.is_empty()) {
         (Some(task), false) if add => Command::Update(task, Change::AddTags(tags)),

@@ -14,7 +14,7 @@ use super::edits::{rename, reschedule, retag, update};
 use super::listing::{fallback, listing, search};
 use super::reference::parse_ref;
 use super::when::Now;
-use super::words::{Word, ends_with, len, split, starts_with};
+use super::words::{Word, ends_with, len, split, starts_with, strip_around};
 
 /// What a message is about, before its details are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,24 +234,7 @@ pub fn parse(message: &str, now: DateTime<Utc>, tz: Tz) -> Command {
 
 /// Removes greetings and courtesy around a command, but keeps a bare greeting.
 fn strip_courtesy(words: &[Word]) -> &[Word] {
-    let mut words = words;
-    loop {
-        let opening = OPENINGS
-            .iter()
-            .filter(|p| starts_with(words, p) && len(p) < words.len())
-            .map(|p| len(p))
-            .max();
-        let closing = CLOSINGS
-            .iter()
-            .filter(|p| ends_with(words, p) && len(p) < words.len())
-            .map(|p| len(p))
-            .max();
-        match (opening, closing) {
-            (Some(n), _) => words = &words[n..],
-            (None, Some(n)) => words = &words[..words.len() - n],
-            (None, None) => return words,
-        }
-    }
+    strip_around(words, OPENINGS, CLOSINGS)
 }
 
 /// The first rule that fits, with where its arguments start and end.

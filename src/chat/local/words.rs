@@ -98,6 +98,36 @@ pub fn number(word: &str) -> Option<u32> {
     }
 }
 
+/// `words` without the longest matching opening and closing phrases, repeatedly, as long as
+/// something is left (a lone "please" stays a word, not an empty message).
+pub fn strip_around<'w>(words: &'w [Word], openings: &[&str], closings: &[&str]) -> &'w [Word] {
+    let mut words = words;
+    loop {
+        let longest = |phrases: &[&str], matches: fn(&[Word], &str) -> bool| {
+            phrases
+                .iter()
+                .filter(|p| matches(words, p) && len(p) < words.len())
+                .map(|p| len(p))
+                .max()
+        };
+        match (longest(openings, starts_with), longest(closings, ends_with)) {
+            (Some(n), _) => words = &words[n..],
+            (None, Some(n)) => words = &words[..words.len() - n],
+            (None, None) => return words,
+        }
+    }
+}
+
+/// The words not marked as used by the phrase readers, in order.
+pub fn unused(words: &[Word], used: &[bool]) -> Vec<Word> {
+    words
+        .iter()
+        .zip(used)
+        .filter(|(_, used)| !**used)
+        .map(|(w, _)| w.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
