@@ -14,26 +14,21 @@
 select id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day, (select task_count from app_user where id = :uid) as total_count
   from task where user_id = :uid order by created_at desc, id desc limit :lim;
 \elif :r <= 80
--- create: counter update + insert in one transaction
-begin;
-update app_user set task_seq = task_seq + 1, task_count = task_count + 1,
-    completed_count = completed_count + 0, list_version = list_version + 1
-  where id = :uid returning task_seq \gset
+-- create: one statement; the trigger task_numbered takes the number and counts the task
 insert into task (id, user_id, number, title, description, completed, priority, tags, due_date,
                   is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at,
                   completed_at, recurrence_anchor_day)
-  values (gen_random_uuid(), :uid, :task_seq, 'Prepare the sprint demo #42',
-          'Low effort but keeps slipping. Block 30 minutes in the calendar.', false, 2,
-          '["work","q4"]', now() + interval '14 days', false, null, 1, now(), now(), null, null)
-  returning id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day;
-commit;
-\set last_created :task_seq
+  select gen_random_uuid(), id, task_seq + 1, 'Prepare the sprint demo #42',
+         'Low effort but keeps slipping. Block 30 minutes in the calendar.', false, 2,
+         '["work","q4"]', now() + interval '14 days', false, null, 1, now(), now(), null, null
+  from app_user where id = :uid
+  returning id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day \gset c_
+\set last_created :c_number
 \elif :r <= 90
--- update: read the task by number, then the version-checked update in a transaction, with the
--- user's list version bump (the completion does not change, so the counters change by 0)
+-- update: read the task by number, then the version-checked update (one statement; the trigger
+-- task_updated bumps the user's list version)
 select id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day
   from task where user_id = :uid and number = :n \gset t_
-begin;
 update task set title = 'Review the quarterly report (edited)', description = 'Moved after the review.',
     completed = :t_completed, priority = 3, tags = '["work","edited"]',
     due_date = now() + interval '7 days', is_recurring = false, recurrence_pattern = null,
@@ -41,42 +36,26 @@ update task set title = 'Review the quarterly report (edited)', description = 'M
     updated_at = now(), recurrence_anchor_day = null, version = version + 1
   where id = :t_id and user_id = :uid and version = :t_version
   returning id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day;
-update app_user set task_count = task_count + 0,
-    completed_count = completed_count + 0, list_version = list_version + 1
-  where id = :uid;
-commit;
 \elif :r <= 95
--- complete (toggle): read, then the conditional update in a transaction
+-- complete (toggle): read, then the conditional update (one statement, the trigger counts it)
 select id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day
   from task where user_id = :uid and number = :n \gset t_
-begin;
 update task set completed = not :t_completed::boolean,
     completed_at = case when :t_completed::boolean then null else now() end,
     updated_at = now(), version = version + 1
   where id = :t_id and user_id = :uid and completed <> not :t_completed::boolean
     and (null::bigint is null or version = null::bigint)
   returning id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day;
-update app_user set task_count = task_count + 0,
-    completed_count = completed_count + case when :t_completed::boolean then -1 else 1 end,
-    list_version = list_version + 1
-  where id = :uid;
-commit;
 \elif :last_created > 0
--- delete the task this client last created for this user, and the user's counters, in a transaction
-begin;
+-- delete the task this client last created for this user (one statement, the trigger counts it)
 delete from task where user_id = :uid and (id = null::uuid or number = :last_created)
     and (null::bigint is null or version = null::bigint)
-  returning id, completed;
-update app_user set task_count = task_count - 1, completed_count = completed_count - 0,
-    list_version = list_version + 1 where id = :uid;
-commit;
+  returning id;
 \set last_created 0
 \else
 -- no task of this user created by this client since its last delete (about one delete in five):
 -- the server's path for a delete that finds nothing (a 404)
-begin;
 delete from task where user_id = :uid and (id = null::uuid or number = 0)
     and (null::bigint is null or version = null::bigint)
-  returning id, completed;
-rollback;
+  returning id;
 \endif

@@ -35,49 +35,25 @@ macro_rules! select_task {
     };
 }
 
-/// Adjusts the user's task counts (see `app_user.task_count`) and bumps their `list_version`
-/// inside transaction `$tx`. Every transaction that changes a task of the user runs this (or
-/// [`insert_task!`]): cached listing pages are only served while that version is unchanged.
-macro_rules! change_counts {
-    ($tx:expr, $user_id:expr, $tasks:expr, $completed:expr) => {
-        sqlx::query(
-            "update app_user set task_count = task_count + $2,
-                 completed_count = completed_count + $3, list_version = list_version + 1
-             where id = $1",
-        )
-        .bind($user_id)
-        .bind(i64::from($tasks))
-        .bind(i64::from($completed))
-        .execute(&mut *$tx)
-        .await?
-    };
-}
-
-/// Inserts a task with the next number of its user, inside transaction `$tx`.
+/// Inserts a task with the next number of its user through `$executor` (a pool, or a
+/// transaction), answering 401 when the user no longer exists. The triggers of migration 9
+/// count the task and bump the user's `list_version`.
 macro_rules! insert_task {
-    ($tx:expr, $user_id:expr, $fields:expr, $completed_at:expr, $now:expr) => {{
+    ($executor:expr, $user_id:expr, $fields:expr, $completed_at:expr, $now:expr) => {{
         let fields: &TaskFields = $fields;
-        let number: Option<i64> = sqlx::query_scalar(
-            "update app_user set task_seq = task_seq + 1, task_count = task_count + 1,
-                 completed_count = completed_count + $2, list_version = list_version + 1
-             where id = $1 returning task_seq",
-        )
-        .bind($user_id)
-        .bind(i64::from(fields.completed))
-        .fetch_optional(&mut *$tx)
-        .await?;
-        let number = number.ok_or(ApiError::Unauthorized("the token's user no longer exists"))?;
-        sqlx::query_as::<_, Task>(concat!(
+        // The number read here is final on SQLite (one writer at a time); on PostgreSQL the
+        // trigger `task_numbered` replaces it with one taken under the user row's lock.
+        let inserted: Option<Task> = sqlx::query_as::<_, Task>(concat!(
             "insert into task (id, user_id, number, title, description, completed, priority, tags,
                  due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
                  updated_at, completed_at, recurrence_anchor_day)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15)
+             select $1, id, task_seq + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14
+             from app_user where id = $2
              returning ",
             task_columns!()
         ))
         .bind(Uuid::now_v7())
         .bind($user_id)
-        .bind(number)
         .bind(&fields.title)
         .bind(&fields.description)
         .bind(fields.completed)
@@ -90,9 +66,33 @@ macro_rules! insert_task {
         .bind($now)
         .bind($completed_at)
         .bind(fields.recurrence_anchor_day)
-        .fetch_one(&mut *$tx)
-        .await?
+        .fetch_optional($executor)
+        .await?;
+        inserted.ok_or(ApiError::Unauthorized("the token's user no longer exists"))?
     }};
+}
+
+/// Sets the completion of one task of `$user_id` through `$executor`, unless it already has it
+/// (or `$pinned`, when given, is no longer its version); the changed task, if any.
+macro_rules! complete_task {
+    ($executor:expr, $user_id:expr, $id:expr, $target:expr, $now:expr, $pinned:expr) => {
+        sqlx::query_as::<_, Task>(concat!(
+            "update task set completed = $1, completed_at = $2, updated_at = $3,
+                 version = version + 1
+             where id = $4 and user_id = $5 and completed <> $1
+                 and ($6 is null or version = $6)
+             returning ",
+            task_columns!()
+        ))
+        .bind($target)
+        .bind($target.then_some($now))
+        .bind($now)
+        .bind($id)
+        .bind($user_id)
+        .bind($pinned)
+        .fetch_optional($executor)
+        .await?
+    };
 }
 
 /// Checks a list query, reading naive dates in the user's zone (looked up only when needed).
@@ -258,9 +258,19 @@ pub async fn create_once(
     let fields = rules::new_task(input, tz)?;
     let now = db::now();
     let completed_at = fields.completed.then_some(now);
+    let Some(key) = key else {
+        let task = with_writer!(db, |pool| insert_task!(
+            pool,
+            user_id,
+            &fields,
+            completed_at,
+            now
+        ));
+        return Ok(Created::New(task));
+    };
     with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        if let Some(key) = key {
+        {
             let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
                 .bind(user_id)
                 .bind(&key.key)
@@ -272,8 +282,8 @@ pub async fn create_once(
                 return replay(stored, key);
             }
         }
-        let task = insert_task!(tx, user_id, &fields, completed_at, now);
-        if let Some(key) = key {
+        let task = insert_task!(&mut *tx, user_id, &fields, completed_at, now);
+        {
             let response = serde_json::to_string(&task).map_err(anyhow::Error::from)?;
             // An expired entry under the same key is replaced.
             sqlx::query(
@@ -380,8 +390,7 @@ pub async fn update(
             (_, false) => None,
         };
         let updated = with_writer!(db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let updated = sqlx::query_as::<_, Task>(concat!(
+            sqlx::query_as::<_, Task>(concat!(
                 "update task set title = $1, description = $2, completed = $3, priority = $4,
                      tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
                      recurrence_interval = $9, completed_at = $10, updated_at = $11,
@@ -405,19 +414,9 @@ pub async fn update(
             .bind(user_id)
             .bind(current.version)
             .bind(fields.recurrence_anchor_day)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(updated) = &updated {
-                let completed = match (current.completed, updated.completed) {
-                    (false, true) => 1_i32,
-                    (true, false) => -1,
-                    _ => 0,
-                };
-                change_counts!(tx, user_id, 0_i32, completed);
-            }
-            tx.commit().await?;
-            updated
-        });
+            .fetch_optional(pool)
+            .await
+        })?;
         if let Some(updated) = updated {
             return Ok(updated);
         }
@@ -449,52 +448,49 @@ pub async fn set_completed(
         chrono_tz::UTC
     };
     let now = db::now();
-    with_writer!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let changed = sqlx::query_as::<_, Task>(concat!(
-            "update task set completed = $1, completed_at = $2, updated_at = $3,
-                 version = version + 1
-             where id = $4 and user_id = $5 and completed <> $1
-                 and ($6 is null or version = $6)
-             returning ",
-            task_columns!()
-        ))
-        .bind(target)
-        .bind(target.then_some(now))
-        .bind(now)
-        .bind(current.id)
-        .bind(user_id)
-        .bind(precondition.pinned(current.version))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(changed) = changed else {
-            // Already in the requested state (or a concurrent request got there first).
-            tx.rollback().await?;
-            let latest = get(db, user_id, task).await?;
-            if !precondition.allows(latest.version) {
-                return Err(ApiError::PreconditionFailed);
-            }
-            return Ok(CompletedTask {
-                task: latest,
-                next_occurrence: None,
-            });
-        };
-        change_counts!(tx, user_id, 0_i32, if target { 1_i32 } else { -1 });
-        let next_occurrence = match next_occurrence(&changed, tz, now) {
-            Some(fields) => Some(insert_task!(
-                tx,
-                user_id,
-                &fields,
-                None::<DateTime<Utc>>,
-                now
-            )),
-            None => None,
-        };
-        tx.commit().await?;
-        Ok(CompletedTask {
-            task: changed,
-            next_occurrence,
+    let pinned = precondition.pinned(current.version);
+    let (changed, next_occurrence) = if target && current.is_recurring {
+        // The next occurrence is created with the completion, atomically: of concurrent
+        // completions only one changes the row, so only one creates it.
+        with_writer!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let changed = complete_task!(&mut *tx, user_id, current.id, target, now, pinned);
+            let next = match changed
+                .as_ref()
+                .and_then(|done| next_occurrence(done, tz, now))
+            {
+                Some(fields) => Some(insert_task!(
+                    &mut *tx,
+                    user_id,
+                    &fields,
+                    None::<DateTime<Utc>>,
+                    now
+                )),
+                None => None,
+            };
+            tx.commit().await?;
+            (changed, next)
         })
+    } else {
+        let changed = with_writer!(db, |pool| complete_task!(
+            pool, user_id, current.id, target, now, pinned
+        ));
+        (changed, None)
+    };
+    if let Some(task) = changed {
+        return Ok(CompletedTask {
+            task,
+            next_occurrence,
+        });
+    }
+    // Already in the requested state (or a concurrent request got there first).
+    let latest = get(db, user_id, task).await?;
+    if !precondition.allows(latest.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(CompletedTask {
+        task: latest,
+        next_occurrence: None,
     })
 }
 
@@ -541,30 +537,23 @@ pub async fn delete(
             (Some(current.id), None, Some(current.version))
         }
     };
-    with_writer!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let deleted: Option<(Uuid, bool)> = sqlx::query_as(
+    let deleted: Option<Uuid> = with_writer!(db, |pool| {
+        sqlx::query_scalar(
             "delete from task
              where user_id = $1 and (id = $2 or number = $3) and ($4 is null or version = $4)
-             returning id, completed",
+             returning id",
         )
         .bind(user_id)
         .bind(id)
         .bind(number)
         .bind(pinned_version)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((deleted_id, completed)) = deleted else {
-            tx.rollback().await?;
-            return Err(if pinned_version.is_some() {
-                ApiError::PreconditionFailed
-            } else {
-                TASK_NOT_FOUND
-            });
-        };
-        change_counts!(tx, user_id, -1_i32, -i32::from(completed));
-        tx.commit().await?;
-        Ok(deleted_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    deleted.ok_or(if pinned_version.is_some() {
+        ApiError::PreconditionFailed
+    } else {
+        TASK_NOT_FOUND
     })
 }
 
