@@ -22,6 +22,7 @@
 #   CARGO_TARGET_DIR=<repo>/target   where the release binary is built
 #   TUDU_BIN=            use this binary instead of building one
 #   RESULTS_DIR=<repo>/bench/results   KEEP_WORK=1 keeps the temporary directory (logs, raw output)
+#   TMPDIR=/tmp          holds the temporary directory and the SQLite database (/dev/shm: no disk)
 #   IDLE_WAIT=0          before each measured phase, wait up to this many seconds for the machine to be
 #                        idle (< 10 % CPU for 2 s): for shared machines; disturbed phases are flagged anyway
 #   PROFILE=1            adds one unreported list-only phase per backend under `perf record` and

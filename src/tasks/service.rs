@@ -270,57 +270,53 @@ pub async fn create_once(
     };
     with_writer!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        {
-            let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
-                .bind(user_id)
-                .bind(&key.key)
-                .bind(now - IDEMPOTENCY_TTL)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(stored) = stored {
-                tx.rollback().await?;
-                return replay(stored, key);
-            }
-        }
-        let task = insert_task!(&mut *tx, user_id, &fields, completed_at, now);
-        {
-            let response = serde_json::to_string(&task).map_err(anyhow::Error::from)?;
-            // An expired entry under the same key is replaced.
-            sqlx::query(
-                "delete from idempotency_key where user_id = $1 and key = $2 and created_at <= $3",
-            )
+        let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
             .bind(user_id)
             .bind(&key.key)
             .bind(now - IDEMPOTENCY_TTL)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            let recorded = sqlx::query(
-                "insert into idempotency_key (user_id, key, fingerprint, status, response, created_at)
-                 values ($1, $2, $3, 201, $4, $5)",
-            )
-            .bind(user_id)
-            .bind(&key.key)
-            .bind(&key.fingerprint)
-            .bind(response)
-            .bind(now)
-            .execute(&mut *tx)
-            .await;
-            match recorded {
-                Ok(_) => {}
-                Err(err) if db::is_unique_violation(&err) => {
-                    // A concurrent request with this key committed first: answer as it did,
-                    // and roll back the task this one made.
-                    tx.rollback().await?;
-                    let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
-                        .bind(user_id)
-                        .bind(&key.key)
-                        .bind(now - IDEMPOTENCY_TTL)
-                        .fetch_optional(pool)
-                        .await?;
-                    return stored.map_or(Err(err.into()), |stored| replay(stored, key));
-                }
-                Err(err) => return Err(err.into()),
+        if let Some(stored) = stored {
+            tx.rollback().await?;
+            return replay(stored, key);
+        }
+        let task = insert_task!(&mut *tx, user_id, &fields, completed_at, now);
+        let response = serde_json::to_string(&task).map_err(anyhow::Error::from)?;
+        // An expired entry under the same key is replaced.
+        sqlx::query(
+            "delete from idempotency_key where user_id = $1 and key = $2 and created_at <= $3",
+        )
+        .bind(user_id)
+        .bind(&key.key)
+        .bind(now - IDEMPOTENCY_TTL)
+        .execute(&mut *tx)
+        .await?;
+        let recorded = sqlx::query(
+            "insert into idempotency_key (user_id, key, fingerprint, status, response, created_at)
+             values ($1, $2, $3, 201, $4, $5)",
+        )
+        .bind(user_id)
+        .bind(&key.key)
+        .bind(&key.fingerprint)
+        .bind(response)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match recorded {
+            Ok(_) => {}
+            Err(err) if db::is_unique_violation(&err) => {
+                // A concurrent request with this key committed first: answer as it did,
+                // and roll back the task this one made.
+                tx.rollback().await?;
+                let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
+                    .bind(user_id)
+                    .bind(&key.key)
+                    .bind(now - IDEMPOTENCY_TTL)
+                    .fetch_optional(pool)
+                    .await?;
+                return stored.map_or(Err(err.into()), |stored| replay(stored, key));
             }
+            Err(err) => return Err(err.into()),
         }
         tx.commit().await?;
         Ok(Created::New(task))
