@@ -324,3 +324,34 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer leaves checkpoints to the background task (its own threshold is only the
+    /// backstop), and that task ends once the pools close.
+    #[tokio::test]
+    async fn sqlite_checkpoints_run_beside_the_writer_and_stop_with_the_pool() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let options = SqliteConnectOptions::new().filename(dir.path().join("t.db"));
+        let db = Db::connect_sqlite(options, &PoolSettings::default())
+            .await
+            .expect("open");
+        let Db::Sqlite(pools) = &db else {
+            unreachable!("a SQLite database")
+        };
+        let writer_threshold: i64 = sqlx::query_scalar("pragma wal_autocheckpoint")
+            .fetch_one(&pools.write)
+            .await
+            .expect("read the writer's threshold");
+        assert_eq!(writer_threshold.to_string(), SQLITE_WRITER_CHECKPOINT_PAGES);
+
+        let checkpointer = tokio::spawn(checkpoint_sqlite(pools.read.clone()));
+        db.close().await;
+        tokio::time::timeout(SQLITE_CHECKPOINT_EVERY * 4, checkpointer)
+            .await
+            .expect("the checkpointer stops once the pool is closed")
+            .expect("the checkpointer does not panic");
+    }
+}

@@ -3,7 +3,10 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_invalid, both_backends};
+use tudu::db::{Db, PoolSettings};
+use tudu::tasks::service::{IDEMPOTENCY_TTL, forget_expired_idempotency_keys};
+
+use crate::helpers::{TestApp, assert_invalid, both_backends, string_at};
 
 both_backends!(
     retry_with_same_key_and_body_returns_first_response_and_creates_nothing,
@@ -11,6 +14,7 @@ both_backends!(
     keys_belong_to_their_user,
     concurrent_retries_with_one_key_create_one_task,
     malformed_key_is_422,
+    an_expired_key_is_forgotten_and_can_be_used_again,
 );
 
 fn post_with_key(app: &TestApp, token: &str, key: &str, body: &str) -> reqwest::RequestBuilder {
@@ -138,4 +142,64 @@ async fn malformed_key_is_422(app: TestApp) {
     // Assert
     assert_invalid(&res, "Idempotency-Key");
     assert_eq!(task_count(&app, &user.token).await, 0);
+}
+
+/// Moves every remembered key of the app's database `age` into the past.
+async fn age_keys(db: &Db, age: chrono::TimeDelta) {
+    let created_at = chrono::Utc::now() - age;
+    let sql = "update idempotency_key set created_at = $1";
+    let aged = match db {
+        Db::Postgres(pool) => sqlx::query(sql)
+            .bind(created_at)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+        Db::Sqlite(pools) => sqlx::query(sql)
+            .bind(created_at)
+            .execute(&pools.write)
+            .await
+            .map(|done| done.rows_affected()),
+    };
+    assert_eq!(aged.expect("age the keys"), 1);
+}
+
+async fn an_expired_key_is_forgotten_and_can_be_used_again(app: TestApp) {
+    // Arrange: a key used once, then made older than the TTL.
+    let user = app.new_user().await;
+    let body = r#"{"title": "water the plants"}"#;
+    let first = app
+        .send(post_with_key(&app, &user.token, "plants", body))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let db = Db::connect(app.database_url(), &PoolSettings::default())
+        .await
+        .expect("connect");
+    age_keys(&db, IDEMPOTENCY_TTL + chrono::TimeDelta::minutes(1)).await;
+
+    // Act: the same key, now with another body, then the housekeeping sweep.
+    let reused = app
+        .send(post_with_key(
+            &app,
+            &user.token,
+            "plants",
+            r#"{"title": "water the plants again"}"#,
+        ))
+        .await;
+    age_keys(&db, IDEMPOTENCY_TTL + chrono::TimeDelta::minutes(1)).await;
+    let forgotten = forget_expired_idempotency_keys(&db).await;
+    db.close().await;
+
+    // Assert: the expired key neither replayed nor refused; it made a new task, and the sweep
+    // removed the one remembered entry.
+    assert_eq!(reused.status, StatusCode::CREATED, "{}", reused.text);
+    assert_ne!(
+        string_at(&reused.json(), "/id"),
+        string_at(&first.json(), "/id")
+    );
+    assert_eq!(
+        string_at(&reused.json(), "/title"),
+        "water the plants again"
+    );
+    assert_eq!(task_count(&app, &user.token).await, 2);
+    assert_eq!(forgotten.expect("sweep"), 1);
 }
