@@ -284,7 +284,10 @@ pub fn parse(query: &TaskQuery, tz: Tz) -> Result<TaskFilter, ApiError> {
         }
     }
     if let Some(sort) = query.sort.as_deref() {
-        match SortKey::ALL.iter().find(|(name, _)| *name == sort.trim()) {
+        match SortKey::ALL
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(sort.trim()))
+        {
             Some((_, key)) => filter.sort = *key,
             None => bad(
                 "sort",

@@ -740,6 +740,9 @@ async fn every_sort_key_orders_both_ways_with_id_tie_breaks(app: TestApp) {
     );
     let number_only = array(&app.list_tasks(&user.token, "sort=number").await);
     assert_eq!(ids_of(&number_only), expected_order(&tasks, "number", true));
+    // Enum values are case-insensitive, sort keys included.
+    let shouted = array(&app.list_tasks(&user.token, "sort=NUMBER&order=ASC").await);
+    assert_eq!(ids_of(&shouted), expected_order(&tasks, "number", false));
     // Spot checks of the documented meaning.
     let by_priority = array(
         &app.list_tasks(&user.token, "sort=priority&order=desc")
