@@ -111,6 +111,14 @@ pub struct SettingsArgs {
     /// Memory bound of the listing cache, in MB.
     #[arg(long, env = "TUDU_LIST_CACHE_MB", default_value_t = 16, global = true)]
     pub list_cache_mb: u32,
+    /// Proxies in front of tudu that append to `X-Forwarded-For` (0: use the TCP peer address).
+    #[arg(
+        long,
+        env = "TUDU_TRUSTED_PROXY_HOPS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub trusted_proxy_hops: u8,
     /// Listen address.
     #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
     pub host: String,
@@ -259,6 +267,8 @@ pub struct Settings {
     pub metrics_enabled: bool,
     /// Bytes of listing pages kept in memory; 0 disables the listing cache.
     pub list_cache_bytes: u64,
+    /// How many proxies in front append to `X-Forwarded-For`; 0 trusts no header.
+    pub trusted_proxy_hops: usize,
     /// Host part of the listen address.
     pub host: String,
     /// Port part of the listen address.
@@ -382,6 +392,7 @@ impl Settings {
             } else {
                 0
             },
+            trusted_proxy_hops: usize::from(args.trusted_proxy_hops),
             host: args.host,
             port: args.port,
             public_url,
@@ -420,6 +431,7 @@ impl Settings {
             database_max_connections: 8,
             metrics_enabled: true,
             list_cache_bytes: 16_000_000,
+            trusted_proxy_hops: 0,
             host: "127.0.0.1".to_owned(),
             port: 0,
             public_url: "http://127.0.0.1:0".to_owned(),

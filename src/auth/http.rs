@@ -4,12 +4,12 @@ use std::net::SocketAddr;
 
 use axum::{
     extract::{ConnectInfo, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::model::{AuthResponse, LoginRequest, ProfilePatch, SignupRequest, TokenValidity, User};
-use super::{extractor::AuthUser, service};
+use super::{extractor::AuthUser, limit, service};
 use crate::error::{ApiError, AppJson, Problem, Result};
 use crate::state::AppState;
 
@@ -52,12 +52,14 @@ pub async fn sign_up(
     responses((status = 200, body = AuthResponse), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn log_in(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     AppJson(input): AppJson<LoginRequest>,
 ) -> Result<AppJson<AuthResponse>> {
+    let client = limit::client_address(peer.ip(), &headers, state.settings.trusted_proxy_hops);
     state
         .login_limiter
-        .check(client.ip(), input.email.as_deref().unwrap_or_default())?;
+        .check(client, input.email.as_deref().unwrap_or_default())?;
     let user =
         service::log_in(&state.db, input.email.as_deref(), input.password.as_deref()).await?;
     Ok(AppJson(respond_with_token(&state, user)?))

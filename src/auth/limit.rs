@@ -1,6 +1,12 @@
 //! Login attempt limits per client address and per email (SPEC §6), kept in memory.
 
-use std::{net::IpAddr, num::NonZeroU32, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    num::NonZeroU32,
+    time::Duration,
+};
+
+use axum::http::HeaderMap;
 
 use governor::{
     Quota, RateLimiter,
@@ -16,6 +22,36 @@ type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
 const PER_ADDRESS_PER_MINUTE: u32 = 60;
 /// Attempts allowed per minute against one email.
 const PER_EMAIL_PER_MINUTE: u32 = 10;
+
+/// The address a login attempt is counted against.
+///
+/// Each of the `trusted_hops` proxies in front of tudu appends the address it received the
+/// request from to `X-Forwarded-For`, so the client is the entry the outermost of them wrote:
+/// the `trusted_hops`-th from the right. Entries further left come from the client and are
+/// ignored (anyone can send them). With fewer entries than hops, the leftmost is used; without a
+/// readable one, or with `trusted_hops` 0, the TCP peer.
+#[must_use]
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_hops: usize) -> IpAddr {
+    if trusted_hops == 0 {
+        return peer;
+    }
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    entries
+        .get(entries.len().saturating_sub(trusted_hops))
+        .and_then(|entry| {
+            entry
+                .parse::<IpAddr>()
+                .or_else(|_| entry.parse::<SocketAddr>().map(|with_port| with_port.ip()))
+                .ok()
+        })
+        .unwrap_or(peer)
+}
 
 /// Two GCRA limiters: one keyed by client address, one by email.
 #[derive(Debug)]
@@ -72,3 +108,59 @@ impl LoginLimiter {
 
 /// How often idle limiter keys are dropped.
 pub const CLEANUP_EVERY: Duration = Duration::from_secs(60);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(
+                "x-forwarded-for",
+                value.parse().expect("a valid header value"),
+            );
+        }
+        headers
+    }
+
+    const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 9));
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn without_trusted_proxies_the_header_is_ignored() {
+        let headers = forwarded(&["203.0.113.7"]);
+        assert_eq!(client_address(PEER, &headers, 0), PEER);
+    }
+
+    #[test]
+    fn the_entry_written_by_the_outermost_trusted_proxy_is_the_client() {
+        // The client forged the first entry; one proxy appended the real address.
+        let one = forwarded(&["198.51.100.1, 203.0.113.7"]);
+        assert_eq!(client_address(PEER, &one, 1), ip("203.0.113.7"));
+        // Two proxies: the outer one wrote the client, the inner one the outer proxy.
+        let two = forwarded(&["198.51.100.1, 203.0.113.7", "10.0.0.2"]);
+        assert_eq!(client_address(PEER, &two, 2), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn short_or_unreadable_headers_fall_back_safely() {
+        assert_eq!(
+            client_address(PEER, &forwarded(&["203.0.113.7"]), 3),
+            ip("203.0.113.7")
+        );
+        assert_eq!(client_address(PEER, &HeaderMap::new(), 1), PEER);
+        assert_eq!(client_address(PEER, &forwarded(&["not an ip"]), 1), PEER);
+        assert_eq!(
+            client_address(PEER, &forwarded(&["[2001:db8::1]:443"]), 1),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client_address(PEER, &forwarded(&["203.0.113.7:51000"]), 1),
+            ip("203.0.113.7")
+        );
+    }
+}

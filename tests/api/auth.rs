@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{
-    PASSWORD, TestApp, assert_invalid, assert_problem, assert_unauthorized, both_backends,
+    Backend, PASSWORD, TestApp, assert_invalid, assert_problem, assert_unauthorized, both_backends,
     string_at, unique_email,
 };
 
@@ -23,6 +23,58 @@ both_backends!(
     validate_token_returns_validity_user_and_expiry,
     login_attempts_beyond_the_per_email_budget_return_429_with_retry_after,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_logins_are_limited_per_forwarded_client() {
+    let app =
+        TestApp::spawn_with(Backend::Sqlite, |settings| settings.trusted_proxy_hops = 1).await;
+    // 60 attempts a minute per address; without a password they are counted but not hashed.
+    for _ in 0..60 {
+        assert_invalid(
+            &login_without_password(&app, "203.0.113.7").await,
+            "password",
+        );
+    }
+
+    // Act: the same client again, also with a forged entry in front; then another client
+    // through the same proxy (the same TCP peer).
+    let again = login_without_password(&app, "203.0.113.7").await;
+    let forged = login_without_password(&app, "198.51.100.1, 203.0.113.7").await;
+    let other_client = login_without_password(&app, "203.0.113.8").await;
+
+    // Assert
+    assert_problem(&again, StatusCode::TOO_MANY_REQUESTS);
+    assert_problem(&forged, StatusCode::TOO_MANY_REQUESTS);
+    assert_invalid(&other_client, "password");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_trusted_proxies_forwarded_addresses_are_ignored() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for attempt in 0..60 {
+        let claimed = format!("203.0.113.{attempt}");
+        assert_invalid(&login_without_password(&app, &claimed).await, "password");
+    }
+
+    // Act: a "new" address in the header does not buy a new budget.
+    let res = login_without_password(&app, "198.51.100.99").await;
+
+    // Assert
+    assert_problem(&res, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// A login with a fresh email and no password, as forwarded for `forwarded_for`.
+async fn login_without_password(
+    app: &TestApp,
+    forwarded_for: &str,
+) -> crate::helpers::TestResponse {
+    app.send(
+        app.request(reqwest::Method::POST, "/api/v1/auth/login")
+            .header("x-forwarded-for", forwarded_for)
+            .json(&json!({ "email": unique_email() })),
+    )
+    .await
+}
 
 async fn signup_returns_201_with_user_token_and_expiry(app: TestApp) {
     // Arrange
