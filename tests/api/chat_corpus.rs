@@ -18,39 +18,36 @@ both_backends!(
     corpus_conversation
 );
 
+/// Runs one file of `tests/chat_corpus/`.
+macro_rules! corpus {
+    ($app:expr, $file:literal) => {
+        run(
+            &$app,
+            $file,
+            include_str!(concat!("../chat_corpus/", $file)),
+        )
+        .await
+    };
+}
+
 async fn corpus_add(app: TestApp) {
-    run(&app, "add.txt", include_str!("../chat_corpus/add.txt")).await;
+    corpus!(app, "add.txt");
 }
 
 async fn corpus_list(app: TestApp) {
-    run(&app, "list.txt", include_str!("../chat_corpus/list.txt")).await;
+    corpus!(app, "list.txt");
 }
 
 async fn corpus_complete(app: TestApp) {
-    run(
-        &app,
-        "complete.txt",
-        include_str!("../chat_corpus/complete.txt"),
-    )
-    .await;
+    corpus!(app, "complete.txt");
 }
 
 async fn corpus_update(app: TestApp) {
-    run(
-        &app,
-        "update.txt",
-        include_str!("../chat_corpus/update.txt"),
-    )
-    .await;
+    corpus!(app, "update.txt");
 }
 
 async fn corpus_conversation(app: TestApp) {
-    run(
-        &app,
-        "conversation.txt",
-        include_str!("../chat_corpus/conversation.txt"),
-    )
-    .await;
+    corpus!(app, "conversation.txt");
 }
 
 /// One case of a corpus file.

@@ -103,39 +103,19 @@ fn priorities() {
 #[test]
 fn recurrence() {
     let rep = |pattern, interval| Some(Repeat { pattern, interval });
-    assert_eq!(
-        add("add water plants every week").repeat,
-        rep(RecurrencePattern::Weekly, 1)
-    );
+    for (message, pattern, interval) in [
+        ("add water plants every week", RecurrencePattern::Weekly, 1),
+        ("add stretch daily", RecurrencePattern::Daily, 1),
+        ("add stretch every day", RecurrencePattern::Daily, 1),
+        ("add pay rent monthly", RecurrencePattern::Monthly, 1),
+        ("add pay rent every month", RecurrencePattern::Monthly, 1),
+        ("add bins every 2 weeks", RecurrencePattern::Weekly, 2),
+        ("add bins every other week", RecurrencePattern::Weekly, 2),
+        ("add review weekly", RecurrencePattern::Weekly, 1),
+    ] {
+        assert_eq!(add(message).repeat, rep(pattern, interval), "{message}");
+    }
     assert_eq!(add("add water plants every week").title, "water plants");
-    assert_eq!(
-        add("add stretch daily").repeat,
-        rep(RecurrencePattern::Daily, 1)
-    );
-    assert_eq!(
-        add("add stretch every day").repeat,
-        rep(RecurrencePattern::Daily, 1)
-    );
-    assert_eq!(
-        add("add pay rent monthly").repeat,
-        rep(RecurrencePattern::Monthly, 1)
-    );
-    assert_eq!(
-        add("add pay rent every month").repeat,
-        rep(RecurrencePattern::Monthly, 1)
-    );
-    assert_eq!(
-        add("add bins every 2 weeks").repeat,
-        rep(RecurrencePattern::Weekly, 2)
-    );
-    assert_eq!(
-        add("add bins every other week").repeat,
-        rep(RecurrencePattern::Weekly, 2)
-    );
-    assert_eq!(
-        add("add review weekly").repeat,
-        rep(RecurrencePattern::Weekly, 1)
-    );
     let monday = add("add team sync every monday");
     assert_eq!(monday.title, "team sync");
     assert_eq!(monday.repeat, rep(RecurrencePattern::Weekly, 1));
