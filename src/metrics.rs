@@ -127,12 +127,14 @@ pub fn render(db: &Db) -> String {
     handle.render()
 }
 
-fn pool_gauges<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) {
-    let open = pool.size();
-    let idle = u32::try_from(pool.num_idle()).unwrap_or(open);
-    metrics::gauge!(POOL_IN_USE, "pool" => name).set(open.saturating_sub(idle));
-    metrics::gauge!(POOL_IDLE, "pool" => name).set(idle);
-    metrics::gauge!(POOL_MAX, "pool" => name).set(pool.options().get_max_connections());
+fn pool_gauges<C: sqlx::Connection + 'static>(name: &'static str, pool: &crate::db::pool::Pool<C>) {
+    let (open, idle, max) = crate::db::pool::usage(pool);
+    // Gauges are f64; pool sizes are far below the range where the conversion loses anything.
+    #[allow(clippy::cast_precision_loss)]
+    let gauge = |n: usize| n as f64;
+    metrics::gauge!(POOL_IN_USE, "pool" => name).set(gauge(open.saturating_sub(idle)));
+    metrics::gauge!(POOL_IDLE, "pool" => name).set(gauge(idle));
+    metrics::gauge!(POOL_MAX, "pool" => name).set(gauge(max));
 }
 
 type SeriesKey = (&'static str, &'static str, u16);

@@ -47,7 +47,7 @@ pub async fn sign_up(db: &Db, input: SignupRequest) -> Result<User> {
     let password_hash = password::hash(password).await?;
     let id = Uuid::now_v7().to_string();
     let now = db::now();
-    let inserted = with_writer!(db, |pool| {
+    let inserted = with_writer!(db, |conn| {
         sqlx::query_as::<_, User>(concat!(
             "insert into app_user (id, email, name, timezone, password_hash, created_at, updated_at)
              values ($1, $2, $3, $4, $5, $6, $6)
@@ -58,7 +58,7 @@ pub async fn sign_up(db: &Db, input: SignupRequest) -> Result<User> {
         .bind(&timezone)
         .bind(&password_hash)
         .bind(now)
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await
     });
     inserted.map_err(|err| {
@@ -88,10 +88,10 @@ pub async fn log_in(db: &Db, email: Option<&str>, password: Option<&str>) -> Res
         return Err(ApiError::Validation(errors));
     };
     let email = email.trim().to_lowercase();
-    let stored: Option<(String, Option<String>)> = with_pool!(db, |pool| {
+    let stored: Option<(String, Option<String>)> = with_pool!(db, |conn| {
         sqlx::query_as("select id, password_hash from app_user where email = $1")
             .bind(&email)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await
     })?;
     let (user_id, hash) = stored.map_or((None, None), |(id, hash)| (Some(id), hash));
@@ -99,14 +99,14 @@ pub async fn log_in(db: &Db, email: Option<&str>, password: Option<&str>) -> Res
     match user_id {
         Some(id) if password_ok => {
             let now = db::now();
-            let user = with_writer!(db, |pool| {
+            let user = with_writer!(db, |conn| {
                 sqlx::query_as::<_, User>(concat!(
                     "update app_user set last_login_at = $1 where id = $2 returning ",
                     user_columns!()
                 ))
                 .bind(now)
                 .bind(&id)
-                .fetch_optional(pool)
+                .fetch_optional(conn)
                 .await
             })?;
             user.ok_or(ApiError::Unauthorized(INVALID_CREDENTIALS))
@@ -123,10 +123,10 @@ const INVALID_CREDENTIALS: &str = "invalid email or password";
 /// Database failure.
 pub async fn find(db: &Db, user_id: &str) -> Result<Option<User>> {
     let sql = concat!("select ", user_columns!(), " from app_user where id = $1");
-    Ok(with_pool!(db, |pool| {
+    Ok(with_pool!(db, |conn| {
         sqlx::query_as::<_, User>(sql)
             .bind(user_id)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await
     })?)
 }
@@ -142,10 +142,10 @@ pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>> {
         " from app_user where email = $1"
     );
     let email = email.trim().to_lowercase();
-    Ok(with_pool!(db, |pool| {
+    Ok(with_pool!(db, |conn| {
         sqlx::query_as::<_, User>(sql)
             .bind(&email)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await
     })?)
 }
@@ -155,10 +155,10 @@ pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>> {
 /// # Errors
 /// Database failure.
 pub async fn exists(db: &Db, user_id: &str) -> Result<bool> {
-    let found: Option<i32> = with_pool!(db, |pool| {
+    let found: Option<i32> = with_pool!(db, |conn| {
         sqlx::query_scalar("select 1 from app_user where id = $1")
             .bind(user_id)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await
     })?;
     Ok(found.is_some())
@@ -187,7 +187,7 @@ pub async fn ensure_external_user(db: &Db, claims: &super::token::Claims) -> Res
         );
     let name: String = name.chars().take(100).collect();
     let now = db::now();
-    let inserted = with_writer!(db, |pool| {
+    let inserted = with_writer!(db, |conn| {
         sqlx::query(
             "insert into app_user (id, email, name, created_at, updated_at)
              values ($1, $2, $3, $4, $4) on conflict (id) do nothing",
@@ -196,7 +196,7 @@ pub async fn ensure_external_user(db: &Db, claims: &super::token::Claims) -> Res
         .bind(&email)
         .bind(&name)
         .bind(now)
-        .execute(pool)
+        .execute(conn)
         .await
         .map(|_| ())
     });
@@ -214,10 +214,10 @@ pub async fn ensure_external_user(db: &Db, claims: &super::token::Claims) -> Res
 /// # Errors
 /// Database failure.
 pub async fn timezone(db: &Db, user_id: &str) -> Result<chrono_tz::Tz> {
-    let name: Option<String> = with_pool!(db, |pool| {
+    let name: Option<String> = with_pool!(db, |conn| {
         sqlx::query_scalar("select timezone from app_user where id = $1")
             .bind(user_id)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await
     })?;
     Ok(name.and_then(|n| n.parse().ok()).unwrap_or(chrono_tz::UTC))
@@ -248,7 +248,7 @@ pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Resu
     };
     // The version bump retires cached listings: a new zone changes what naive dates in a
     // listing's query mean (the cache key holds resolved instants too; this is the second guard).
-    let updated = with_writer!(db, |pool| {
+    let updated = with_writer!(db, |conn| {
         sqlx::query_as::<_, User>(concat!(
             "update app_user set name = coalesce($1, name), timezone = coalesce($2, timezone),
                  password_hash = coalesce($3, password_hash), updated_at = $4,
@@ -262,7 +262,7 @@ pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Resu
         .bind(password_hash)
         .bind(db::now())
         .bind(user_id)
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await
     })?;
     updated.ok_or(ApiError::Unauthorized("user no longer exists"))

@@ -81,8 +81,8 @@ pub async fn open_turn(
 ) -> Result<OpenedTurn> {
     let now = crate::db::now();
     let history_len = i64::try_from(history_len).unwrap_or(i64::MAX);
-    with_writer!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin_write().await?;
         let conversation_id = match conversation {
             Some(id) => id,
             None => {
@@ -146,8 +146,8 @@ pub async fn close_turn(
     tool_calls: &[ToolCall],
 ) -> Result<()> {
     let now = crate::db::now();
-    with_writer!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin_write().await?;
         let Some(seq) = next_seq!(tx, conversation_id, user_id, now)? else {
             tx.rollback().await?;
             return Err(CONVERSATION_NOT_FOUND);
@@ -171,7 +171,7 @@ pub async fn close_turn(
 /// # Errors
 /// The database failed.
 pub async fn list(db: &Db, user_id: &str, limit: i64) -> Result<Vec<ConversationSummary>> {
-    let rows: Vec<SummaryRow> = with_pool!(db, |pool| {
+    let rows: Vec<SummaryRow> = with_pool!(db, |conn| {
         sqlx::query_as(
             "select id, title, message_count, created_at, updated_at from conversation
              where user_id = $1
@@ -180,7 +180,7 @@ pub async fn list(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Conversation
         )
         .bind(user_id)
         .bind(limit)
-        .fetch_all(pool)
+        .fetch_all(conn)
         .await
     })?;
     Ok(rows
@@ -202,8 +202,8 @@ pub async fn list(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Conversation
 /// # Errors
 /// 404 when it is not one of the user's.
 pub async fn get(db: &Db, user_id: &str, id: Uuid) -> Result<Conversation> {
-    with_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+    with_pool!(db, |conn| {
+        let mut tx = sqlx::Connection::begin(conn).await?;
         let head: Option<(String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
             "select title, created_at, updated_at from conversation where id = $1 and user_id = $2",
         )
@@ -249,8 +249,8 @@ pub async fn get(db: &Db, user_id: &str, id: Uuid) -> Result<Conversation> {
 /// # Errors
 /// 404 when it is not one of the user's.
 pub async fn delete(db: &Db, user_id: &str, id: Uuid) -> Result<()> {
-    let deleted = with_writer!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
+    let deleted = with_writer!(db, |conn| {
+        let mut tx = conn.begin_write().await?;
         // Explicit, not left to the foreign key, so SQLite files opened without
         // `foreign_keys` still lose the messages.
         sqlx::query(

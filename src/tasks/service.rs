@@ -35,7 +35,7 @@ macro_rules! select_task {
     };
 }
 
-/// Inserts a task with the next number of its user through `$executor` (a pool, or a
+/// Inserts a task with the next number of its user through `$executor` (a connection, or a
 /// transaction), answering 401 when the user no longer exists. The triggers of migration 9
 /// count the task and bump the user's `list_version`.
 macro_rules! insert_task {
@@ -119,9 +119,9 @@ const TOTAL_COLUMN: usize = 17;
 pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPage> {
     let (page, count) =
         listing::statements(filter, user_id, db.dialect(), db::now(), task_columns!());
-    let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |pool| {
+    let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql));
-        let rows = bind_args!(page_query, page.args).fetch_all(pool).await?;
+        let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
         let tasks = rows
             .iter()
             .map(Task::from_row)
@@ -136,9 +136,9 @@ pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPag
         Some(total) => total,
         // An empty first page means no match; past a cursor, count on their own.
         None if filter.after.is_none() => 0,
-        None => with_pool!(db, |pool| {
+        None => with_pool!(db, |conn| {
             let count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count.sql));
-            bind_args!(count_query, count.args).fetch_one(pool).await?
+            bind_args!(count_query, count.args).fetch_one(conn).await?
         }),
     };
     let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
@@ -163,10 +163,10 @@ pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPag
 /// # Errors
 /// Database failure.
 pub async fn list_version(db: &Db, user_id: &str) -> Result<Option<i64>> {
-    Ok(with_pool!(db, |pool| {
+    Ok(with_pool!(db, |conn| {
         sqlx::query_scalar("select list_version from app_user where id = $1")
             .bind(user_id)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await
     })?)
 }
@@ -176,20 +176,20 @@ pub async fn list_version(db: &Db, user_id: &str) -> Result<Option<i64>> {
 /// # Errors
 /// 404 when it does not exist or belongs to someone else.
 pub async fn get(db: &Db, user_id: &str, task: TaskRef) -> Result<Task> {
-    let found = with_pool!(db, |pool| {
+    let found = with_pool!(db, |conn| {
         match task {
             TaskRef::Id(id) => {
                 sqlx::query_as::<_, Task>(select_task!(by_id))
                     .bind(user_id)
                     .bind(id)
-                    .fetch_optional(pool)
+                    .fetch_optional(conn)
                     .await
             }
             TaskRef::Number(number) => {
                 sqlx::query_as::<_, Task>(select_task!(by_number))
                     .bind(user_id)
                     .bind(number)
-                    .fetch_optional(pool)
+                    .fetch_optional(conn)
                     .await
             }
         }
@@ -259,8 +259,8 @@ pub async fn create_once(
     let now = db::now();
     let completed_at = fields.completed.then_some(now);
     let Some(key) = key else {
-        let task = with_writer!(db, |pool| insert_task!(
-            pool,
+        let task = with_writer!(db, |conn| insert_task!(
+            conn,
             user_id,
             &fields,
             completed_at,
@@ -268,8 +268,8 @@ pub async fn create_once(
         ));
         return Ok(Created::New(task));
     };
-    with_writer!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin_write().await?;
         let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
             .bind(user_id)
             .bind(&key.key)
@@ -312,7 +312,7 @@ pub async fn create_once(
                     .bind(user_id)
                     .bind(&key.key)
                     .bind(now - IDEMPOTENCY_TTL)
-                    .fetch_optional(pool)
+                    .fetch_optional(conn)
                     .await?;
                 return stored.map_or(Err(err.into()), |stored| replay(stored, key));
             }
@@ -346,10 +346,10 @@ fn replay((fingerprint, status, body): StoredAnswer, key: &IdempotencyKey) -> Re
 /// Database failure.
 pub async fn forget_expired_idempotency_keys(db: &Db) -> Result<u64> {
     let cutoff = db::now() - IDEMPOTENCY_TTL;
-    Ok(with_writer!(db, |pool| {
+    Ok(with_writer!(db, |conn| {
         sqlx::query("delete from idempotency_key where created_at <= $1")
             .bind(cutoff)
-            .execute(pool)
+            .execute(conn)
             .await
             .map(|done| done.rows_affected())
     })?)
@@ -385,7 +385,7 @@ pub async fn update(
             (true, true) => current.completed_at,
             (_, false) => None,
         };
-        let updated = with_writer!(db, |pool| {
+        let updated = with_writer!(db, |conn| {
             sqlx::query_as::<_, Task>(concat!(
                 "update task set title = $1, description = $2, completed = $3, priority = $4,
                      tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
@@ -410,7 +410,7 @@ pub async fn update(
             .bind(user_id)
             .bind(current.version)
             .bind(fields.recurrence_anchor_day)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await
         })?;
         if let Some(updated) = updated {
@@ -448,8 +448,8 @@ pub async fn set_completed(
     let (changed, next_occurrence) = if target && current.is_recurring {
         // The next occurrence is created with the completion, atomically: of concurrent
         // completions only one changes the row, so only one creates it.
-        with_writer!(db, |pool| {
-            let mut tx = pool.begin_write().await?;
+        with_writer!(db, |conn| {
+            let mut tx = conn.begin_write().await?;
             let changed = complete_task!(&mut *tx, user_id, current.id, target, now, pinned);
             let next = match changed
                 .as_ref()
@@ -468,8 +468,8 @@ pub async fn set_completed(
             (changed, next)
         })
     } else {
-        let changed = with_writer!(db, |pool| complete_task!(
-            pool, user_id, current.id, target, now, pinned
+        let changed = with_writer!(db, |conn| complete_task!(
+            conn, user_id, current.id, target, now, pinned
         ));
         (changed, None)
     };
@@ -533,7 +533,7 @@ pub async fn delete(
             (Some(current.id), None, Some(current.version))
         }
     };
-    let deleted: Option<Uuid> = with_writer!(db, |pool| {
+    let deleted: Option<Uuid> = with_writer!(db, |conn| {
         sqlx::query_scalar(
             "delete from task
              where user_id = $1 and (id = $2 or number = $3) and ($4 is null or version = $4)
@@ -543,7 +543,7 @@ pub async fn delete(
         .bind(id)
         .bind(number)
         .bind(pinned_version)
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await
     })?;
     deleted.ok_or(if pinned_version.is_some() {
@@ -560,7 +560,7 @@ pub async fn delete(
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn stats(db: &Db, user_id: &str) -> Result<TaskStats> {
     type Counts = (i64, i64, i64, i64, i64, i64, i64);
-    let (total, completed, overdue, high, medium, low, none): Counts = with_pool!(db, |pool| {
+    let (total, completed, overdue, high, medium, low, none): Counts = with_pool!(db, |conn| {
         sqlx::query_as(
             "select count(*),
                  count(*) filter (where completed),
@@ -577,7 +577,7 @@ pub async fn stats(db: &Db, user_id: &str) -> Result<TaskStats> {
         .bind(Priority::Medium)
         .bind(Priority::Low)
         .bind(Priority::None)
-        .fetch_one(pool)
+        .fetch_one(conn)
         .await
     })?;
     Ok(TaskStats {

@@ -148,18 +148,14 @@ async fn malformed_key_is_422(app: TestApp) {
 async fn age_keys(db: &Db, age: chrono::TimeDelta) {
     let created_at = chrono::Utc::now() - age;
     let sql = "update idempotency_key set created_at = $1";
-    let aged = match db {
-        Db::Postgres(pool) => sqlx::query(sql)
+    let aged: sqlx::Result<u64> = async {
+        tudu::with_writer!(db, |conn| sqlx::query(sql)
             .bind(created_at)
-            .execute(pool)
+            .execute(conn)
             .await
-            .map(|done| done.rows_affected()),
-        Db::Sqlite(pools) => sqlx::query(sql)
-            .bind(created_at)
-            .execute(&pools.write)
-            .await
-            .map(|done| done.rows_affected()),
-    };
+            .map(|done| done.rows_affected()))
+    }
+    .await;
     assert_eq!(aged.expect("age the keys"), 1);
 }
 

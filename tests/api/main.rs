@@ -19,6 +19,7 @@ mod logs;
 mod mcp;
 mod metrics;
 mod ops;
+mod pool;
 mod preconditions;
 mod shutdown;
 mod task_validation;

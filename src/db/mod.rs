@@ -2,19 +2,26 @@
 //!
 //! Queries are written once as runtime-checked SQL that both dialects accept and run through
 //! [`with_pool!`] (reads) or [`with_writer!`] (writes), which expand the same code for each
-//! backend's concrete pool type.
+//! backend's concrete connection type.
+
+pub mod pool;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
 use anyhow::Context;
 use sqlx::{
-    PgPool, Postgres, Sqlite, SqlitePool, Transaction,
-    postgres::{PgConnectOptions, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Connection, PgConnection, Postgres, Sqlite, SqliteConnection, Transaction,
+    postgres::PgConnectOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
+/// A pool of PostgreSQL connections.
+pub type PgPool = pool::Pool<PgConnection>;
+/// A pool of SQLite connections.
+pub type SqlitePool = pool::Pool<SqliteConnection>;
+
 /// A connection pool to whichever database `DATABASE_URL` names.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Db {
     /// Production backend.
     Postgres(PgPool),
@@ -26,7 +33,7 @@ pub enum Db {
 /// (a fair async queue) instead of spinning in SQLite's busy handler, whose sleeps made tail
 /// latency under concurrent writes hundreds of milliseconds; readers use `read` in parallel
 /// (WAL mode lets them run alongside the writer).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SqlitePools {
     /// Connections for reads.
     pub read: SqlitePool,
@@ -36,7 +43,7 @@ pub struct SqlitePools {
 
 /// Read connections for SQLite: reads are short and CPU-bound, so more than a few only hold
 /// more page cache.
-const SQLITE_MAX_READERS: u32 = 4;
+const SQLITE_MAX_READERS: usize = 4;
 
 /// How often a background task copies the WAL into the database file. By default SQLite makes
 /// the commit that fills the WAL do that copy (and its fsyncs), and every write queued behind
@@ -57,16 +64,15 @@ pub enum Dialect {
     Sqlite,
 }
 
-/// Runs `$body` with `$pool` bound to the concrete pool of `$db` for reading, once per backend.
+/// Runs `$body` with `$conn` bound to a `&mut` connection of `$db`'s backend for reading, once
+/// per backend. The connection goes back to the pool when `$body` is done; an early return
+/// (`?`) through `$body` costs a round trip to settle it (see [`db::pool`](crate::db::pool)).
 #[macro_export]
 macro_rules! with_pool {
-    ($db:expr, |$pool:ident| $body:expr) => {
+    ($db:expr, |$conn:ident| $body:expr) => {
         match $db {
-            $crate::db::Db::Postgres($pool) => $body,
-            $crate::db::Db::Sqlite(pools) => {
-                let $pool = &pools.read;
-                $body
-            }
+            $crate::db::Db::Postgres(pool) => $crate::with_connection!(pool, |$conn| $body),
+            $crate::db::Db::Sqlite(pools) => $crate::with_connection!(&pools.read, |$conn| $body),
         }
     };
 }
@@ -74,15 +80,27 @@ macro_rules! with_pool {
 /// Like [`with_pool!`], for statements that write (SQLite's single writer connection).
 #[macro_export]
 macro_rules! with_writer {
-    ($db:expr, |$pool:ident| $body:expr) => {
+    ($db:expr, |$conn:ident| $body:expr) => {
         match $db {
-            $crate::db::Db::Postgres($pool) => $body,
+            $crate::db::Db::Postgres(pool) => $crate::with_connection!(pool, |$conn| $body),
             $crate::db::Db::Sqlite(pools) => {
-                let $pool = &pools.write;
-                $body
+                $crate::with_connection!(&pools.write, |$conn| $body)
             }
         }
     };
+}
+
+/// Runs `$body` with `$conn` bound to a `&mut` connection borrowed from `$pool`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! with_connection {
+    ($pool:expr, |$conn:ident| $body:expr) => {{
+        let mut lent = $crate::db::pool::acquire($pool).await?;
+        let $conn = &mut *lent;
+        let out = $body;
+        lent.finish();
+        out
+    }};
 }
 
 /// Pool settings that do not come from the URL.
@@ -129,16 +147,15 @@ impl Db {
         options: PgConnectOptions,
         settings: &PoolSettings,
     ) -> anyhow::Result<Self> {
-        // No ping before every checkout: it cost a round trip per query (-19 % list
+        // No ping before a checkout either: it cost a round trip per query (-19 % list
         // throughput in bench/run.sh). A connection that died while idle fails one request
         // (503) and is then replaced.
-        let pool = PgPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(settings.acquire_timeout)
-            .test_before_acquire(false)
-            .connect_with(options)
+        let pool =
+            pool::build::<PgConnection>(options, pool_size(settings), settings.acquire_timeout)?;
+        pool::acquire(&pool)
             .await
-            .context("cannot connect to PostgreSQL")?;
+            .context("cannot connect to PostgreSQL")?
+            .finish();
         Ok(Self::Postgres(pool))
     }
 
@@ -164,22 +181,20 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(settings.acquire_timeout)
-            .connect_with(
-                options
-                    .clone()
-                    .pragma("wal_autocheckpoint", SQLITE_WRITER_CHECKPOINT_PAGES),
-            )
+        let write = pool::build::<SqliteConnection>(
+            options
+                .clone()
+                .pragma("wal_autocheckpoint", SQLITE_WRITER_CHECKPOINT_PAGES),
+            1,
+            settings.acquire_timeout,
+        )?;
+        // The first connection creates the file; readers open it afterwards.
+        pool::acquire(&write)
             .await
-            .context("cannot open the SQLite database")?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(settings.max_connections.clamp(1, SQLITE_MAX_READERS))
-            .acquire_timeout(settings.acquire_timeout)
-            .connect_with(options)
-            .await
-            .context("cannot open the SQLite database")?;
+            .context("cannot open the SQLite database")?
+            .finish();
+        let readers = pool_size(settings).min(SQLITE_MAX_READERS);
+        let read = pool::build(options, readers, settings.acquire_timeout)?;
         tokio::spawn(checkpoint_sqlite(read.clone()));
         Ok(Self::Sqlite(SqlitePools { read, write }))
     }
@@ -189,11 +204,27 @@ impl Db {
     /// # Errors
     /// A migration fails or the database was migrated by a newer tudu.
     pub async fn migrate(&self) -> anyhow::Result<()> {
+        self.run_migrations()
+            .await
+            .context("database migration failed")
+    }
+
+    async fn run_migrations(&self) -> anyhow::Result<()> {
         match self {
-            Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
-            Self::Sqlite(pools) => sqlx::migrate!("migrations/sqlite").run(&pools.write).await,
+            Self::Postgres(pool) => {
+                let mut conn = pool::acquire(pool).await?;
+                sqlx::migrate!("migrations/postgres")
+                    .run(&mut *conn)
+                    .await?;
+                conn.finish();
+            }
+            Self::Sqlite(pools) => {
+                let mut conn = pool::acquire(&pools.write).await?;
+                sqlx::migrate!("migrations/sqlite").run(&mut *conn).await?;
+                conn.finish();
+            }
         }
-        .context("database migration failed")
+        Ok(())
     }
 
     /// The dialect of this database.
@@ -207,10 +238,14 @@ impl Db {
 
     /// Answers whether the database responds to a trivial query.
     pub async fn ping(&self) -> bool {
-        with_pool!(self, |pool| sqlx::query("select 1")
-            .execute(pool)
-            .await
-            .is_ok())
+        let answered: sqlx::Result<()> = async {
+            with_pool!(self, |conn| sqlx::query("select 1")
+                .execute(conn)
+                .await
+                .map(drop))
+        }
+        .await;
+        answered.is_ok()
     }
 
     /// A short name for logs: backend and, for SQLite, the file.
@@ -219,19 +254,19 @@ impl Db {
         match self {
             Self::Postgres(_) => "postgresql".to_owned(),
             Self::Sqlite(pools) => {
-                let options = pools.read.connect_options();
+                let options = pools.read.manager().options();
                 format!("sqlite ({})", display_path(options.get_filename()))
             }
         }
     }
 
-    /// Closes every connection, waiting for checked-out ones to come back.
+    /// Closes the idle connections; a connection still lent out closes when it comes back.
     pub async fn close(&self) {
         match self {
-            Self::Postgres(pool) => pool.close().await,
+            Self::Postgres(pool) => pool::close(pool).await,
             Self::Sqlite(pools) => {
-                pools.read.close().await;
-                pools.write.close().await;
+                pool::close(&pools.read).await;
+                pool::close(&pools.write).await;
             }
         }
     }
@@ -249,7 +284,9 @@ impl Db {
     #[must_use]
     pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
         match self {
-            Self::Sqlite(pools) => Some(pools.read.connect_options().get_filename().to_path_buf()),
+            Self::Sqlite(pools) => {
+                Some(pools.read.manager().options().get_filename().to_path_buf())
+            }
             Self::Postgres(_) => None,
         }
     }
@@ -266,10 +303,14 @@ async fn checkpoint_sqlite(read: SqlitePool) {
         if read.is_closed() {
             return;
         }
-        if let Err(err) = sqlx::query("pragma wal_checkpoint(PASSIVE)")
-            .execute(&read)
-            .await
-        {
+        let checkpointed: sqlx::Result<()> = async {
+            crate::with_connection!(&read, |conn| sqlx::query("pragma wal_checkpoint(PASSIVE)")
+                .execute(conn)
+                .await
+                .map(drop))
+        }
+        .await;
+        if let Err(err) = checkpointed {
             if read.is_closed() {
                 return;
             }
@@ -291,22 +332,26 @@ pub trait BeginWrite {
     type Database: sqlx::Database;
     /// Begins the transaction.
     fn begin_write(
-        &self,
-    ) -> impl Future<Output = sqlx::Result<Transaction<'static, Self::Database>>> + Send;
+        &mut self,
+    ) -> impl Future<Output = sqlx::Result<Transaction<'_, Self::Database>>> + Send;
 }
 
-impl BeginWrite for PgPool {
+impl BeginWrite for PgConnection {
     type Database = Postgres;
-    fn begin_write(&self) -> impl Future<Output = sqlx::Result<Transaction<'static, Postgres>>> {
+    fn begin_write(&mut self) -> impl Future<Output = sqlx::Result<Transaction<'_, Postgres>>> {
         self.begin()
     }
 }
 
-impl BeginWrite for SqlitePool {
+impl BeginWrite for SqliteConnection {
     type Database = Sqlite;
-    fn begin_write(&self) -> impl Future<Output = sqlx::Result<Transaction<'static, Sqlite>>> {
+    fn begin_write(&mut self) -> impl Future<Output = sqlx::Result<Transaction<'_, Sqlite>>> {
         self.begin_with("BEGIN IMMEDIATE")
     }
+}
+
+fn pool_size(settings: &PoolSettings) -> usize {
+    usize::try_from(settings.max_connections).unwrap_or(usize::MAX)
 }
 
 /// The current instant at the precision both databases store (microseconds), so a value read
@@ -341,10 +386,13 @@ mod tests {
         let Db::Sqlite(pools) = &db else {
             unreachable!("a SQLite database")
         };
+        let mut writer = pool::acquire(&pools.write).await.expect("the writer");
         let writer_threshold: i64 = sqlx::query_scalar("pragma wal_autocheckpoint")
-            .fetch_one(&pools.write)
+            .fetch_one(&mut *writer)
             .await
             .expect("read the writer's threshold");
+        writer.finish();
+        drop(writer);
         assert_eq!(writer_threshold.to_string(), SQLITE_WRITER_CHECKPOINT_PAGES);
 
         let checkpointer = tokio::spawn(checkpoint_sqlite(pools.read.clone()));
