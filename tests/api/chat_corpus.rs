@@ -168,7 +168,8 @@ async fn say(
     Ok((reply, id))
 }
 
-/// Creates a setup task: `title | done | priority=HIGH | tags=a,b | due=<spec> | every=WEEKLY/2`.
+/// Creates a setup task: `title | done | priority=HIGH | tags=a,b | due=<spec> | every=WEEKLY/2
+/// | description=text`.
 async fn create(app: &TestApp, user: &TestUser, spec: &str, tz: Tz) -> Result<(), String> {
     let mut parts = spec.split('|').map(str::trim);
     let title = parts.next().unwrap_or_default();
@@ -179,6 +180,9 @@ async fn create(app: &TestApp, user: &TestUser, spec: &str, tz: Tz) -> Result<()
         match key {
             "done" => {
                 body.insert("completed".into(), json!(true));
+            }
+            "description" => {
+                body.insert("description".into(), json!(value));
             }
             "priority" => {
                 body.insert("priority".into(), json!(value));
