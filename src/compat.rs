@@ -123,8 +123,8 @@ async fn same_user(
 }
 
 /// Ids are compared as UUIDs when both are (so case does not matter), else as strings: an
-/// external issuer's `sub` need not be a UUID.
-fn is_same_user(in_path: &str, token_user: &str) -> bool {
+/// external issuer's `sub` need not be a UUID. MCP's `user_id` argument follows the same rule.
+pub(crate) fn is_same_user(in_path: &str, token_user: &str) -> bool {
     match (
         uuid::Uuid::parse_str(in_path),
         uuid::Uuid::parse_str(token_user),

@@ -39,7 +39,8 @@ pub fn conversations_router() -> OpenApiRouter<AppState> {
 /// answers; the message, each tool call and the reply are stored in the conversation.
 #[utoipa::path(post, path = "", tag = "chat", security(("bearer" = [])), request_body = ChatRequest,
     responses(
-        (status = 200, body = ChatResponse, headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32))),
+        (status = 200, body = ChatResponse, headers(("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32),
+            ("RateLimit-Reset" = u64, description = "seconds until the whole budget is available again"))),
         (status = 401, body = Problem), (status = 404, body = Problem, description = "conversation not found"),
         (status = 422, body = Problem), (status = 429, body = Problem, headers(("Retry-After" = u64))),
         (status = 502, body = Problem, description = "the model provider failed"),
@@ -61,6 +62,7 @@ pub async fn chat(
         "ratelimit-remaining",
         HeaderValue::from(allowance.remaining),
     );
+    headers.insert("ratelimit-reset", HeaderValue::from(allowance.reset_secs));
     Ok(response)
 }
 

@@ -22,7 +22,8 @@ const REDIS_KEY_PREFIX: &str = "tudu:chat-limit:";
 
 /// GCRA in one atomic step, on Redis's own clock so replicas with skewed clocks agree.
 /// KEYS[1]: the user's key. ARGV[1]: emission interval in µs. ARGV[2]: burst (the budget).
-/// Returns {allowed (0/1), remaining, µs until a retry can succeed (0 when allowed)}.
+/// Returns {allowed (0/1), remaining, µs}: when allowed, until the whole budget is back; when
+/// refused, until a retry can succeed.
 const GCRA_SCRIPT: &str = r"
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -36,7 +37,7 @@ if now < allow_at then
   return {0, 0, allow_at - now}
 end
 redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000))
-return {1, math.floor((now - allow_at) / interval), 0}
+return {1, math.floor((now - allow_at) / interval), new_tat - now}
 ";
 
 /// What is left of a user's budget after an allowed message, for the `RateLimit-*` headers.
@@ -46,6 +47,8 @@ pub struct Allowance {
     pub limit: u32,
     /// Messages still allowed right now.
     pub remaining: u32,
+    /// Seconds until the whole budget is available again (rounded up).
+    pub reset_secs: u64,
 }
 
 /// The chat limiter chosen at start.
@@ -120,10 +123,18 @@ impl ChatLimiter {
                 limiter,
                 per_minute,
             } => match limiter.check_key(&user_id.to_owned()) {
-                Ok(snapshot) => Ok(Allowance {
-                    limit: *per_minute,
-                    remaining: snapshot.remaining_burst_capacity(),
-                }),
+                Ok(snapshot) => {
+                    let remaining = snapshot.remaining_burst_capacity();
+                    // governor does not expose when the bucket is full again; each spent
+                    // message comes back after 60 / limit seconds, so this bounds it from
+                    // above by less than one such period.
+                    let spent = u64::from(per_minute.saturating_sub(remaining));
+                    Ok(Allowance {
+                        limit: *per_minute,
+                        remaining,
+                        reset_secs: (spent * 60).div_ceil(u64::from(*per_minute)),
+                    })
+                }
                 Err(not_until) => Err(refused(
                     not_until.wait_time_from(DefaultClock::default().now()),
                     *per_minute,
@@ -143,9 +154,10 @@ impl ChatLimiter {
                     .invoke_async(&mut connection)
                     .await;
                 match verdict {
-                    Ok((1, remaining, _)) => Ok(Allowance {
+                    Ok((1, remaining, full_in_us)) => Ok(Allowance {
                         limit: *per_minute,
                         remaining,
+                        reset_secs: full_in_us.div_ceil(1_000_000),
                     }),
                     Ok((_, _, wait_us)) => {
                         Err(refused(Duration::from_micros(wait_us), *per_minute))
@@ -158,6 +170,7 @@ impl ChatLimiter {
                         Ok(Allowance {
                             limit: *per_minute,
                             remaining: *per_minute,
+                            reset_secs: 0,
                         })
                     }
                 }

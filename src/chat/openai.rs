@@ -26,6 +26,8 @@ pub struct OpenAiAgent {
     client: Client<OpenAIConfig>,
     model: String,
     turn_deadline: Duration,
+    /// Kept to take it out of provider errors before they are logged.
+    api_key: Option<secrecy::SecretString>,
 }
 
 impl std::fmt::Debug for OpenAiAgent {
@@ -90,6 +92,7 @@ impl OpenAiAgent {
             client: Client::with_config(config).with_http_client(http),
             model: settings.model.clone(),
             turn_deadline: settings.llm_timeout,
+            api_key: settings.openai_api_key.clone(),
         })
     }
 
@@ -168,7 +171,7 @@ impl OpenAiAgent {
         let started = std::time::Instant::now();
         let answer = match tokio::time::timeout_at(deadline, call).await {
             Err(_) => Err(ApiError::GatewayTimeout),
-            Ok(Err(err)) => Err(provider_error(&err)),
+            Ok(Err(err)) => Err(provider_error(&err, self.api_key.as_ref())),
             Ok(Ok(completion)) => completion
                 .choices
                 .into_iter()
@@ -237,15 +240,23 @@ fn arguments_text(arguments: &Value) -> String {
 }
 
 /// Logs what the provider said (never the key) and maps it to 502, or 504 for its timeouts.
-fn provider_error(err: &OpenAIError) -> ApiError {
+fn provider_error(err: &OpenAIError, api_key: Option<&secrecy::SecretString>) -> ApiError {
+    // Some providers quote the key they were sent in their error ("Incorrect API key
+    // provided: sk-…"), so it is cut out of whatever they said.
+    let redacted = |text: String| match api_key.map(secrecy::ExposeSecret::expose_secret) {
+        Some(key) if !key.is_empty() => text.replace(key, "[redacted]"),
+        _ => text,
+    };
     match err {
         OpenAIError::Reqwest(e) if e.is_timeout() => ApiError::GatewayTimeout,
         OpenAIError::ApiError(e) => {
-            tracing::warn!(status = %e.status_code, provider_error = %e.api_error, "LLM provider refused the request");
+            let said = redacted(e.api_error.to_string());
+            tracing::warn!(status = %e.status_code, provider_error = %said, "LLM provider refused the request");
             ApiError::BadGateway
         }
         other => {
-            tracing::warn!(error = %other, "LLM provider call failed");
+            let error = redacted(other.to_string());
+            tracing::warn!(%error, "LLM provider call failed");
             ApiError::BadGateway
         }
     }

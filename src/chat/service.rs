@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tracing::Instrument as _;
+
 use super::agent::{Agent, Turn};
 use super::limit::{Allowance, ChatLimiter};
 use super::model::{ChatInput, ChatResponse, ConversationRef};
@@ -55,23 +57,43 @@ fn agent_for(settings: &ChatSettings) -> anyhow::Result<Agent> {
 /// 429 past the budget, 404 for a conversation that is not the user's, 502/504 when the
 /// model provider fails or is too slow (the user's message is kept either way).
 pub async fn send(
-    chat: &Chat,
+    chat: &Arc<Chat>,
     db: &Db,
     user_id: &str,
     request_id: Option<&str>,
     input: ChatInput,
 ) -> Result<(ChatResponse, Allowance)> {
     let allowance = chat.limiter.check(user_id).await?;
-    let started = std::time::Instant::now();
-    let answered = answer(chat, db, user_id, request_id, input).await;
-    let outcome = match &answered {
-        Ok(_) => "ok",
-        Err(ApiError::BadGateway) => "provider_error",
-        Err(ApiError::GatewayTimeout) => "timeout",
-        Err(ApiError::NotFound(_)) => "not_found",
-        Err(_) => "error",
-    };
-    crate::metrics::chat_turn(chat.agent.name(), outcome, started.elapsed());
+    // A client that hangs up drops this future. Run inline, the turn would stop wherever it
+    // was: after tools had changed tasks but before they were stored, leaving a conversation
+    // that does not show what was done. Spawned, the turn always finishes and is stored.
+    let turn = tokio::spawn(
+        {
+            let chat = Arc::clone(chat);
+            let db = db.clone();
+            let user_id = user_id.to_owned();
+            let request_id = request_id.map(str::to_owned);
+            async move {
+                let started = std::time::Instant::now();
+                let answered = answer(&chat, &db, &user_id, request_id.as_deref(), input).await;
+                let outcome = match &answered {
+                    Ok(_) => "ok",
+                    Err(ApiError::BadGateway) => "provider_error",
+                    Err(ApiError::GatewayTimeout) => "timeout",
+                    Err(ApiError::NotFound(_)) => "not_found",
+                    Err(_) => "error",
+                };
+                crate::metrics::chat_turn(chat.agent.name(), outcome, started.elapsed());
+                answered
+            }
+        }
+        .in_current_span(),
+    );
+    let answered = turn.await.unwrap_or_else(|err| {
+        Err(ApiError::Internal(
+            anyhow::Error::new(err).context("chat turn"),
+        ))
+    });
     answered.map(|response| (response, allowance))
 }
 

@@ -338,11 +338,13 @@ impl TodoMcp {
             ToolError::Protocol(ErrorData::invalid_request("authentication required", None))
         })?;
         match claimed.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(claimed) if claimed != user_id => Err(ToolError::Failed(
-                "user_id is not the signed-in user: tools only act as the signed-in user. \
+            Some(claimed) if !crate::compat::is_same_user(claimed, &user_id) => {
+                Err(ToolError::Failed(
+                    "user_id is not the signed-in user: tools only act as the signed-in user. \
                  Omit user_id."
-                    .to_owned(),
-            )),
+                        .to_owned(),
+                ))
+            }
             _ => Ok(user_id),
         }
     }

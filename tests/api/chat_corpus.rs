@@ -124,22 +124,30 @@ async fn run_case(app: &TestApp, case: &Case) -> Result<(), String> {
     }
     let before = tasks(app, &user).await;
     let mut conversation: Option<String> = None;
-    let mut reply = String::new();
+    let mut answer = Answer::default();
     for message in &case.messages {
-        let (text, id) = say(app, &user, message, conversation.as_deref()).await?;
-        reply = text;
-        conversation = Some(id);
+        answer = say(app, &user, message, conversation.as_deref()).await?;
+        conversation = Some(answer.conversation_id.clone());
     }
     let after = tasks(app, &user).await;
     for expectation in &case.expectations {
-        check(expectation, &before, &after, &reply, tz).map_err(|why| {
+        check(expectation, &before, &after, &answer, tz).map_err(|why| {
             format!(
-                "{why}\n    reply: {reply:?}\n    tasks: {}",
+                "{why}\n    reply: {:?}\n    tasks: {}",
+                answer.reply,
                 summary(&after)
             )
         })?;
     }
     Ok(())
+}
+
+/// What the last message of a case got back.
+#[derive(Debug, Default)]
+struct Answer {
+    reply: String,
+    conversation_id: String,
+    tool_calls: Vec<Value>,
 }
 
 /// Sends one chat message; the only place that knows how the agent is reached.
@@ -148,7 +156,7 @@ async fn say(
     user: &TestUser,
     message: &str,
     conversation: Option<&str>,
-) -> Result<(String, String), String> {
+) -> Result<Answer, String> {
     let mut body = json!({ "message": message });
     if let Some(id) = conversation {
         body["conversation_id"] = json!(id);
@@ -160,15 +168,18 @@ async fn say(
         return Err(format!("chat answered {}: {}", res.status, res.text));
     }
     let json = res.json();
-    let reply = json["response"].as_str().unwrap_or_default().to_owned();
-    let id = json["conversation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    Ok((reply, id))
+    Ok(Answer {
+        reply: json["response"].as_str().unwrap_or_default().to_owned(),
+        conversation_id: json["conversation_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        tool_calls: json["tool_calls"].as_array().cloned().unwrap_or_default(),
+    })
 }
 
-/// Creates a setup task: `title | done | priority=HIGH | tags=a,b | due=<spec> | every=WEEKLY/2`.
+/// Creates a setup task: `title | done | priority=HIGH | tags=a,b | due=<spec> | every=WEEKLY/2
+/// | description=text`.
 async fn create(app: &TestApp, user: &TestUser, spec: &str, tz: Tz) -> Result<(), String> {
     let mut parts = spec.split('|').map(str::trim);
     let title = parts.next().unwrap_or_default();
@@ -179,6 +190,9 @@ async fn create(app: &TestApp, user: &TestUser, spec: &str, tz: Tz) -> Result<()
         match key {
             "done" => {
                 body.insert("completed".into(), json!(true));
+            }
+            "description" => {
+                body.insert("description".into(), json!(value));
             }
             "priority" => {
                 body.insert("priority".into(), json!(value));
@@ -259,7 +273,7 @@ fn check(
     expectation: &str,
     before: &[Value],
     after: &[Value],
-    reply: &str,
+    answer: &Answer,
     tz: Tz,
 ) -> Result<(), String> {
     if expectation == "unchanged" {
@@ -278,9 +292,12 @@ fn check(
             Err(format!("expected {want} tasks, found {}", after.len()))
         };
     }
+    if let Some(numbers) = expectation.strip_prefix("listed=") {
+        return check_listed(numbers, &answer.tool_calls);
+    }
     if let Some(text) = expectation.strip_prefix("reply~") {
         let wanted = text.trim().to_lowercase();
-        return if reply.to_lowercase().contains(&wanted) {
+        return if answer.reply.to_lowercase().contains(&wanted) {
             Ok(())
         } else {
             Err(format!("reply does not contain {wanted:?}"))
@@ -313,6 +330,42 @@ fn check(
         check_field(task, check, tz)?;
     }
     Ok(())
+}
+
+/// `listed=1,3` (or `listed=` for none): exactly these task numbers, in any order, came back
+/// from the turn's last `list_tasks` call.
+fn check_listed(numbers: &str, tool_calls: &[Value]) -> Result<(), String> {
+    let mut want = numbers
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            n.parse::<i64>()
+                .map_err(|_| format!("bad listed number {n}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let call = tool_calls
+        .iter()
+        .rev()
+        .find(|c| c["name"] == "list_tasks")
+        .ok_or("no list_tasks call")?;
+    let tasks = call["result"]["tasks"]
+        .as_array()
+        .ok_or_else(|| format!("list_tasks returned no tasks: {}", call["result"]))?;
+    let mut got = tasks
+        .iter()
+        .map(|t| t["number"].as_i64().ok_or("a listed task has no number"))
+        .collect::<Result<Vec<_>, _>>()?;
+    want.sort_unstable();
+    got.sort_unstable();
+    if want == got {
+        Ok(())
+    } else {
+        Err(format!(
+            "listed {got:?}, expected {want:?} (arguments {})",
+            call["arguments"]
+        ))
+    }
 }
 
 fn check_field(task: &Value, check: &str, tz: Tz) -> Result<(), String> {
@@ -397,7 +450,7 @@ fn check_due(task: &Value, spec: &str, tz: Tz) -> Result<(), String> {
 }
 
 /// The local date-time a due spec names today: `<day>[@HH:MM]`, where day is `today`,
-/// `tomorrow`, `+3d`, `+2w`, `+1m`, a weekday `fri` (the next one, 1–7 days ahead), `this-fri`
+/// `yesterday`, `tomorrow`, `+3d`, `+2w`, `+1m`, a weekday `fri` (the next one, 1–7 days ahead), `this-fri`
 /// (today counts), `nextweek` (next Monday), `weekend` (Saturday; Sunday on a Sunday), `eom`,
 /// `nextmonth` (its 1st), `2026-12-01`, `12-01` (the next such date), or `clock` (with a time:
 /// today if still ahead, else tomorrow). Without a time: 23:59:59.
@@ -428,6 +481,7 @@ fn expected_due(spec: &str, tz: Tz) -> Result<NaiveDateTime, String> {
     };
     let date = match day {
         "today" => today,
+        "yesterday" => today - Days::new(1),
         "tomorrow" => today + Days::new(1),
         "nextweek" => after(Weekday::Mon, false),
         "weekend" if today.weekday() == Weekday::Sun => today,

@@ -58,6 +58,17 @@ fn calls(id: &str, tool: &str, arguments: Value) -> ResponseTemplate {
     }))
 }
 
+/// A reply calling one tool with `arguments` as a JSON object, as Ollama sends them, rather
+/// than the JSON string of the OpenAI schema.
+fn calls_with_object(id: &str, tool: &str, arguments: Value) -> ResponseTemplate {
+    completion(json!({
+        "role": "assistant",
+        "content": null,
+        "tool_calls": [{ "id": id, "type": "function",
+                         "function": { "name": tool, "arguments": arguments } }],
+    }))
+}
+
 async fn model(replies: Vec<ResponseTemplate>) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -111,6 +122,9 @@ each_backend!(
     provider_failures_are_502_and_keep_the_message,
     a_slow_provider_is_504,
     malformed_tool_calls_are_reported_to_the_model,
+    tool_arguments_sent_as_an_object_are_accepted,
+    only_the_configured_number_of_earlier_messages_is_sent,
+    tool_calls_made_before_a_provider_failure_are_stored,
 );
 
 async fn the_model_calls_tools_as_the_user_and_sees_their_results(backend: Backend) {
@@ -401,4 +415,111 @@ async fn malformed_tool_calls_are_reported_to_the_model(backend: Backend) {
     let sent = requests_to(&server).await;
     let last = sent[4]["messages"].as_array().expect("messages");
     assert_eq!(last.iter().filter(|m| m["role"] == "tool").count(), 4);
+}
+
+async fn tool_arguments_sent_as_an_object_are_accepted(backend: Backend) {
+    // Arrange
+    let server = model(vec![
+        calls_with_object(
+            "call_1",
+            "add_task",
+            json!({ "title": "call mom", "priority": "HIGH" }),
+        ),
+        says("Added."),
+    ])
+    .await;
+    let app = app_with(backend, &server).await;
+    let user = app.new_user().await;
+
+    // Act
+    let res = say(&app, &user.token, "add call mom, high priority", None).await;
+
+    // Assert
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let body = res.json();
+    assert_eq!(body["tool_calls"][0]["arguments"]["title"], "call mom");
+    assert_eq!(body["tool_calls"][0]["result"]["priority"], "HIGH");
+    assert_eq!(titles(&app, &user.token).await, ["call mom"]);
+}
+
+async fn only_the_configured_number_of_earlier_messages_is_sent(backend: Backend) {
+    // Arrange
+    let server = model(vec![says("one"), says("two"), says("three")]).await;
+    let app = TestApp::spawn_with(backend, |s| {
+        use_model(s, &server);
+        s.chat.history = 2;
+    })
+    .await;
+    let user = app.new_user().await;
+    let first = say(&app, &user.token, "first", None).await.json();
+    let id = first["conversation_id"].as_str().expect("conversation_id");
+    assert_eq!(
+        say(&app, &user.token, "second", Some(id)).await.status,
+        StatusCode::OK
+    );
+
+    // Act
+    let third = say(&app, &user.token, "third", Some(id)).await;
+
+    // Assert
+    assert_eq!(third.status, StatusCode::OK, "{}", third.text);
+    let sent = requests_to(&server).await;
+    let messages: Vec<(&str, &str)> = sent[2]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .skip(1)
+        .map(|m| {
+            (
+                m["role"].as_str().unwrap_or_default(),
+                m["content"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    // Four earlier messages exist; only the last two go with the new one.
+    assert_eq!(
+        messages,
+        [("user", "second"), ("assistant", "two"), ("user", "third")]
+    );
+}
+
+async fn tool_calls_made_before_a_provider_failure_are_stored(backend: Backend) {
+    // Arrange
+    let server = model(vec![
+        calls("call_1", "add_task", json!({ "title": "buy milk" })),
+        ResponseTemplate::new(500).set_body_json(json!({
+            "error": { "message": "upstream exploded", "type": "server_error", "param": null, "code": null }
+        })),
+    ])
+    .await;
+    let app = app_with(backend, &server).await;
+    let user = app.new_user().await;
+
+    // Act
+    let res = say(&app, &user.token, "add buy milk", None).await;
+
+    // Assert
+    assert_problem(&res, StatusCode::BAD_GATEWAY);
+    assert_eq!(titles(&app, &user.token).await, ["buy milk"]);
+    let conversations = app
+        .send(app.authed(Method::GET, "/api/v1/conversations", &user.token))
+        .await
+        .json();
+    let id = conversations[0]["id"].as_str().expect("a conversation");
+    let stored = app
+        .send(app.authed(
+            Method::GET,
+            &format!("/api/v1/conversations/{id}"),
+            &user.token,
+        ))
+        .await
+        .json();
+    let messages = stored["messages"].as_array().expect("messages");
+    assert_eq!(messages.len(), 2, "{stored}");
+    assert_eq!(messages[0]["content"], "add buy milk");
+    assert_eq!(messages[1]["role"], "assistant");
+    let calls = messages[1]["tool_calls"].as_array().expect("tool_calls");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["name"], "add_task");
+    assert_eq!(calls[0]["result"]["title"], "buy milk");
 }

@@ -294,3 +294,59 @@ async fn in_process_tool_calls_log_the_given_request_id(app: TestApp) {
     assert_eq!(call["span"]["tool"], "add_task");
     assert_eq!(call["span"]["user_id"], user.id.as_str());
 }
+
+// Kept apart from the list above so that this test stays one self-contained block.
+crate::helpers::each_backend!(the_model_providers_key_is_never_logged);
+
+/// The OpenAI-compatible provider's key, even when the provider echoes it back in an error.
+async fn the_model_providers_key_is_never_logged(backend: crate::helpers::Backend) {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+    if !capturing() {
+        return skip("the_model_providers_key_is_never_logged");
+    }
+    // Arrange
+    let key = "sk-logtest-key-that-must-stay-secret-0123456789";
+    let provider = MockServer::start().await;
+    Mock::given(matchers::method("POST"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": { "message": format!("Incorrect API key provided: {key}"),
+                       "type": "invalid_request_error", "param": null, "code": "invalid_api_key" }
+        })))
+        .mount(&provider)
+        .await;
+    let app = TestApp::spawn_with(backend, |s| {
+        s.chat.agent = tudu::config::AgentKind::Openai;
+        s.chat.openai_base_url = format!("{}/v1", provider.uri());
+        s.chat.openai_api_key = Some(secrecy::SecretString::from(key));
+    })
+    .await;
+    let user = app.new_user().await;
+    let id = request_id();
+
+    // Act
+    let res = app
+        .send(
+            app.authed_json(
+                Method::POST,
+                "/api/v1/chat",
+                &user.token,
+                Some(&json!({ "message": "add buy milk" })),
+            )
+            .header("x-request-id", &id),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(res.status, StatusCode::BAD_GATEWAY, "{}", res.text);
+    assert!(!res.text.contains(key));
+    let lines = lines_of(&id);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"] == "LLM provider refused the request"),
+        "the provider's refusal is logged: {lines:#?}"
+    );
+    for line in lines.iter().map(Value::to_string) {
+        assert!(!line.contains(key), "the key was logged: {line}");
+    }
+}

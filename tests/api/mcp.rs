@@ -452,6 +452,14 @@ async fn user_id_argument_must_be_the_callers(app: TestApp) {
     assert_eq!(added["user_id"], user.id.as_str());
     let listed = ok(&call(&client, "list_tasks", json!({"user_id": user.id})).await);
     assert_eq!(listed["total"], 1);
+    // The same UUID in capitals is the same user, as in the compatibility routes' paths.
+    let shouted = ok(&call(
+        &client,
+        "list_tasks",
+        json!({"user_id": user.id.to_uppercase()}),
+    )
+    .await);
+    assert_eq!(shouted["total"], 1);
     let _ = client.cancel().await;
 }
 

@@ -207,7 +207,7 @@ async fn set_done(
 }
 
 async fn delete(task: &TaskRef, tools: &mut ToolBox) -> Result<String, ApiError> {
-    let found = match resolve(task, Prefer::Completed(false), tools).await? {
+    let found = match resolve(task, Prefer::ExactTitle, tools).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
@@ -227,7 +227,7 @@ async fn update(
     clock: Clock,
     tools: &mut ToolBox,
 ) -> Result<String, ApiError> {
-    let found = match resolve(task, Prefer::Completed(false), tools).await? {
+    let found = match resolve(task, Prefer::ExactTitle, tools).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
@@ -331,11 +331,15 @@ async fn stats(tools: &mut ToolBox) -> Result<String, ApiError> {
     ))
 }
 
-/// Which of several matching tasks a command is most likely about.
+/// How a command settles which of several matching tasks it is about.
 #[derive(Debug, Clone, Copy)]
 enum Prefer {
-    /// Tasks whose `completed` is this (pending ones for complete/delete/update).
+    /// Complete and reopen: only a task whose `completed` is this can change, so those win
+    /// over the others; then an exact title.
     Completed(bool),
+    /// Delete and update: any matching task could be meant, and guessing wrong loses or
+    /// changes the wrong one, so only an exact title settles it.
+    ExactTitle,
 }
 
 /// Finds the one task `task` names, or the sentence to answer instead (none found, or which
@@ -360,16 +364,20 @@ async fn resolve(
             }))
         }
         TaskRef::Text(fragment) => {
-            let mut candidates = search(
+            // `q` also searches descriptions; a task is only named by its title.
+            let wanted = folded(fragment);
+            let mut candidates: Vec<TaskView> = search(
                 tools,
                 json!({ "q": fragment, "sort": "number", "order": "asc", "limit": 100 }),
             )
-            .await?;
+            .await?
+            .into_iter()
+            .filter(|t| folded(&t.title).contains(&wanted))
+            .collect();
             if candidates.is_empty() {
                 // "the dentist" for "Dentist appointment" matched already; this catches words
                 // out of order ("report write" for "write report").
-                let words: Vec<String> = fragment
-                    .to_lowercase()
+                let words: Vec<String> = wanted
                     .split_whitespace()
                     .filter(|w| w.chars().count() > 2)
                     .map(str::to_owned)
@@ -383,7 +391,7 @@ async fn resolve(
                     .await?
                     .into_iter()
                     .filter(|t| {
-                        let title = t.title.to_lowercase();
+                        let title = folded(&t.title);
                         words.iter().all(|w| title.contains(w.as_str()))
                     })
                     .collect();
@@ -401,29 +409,28 @@ async fn search(tools: &mut ToolBox, args: Value) -> Result<Vec<TaskView>, ApiEr
         .unwrap_or_default())
 }
 
-/// Chooses among the tasks a fragment matched: the preferred state first, then an exact
-/// title; several left means asking back.
+/// Case-insensitive in any script: "MÜSLI" names "müsli kaufen".
+fn folded(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// Chooses among the tasks a fragment matched (see [`Prefer`]); several left means asking
+/// back.
 fn pick(candidates: Vec<TaskView>, fragment: &str, prefer: Prefer) -> Result<TaskView, String> {
-    let Prefer::Completed(wanted) = prefer;
     if candidates.is_empty() {
         return Err(format!(
             "I couldn't find a task matching \"{fragment}\". Say \"list my tasks\" to see them."
         ));
     }
-    let preferred: Vec<TaskView> = candidates
-        .iter()
-        .filter(|t| t.completed == wanted)
-        .cloned()
-        .collect();
-    let pool = if preferred.is_empty() {
-        candidates
-    } else {
-        preferred
+    let pool = match prefer {
+        Prefer::Completed(wanted) if candidates.iter().any(|t| t.completed == wanted) => candidates
+            .into_iter()
+            .filter(|t| t.completed == wanted)
+            .collect(),
+        Prefer::Completed(_) | Prefer::ExactTitle => candidates,
     };
-    let exact: Vec<&TaskView> = pool
-        .iter()
-        .filter(|t| t.title.trim().eq_ignore_ascii_case(fragment.trim()))
-        .collect();
+    let wanted = folded(fragment);
+    let exact: Vec<&TaskView> = pool.iter().filter(|t| folded(&t.title) == wanted).collect();
     if let [one] = exact.as_slice() {
         return Ok((*one).clone());
     }

@@ -1,5 +1,9 @@
 //! Answers to "Which one do you mean: #2 buy milk, #5 buy milk powder?": "#5", "5", "the
 //! second one" re-run the question's command on the task chosen.
+//!
+//! An answer is only ever a bare pick. Anything that reads as a command of its own ("add first
+//! aid kit", "show last week's tasks") is that command: reading it as a pick would re-run the
+//! question's command, which may be a delete, on a task the user never chose.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -7,7 +11,7 @@ use chrono_tz::Tz;
 use super::command::{Command, TaskRef};
 use super::execute::WHICH_ONE;
 use super::grammar::parse;
-use super::reference::{number_of, parse_ref};
+use super::reference::number_of;
 use super::words::split;
 use crate::chat::agent::{PastMessage, Role};
 
@@ -40,6 +44,9 @@ pub fn follow_up(
         .filter(|w| w.starts_with('#'))
         .filter_map(|w| number_of(w.trim_end_matches([',', '?'])))
         .collect();
+    if parse(message, now, tz) != Command::Unknown {
+        return None;
+    }
     let chosen = choose(message, &listed)?;
     let original = earlier.iter().rev().find(|m| m.role == Role::User)?;
     let task = TaskRef::Number(chosen);
@@ -52,26 +59,38 @@ pub fn follow_up(
     }
 }
 
-/// The task number a short answer picks among `listed`.
+/// Words that may stand before the pick itself ("the second", "task 3", "number 3").
+const BEFORE: &[&str] = &["the", "task", "number", "no", "nr", "num"];
+/// Words that may stand after it ("the last one", "#3 please").
+const AFTER: &[&str] = &["one", "task", "please"];
+
+/// The task number a bare pick chooses among `listed`: `[the] <ordinal|last> [one|task]`, or
+/// a number (`#3`, `3`, `task 3`). A number that is listed names that task; otherwise it
+/// counts along the list ("2" for the second).
 fn choose(message: &str, listed: &[i64]) -> Option<i64> {
     let words = split(message);
-    if words.is_empty() || words.len() > 5 {
-        return None;
+    let mut start = 0;
+    let mut end = words.len();
+    while start < end && BEFORE.contains(&words[start].norm.as_str()) {
+        start += 1;
     }
-    if words.iter().any(|w| w.norm == "last") {
+    while end > start && AFTER.contains(&words[end - 1].norm.as_str()) {
+        end -= 1;
+    }
+    let [pick] = &words[start..end] else {
+        return None;
+    };
+    let pick = pick.norm.as_str();
+    if pick == "last" {
         return listed.last().copied();
     }
-    for (names, index) in ORDINALS {
-        if words.iter().any(|w| names.contains(&w.norm.as_str())) {
-            return listed.get(*index).copied();
-        }
+    if let Some((_, index)) = ORDINALS.iter().find(|(names, _)| names.contains(&pick)) {
+        return listed.get(*index).copied();
     }
-    match parse_ref(&words)? {
-        TaskRef::Number(n) if listed.contains(&n) => Some(n),
-        TaskRef::Number(n) => {
-            let index = usize::try_from(n).ok()?.checked_sub(1)?;
-            listed.get(index).copied()
-        }
-        TaskRef::Text(_) => None,
+    let n = number_of(pick)?;
+    if listed.contains(&n) {
+        return Some(n);
     }
+    let index = usize::try_from(n).ok()?.checked_sub(1)?;
+    listed.get(index).copied()
 }

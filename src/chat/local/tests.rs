@@ -361,8 +361,42 @@ fn follow_up_answers_pick_from_the_question() {
     assert_eq!(pick("the first one"), Some(Command::Delete(num(2))));
     assert_eq!(pick("the second"), Some(Command::Delete(num(5))));
     assert_eq!(pick("2"), Some(Command::Delete(num(2))));
+    assert_eq!(pick("task 5"), Some(Command::Delete(num(5))));
+    assert_eq!(pick("the last one"), Some(Command::Delete(num(5))));
+    assert_eq!(pick("The 2nd task."), Some(Command::Delete(num(5))));
     assert_eq!(pick("add bread"), None);
     assert_eq!(follow_up("#5", &history[..1], now(), UTC), None);
+    // The question alone does not say what to do: TUDU_CHAT_HISTORY=1 cannot answer it.
+    assert_eq!(follow_up("#5", &history[1..], now(), UTC), None);
+}
+
+#[test]
+fn a_command_of_its_own_is_not_an_answer() {
+    use super::followup::follow_up;
+    use crate::chat::agent::{PastMessage, Role};
+    let history = [
+        PastMessage {
+            role: Role::User,
+            content: "delete milk".into(),
+        },
+        PastMessage {
+            role: Role::Assistant,
+            content: "Which one do you mean: #2 buy milk, #5 buy milk powder?".into(),
+        },
+    ];
+    let pick = |m: &str| follow_up(m, &history, now(), UTC);
+    // Each of these once re-ran the delete on a listed task.
+    for message in [
+        "add first aid kit",
+        "show last week's tasks",
+        "complete the second task",
+        "the first and the last",
+        "first aid",
+        "5 apples",
+    ] {
+        assert_eq!(pick(message), None, "{message}");
+    }
+    assert_eq!(pick("last"), Some(Command::Delete(num(5))));
 }
 
 proptest! {
