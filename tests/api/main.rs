@@ -20,6 +20,7 @@ mod mcp;
 mod metrics;
 mod ops;
 mod preconditions;
+mod readiness;
 mod shutdown;
 mod task_validation;
 mod tasks;
