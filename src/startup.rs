@@ -247,6 +247,7 @@ pub fn router(state: AppState) -> Router {
             crate::observe::observe,
         ))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::map_request(crate::observe::screen_request_id))
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
