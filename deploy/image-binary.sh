@@ -9,8 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET=x86_64-unknown-linux-gnu
-# The image's base (distroless/static) is ~2 MB; keep the binary well inside the 50 MB budget.
-MAX_BINARY_BYTES=$((45 * 1024 * 1024))
+# The image's base (distroless/static) is ~2 MB and the budget 50 MB: 40 MiB (41.9 MB) leaves
+# about 6 MB of margin, so growth is noticed here well before the image is over budget.
+MAX_BINARY_MIB=40
+MAX_BINARY_BYTES=$((MAX_BINARY_MIB * 1024 * 1024))
 
 echo "building the image's binary (release, crt-static, stripped)"
 RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
@@ -22,9 +24,12 @@ if readelf --program-headers "$binary" | grep -q 'program interpreter'; then
   exit 1
 fi
 size=$(stat -c %s "$binary")
-echo "static binary: $size bytes"
+gzipped=$(gzip -c "$binary" | wc -c)
+measured=$(awk -v b="$size" -v g="$gzipped" \
+  'BEGIN { printf "%d bytes = %.1f MB = %.1f MiB (gzipped %.1f MB)", b, b / 1e6, b / 1048576, g / 1e6 }')
+echo "static binary: $measured; limit $MAX_BINARY_MIB MiB"
 if (( size > MAX_BINARY_BYTES )); then
-  echo "FAIL: the binary is larger than $MAX_BINARY_BYTES bytes" >&2
+  echo "FAIL: the binary is larger than $MAX_BINARY_MIB MiB ($MAX_BINARY_BYTES bytes)" >&2
   exit 1
 fi
 
@@ -56,4 +61,4 @@ server=""
 if (( status != 0 )); then
   echo "FAIL: exit status $status after SIGTERM" >&2; cat "$work/server.log" >&2; exit 1
 fi
-echo "image binary: static, $size bytes, starts, answers healthcheck, stops cleanly"
+echo "image binary: static, $measured, starts, answers healthcheck, stops cleanly"

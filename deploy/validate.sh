@@ -134,6 +134,10 @@ if $have_helm; then
       validate "$r" || fail "helm rendering $(basename "$r") does not match the schemas"
       "$venv/bin/python" deploy/policy.py "$r" || fail "helm rendering $(basename "$r") breaks policy"
     done
+    # The two ways to deploy must not drift apart in their settings.
+    "$venv/bin/python" deploy/policy.py --same-config deploy/k8s/configmap.yaml \
+      "$work/helm-defaults.yaml" src/config.rs \
+      || fail "deploy/k8s/configmap.yaml and the chart's config differ"
   else
     fail "helm template $chart"
   fi

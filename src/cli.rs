@@ -29,7 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Mcp { user } => {
             let (db, found) = open_as(&settings, &user).await?;
-            tracing::info!(user = %found.email, database = %db.describe(), "serving MCP over stdio");
+            tracing::info!(user_id = %found.id, database = %db.describe(), "serving MCP over stdio");
             let served = crate::mcp::server::serve_stdio(db.clone(), found.id).await;
             db.close().await;
             served

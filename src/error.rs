@@ -171,7 +171,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         if let Self::Internal(cause) = &self {
-            tracing::error!(error = ?cause, "request failed");
+            // Display, not Debug: a database error's Debug carries PostgreSQL's `detail`, which
+            // quotes row values (the email of a unique violation). The chain of messages and the
+            // SQLSTATE are enough to find the cause.
+            let error = format!("{cause:#}");
+            let sqlstate = cause
+                .chain()
+                .find_map(|e| e.downcast_ref::<sqlx::Error>())
+                .and_then(sqlx::Error::as_database_error)
+                .and_then(|e| e.code())
+                .map(std::borrow::Cow::into_owned);
+            tracing::error!(error, sqlstate, "request failed");
         }
         let detail = self.to_string();
         // RFC 6750: no error code when the request carried no credentials at all.

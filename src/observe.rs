@@ -13,6 +13,38 @@ use tracing::Instrument;
 /// The header carrying the request id, generated when the client sends none.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// Longest request id accepted from a client.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// Whether a client's request id may be kept: 1 to [`MAX_REQUEST_ID_LEN`] characters of
+/// `A-Z a-z 0-9 . _ : -` (UUIDs, ULIDs, W3C trace ids, `host:counter` forms).
+#[must_use]
+pub fn acceptable_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// Removes a client's `X-Request-Id` that is not acceptable (or is sent more than once), so
+/// that the next layer generates a fresh one. The id is copied into every log line of the
+/// request and into the response, so a client must not choose its size or its characters.
+pub async fn screen_request_id(mut request: Request) -> Request {
+    let headers = request.headers_mut();
+    let keep = {
+        let mut ids = headers.get_all(REQUEST_ID_HEADER).iter();
+        match (ids.next(), ids.next()) {
+            (Some(id), None) => acceptable_request_id(id.as_bytes()),
+            (None, None) => true,
+            _ => false,
+        }
+    };
+    if !keep {
+        headers.remove(REQUEST_ID_HEADER);
+    }
+    request
+}
+
 /// Whether the middleware records metrics (`METRICS_ENABLED`).
 #[derive(Debug, Clone, Copy)]
 pub struct Observe {
@@ -63,4 +95,37 @@ pub async fn observe(State(config): State<Observe>, request: Request, next: Next
 /// only exists there).
 pub fn record_user(user_id: &str) {
     tracing::Span::current().record("user_id", user_id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_REQUEST_ID_LEN, acceptable_request_id};
+
+    #[test]
+    fn request_ids_of_safe_characters_up_to_the_limit_are_acceptable() {
+        for id in [
+            "a",
+            "1817546b-1efb-4703-a605-c32b9f7aa3ad",
+            "01HZX3K9Q8.trace_id:42",
+            &"x".repeat(MAX_REQUEST_ID_LEN),
+        ] {
+            assert!(acceptable_request_id(id.as_bytes()), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn empty_long_or_unusual_request_ids_are_not() {
+        for id in [
+            String::new(),
+            "x".repeat(MAX_REQUEST_ID_LEN + 1),
+            "has space".to_owned(),
+            "quote\"d".to_owned(),
+            "new\nline".to_owned(),
+            "{\"json\":1}".to_owned(),
+            "caf\u{e9}".to_owned(),
+            "a/b".to_owned(),
+        ] {
+            assert!(!acceptable_request_id(id.as_bytes()), "{id:?}");
+        }
+    }
 }

@@ -28,6 +28,7 @@ use crate::config::{Environment, Settings};
 use crate::db::{Db, PoolSettings};
 use crate::error::{ApiError, method_not_allowed, not_found};
 use crate::observe::{Observe, REQUEST_ID_HEADER};
+use crate::shutdown::Drain;
 use crate::state::AppState;
 
 /// Largest accepted request body.
@@ -86,7 +87,8 @@ impl Application {
             .unwrap_or_default()
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the pool.
+    /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight requests
+    /// (closing keep-alive connections as `crate::shutdown` describes) and closes the pool.
     ///
     /// # Errors
     /// The server failed.
@@ -94,17 +96,21 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let drain = Drain::default();
         let service = self
             .router
+            .layer(middleware::from_fn_with_state(
+                drain.draining(),
+                crate::shutdown::close_when_draining,
+            ))
             .into_make_service_with_connect_info::<SocketAddr>();
-        // Small responses must not wait for Nagle's algorithm.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %err, "could not set TCP_NODELAY");
-            }
-        });
+        // `tap_io` (a no-op here) is what gives a custom listener axum's `ConnectInfo`.
+        let listener = drain.listener(self.listener).tap_io(|_| {});
         axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                drain.begin().await;
+            })
             .await?;
         self.db.close().await;
         tracing::info!("tudu stopped");
@@ -247,6 +253,7 @@ pub fn router(state: AppState) -> Router {
             crate::observe::observe,
         ))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::map_request(crate::observe::screen_request_id))
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

@@ -2,13 +2,15 @@
 //! line and each MCP tool call carry the request id; secrets never appear.
 //!
 //! The first of these tests installs the process's global subscriber, which keeps only lines
-//! mentioning a request id of the form `logtest-…`, so that each test finds its own lines
+//! mentioning a request id of the form `logtest-…` or a string a test [`watch`]es (a user id,
+//! to find lines whose request id the server generated), so that each test finds its own lines
 //! among those of every server in the process (including tasks those servers spawn).
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
+use axum::response::IntoResponse as _;
 use reqwest::{Method, StatusCode, header::HeaderValue};
 use rmcp::{
     ServiceExt,
@@ -31,10 +33,14 @@ both_backends!(
     secrets_and_headers_are_never_logged,
     mcp_tool_calls_log_the_http_request_id,
     in_process_tool_calls_log_the_given_request_id,
+    chat_tool_calls_log_the_chat_request_id,
+    an_unacceptable_request_id_is_never_logged,
+    internal_errors_are_logged_without_the_database_detail,
 );
 
 const MARKER: &str = "logtest-";
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static WATCHED: Mutex<Vec<String>> = Mutex::new(Vec::new());
 static INSTALLED: OnceLock<bool> = OnceLock::new();
 
 /// One formatted event; kept when it mentions a test's request id.
@@ -57,7 +63,14 @@ impl Drop for Line {
         if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
             let _ = std::io::stderr().write_all(line.as_bytes());
         }
-        if line.contains(MARKER) {
+        let watched = || {
+            WATCHED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .any(|w| line.contains(w.as_str()))
+        };
+        if line.contains(MARKER) || watched() {
             LINES
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -90,6 +103,14 @@ fn capturing() -> bool {
 /// A request id no other test uses, whose lines are captured.
 fn request_id() -> String {
     format!("{MARKER}{}", uuid::Uuid::now_v7().simple())
+}
+
+/// Captures, from now on, the lines that mention `text` too.
+fn watch(text: &str) {
+    WATCHED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(text.to_owned());
 }
 
 /// The captured lines that mention `request_id`, parsed.
@@ -348,5 +369,144 @@ async fn the_model_providers_key_is_never_logged(backend: crate::helpers::Backen
     );
     for line in lines.iter().map(Value::to_string) {
         assert!(!line.contains(key), "the key was logged: {line}");
+    }
+}
+
+async fn chat_tool_calls_log_the_chat_request_id(app: TestApp) {
+    if !capturing() {
+        return skip("chat_tool_calls_log_the_chat_request_id");
+    }
+    // Arrange: the user's lines are captured whatever their request id.
+    let user = app.new_user().await;
+    watch(&user.id);
+    let given = request_id();
+    let chat = |message: &str| {
+        app.authed_json(
+            Method::POST,
+            "/api/v1/chat",
+            &user.token,
+            Some(&json!({ "message": message })),
+        )
+    };
+
+    // Act
+    let with_id = app
+        .send(chat("add buy milk").header("x-request-id", &given))
+        .await;
+    let without_id = app.send(chat("add buy bread")).await;
+
+    // Assert
+    assert_eq!(with_id.status, StatusCode::OK, "{}", with_id.text);
+    assert_eq!(without_id.status, StatusCode::OK, "{}", without_id.text);
+    assert_eq!(with_id.header("x-request-id"), Some(given.as_str()));
+    let generated = without_id
+        .header("x-request-id")
+        .expect("a generated request id")
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&generated).is_ok(), "{generated}");
+    for (id, title) in [(&given, "buy milk"), (&generated, "buy bread")] {
+        let call = line(id, "tool call completed");
+        assert_eq!(call["outcome"], "ok", "{call}");
+        let span = &call["span"];
+        assert_eq!(span["name"], "tool_call", "{call}");
+        assert_eq!(span["tool"], "add_task", "{call}");
+        assert_eq!(span["request_id"], id.as_str(), "{call}");
+        assert_eq!(span["user_id"], user.id.as_str(), "{call}");
+        let done = line(id, "request completed");
+        assert_eq!(done["span"]["route"], "/api/v1/chat", "{done}");
+        let tasks = app.list_tasks(&user.token, "").await.json();
+        assert!(
+            tasks.to_string().to_lowercase().contains(title),
+            "{title:?} not created: {tasks}"
+        );
+    }
+}
+
+async fn an_unacceptable_request_id_is_never_logged(app: TestApp) {
+    if !capturing() {
+        return skip("an_unacceptable_request_id_is_never_logged");
+    }
+    // Arrange: ids that carry the capture marker, so any line logging them would be kept.
+    let user = app.new_user().await;
+    let too_long = format!("{}{}", request_id(), "x".repeat(128));
+    let forged = format!("{} level=ERROR injected", request_id());
+
+    for bad in [too_long, forged] {
+        // Act
+        let res = app
+            .send(
+                app.authed(Method::GET, "/api/v1/tasks", &user.token)
+                    .header("x-request-id", &bad),
+            )
+            .await;
+
+        // Assert
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let replaced = res.header("x-request-id").expect("a request id");
+        assert!(uuid::Uuid::parse_str(replaced).is_ok(), "{replaced}");
+        assert!(lines_of(&bad).is_empty(), "{:#?}", lines_of(&bad));
+    }
+}
+
+async fn internal_errors_are_logged_without_the_database_detail(app: TestApp) {
+    if !capturing() {
+        return skip("internal_errors_are_logged_without_the_database_detail");
+    }
+    // Arrange: a real unique violation, whose PostgreSQL `detail` quotes the duplicated value.
+    let id = request_id();
+    let email = crate::helpers::unique_email();
+    let cause = unique_violation(app.database_url(), &email).await;
+
+    // Act
+    let status = tracing::info_span!("request", request_id = id.as_str()).in_scope(|| {
+        tudu::error::ApiError::Internal(anyhow::Error::new(cause))
+            .into_response()
+            .status()
+    });
+
+    // Assert
+    assert_eq!(status.as_u16(), 500);
+    let logged = line(&id, "request failed");
+    assert_eq!(logged["level"], "ERROR");
+    let error = logged["error"].as_str().expect("an error message");
+    assert!(error.to_lowercase().contains("unique"), "{logged}");
+    assert!(
+        !logged.to_string().contains(&email),
+        "the detail was logged: {logged}"
+    );
+    if app.backend == "postgres" {
+        assert_eq!(logged["sqlstate"], "23505", "{logged}");
+    }
+}
+
+/// The error of inserting `email` twice into a unique column of a temporary table.
+async fn unique_violation(database_url: &str, email: &str) -> sqlx::Error {
+    use sqlx::{AssertSqlSafe, Connection};
+    let create = "create temporary table logtest_people (email text unique)";
+    // A fresh UUID-based address: nothing to escape.
+    let insert = format!("insert into logtest_people (email) values ('{email}')");
+    macro_rules! on {
+        ($connection:ty) => {{
+            let mut conn = <$connection>::connect(database_url).await.expect("connect");
+            sqlx::query(create)
+                .execute(&mut conn)
+                .await
+                .expect("create the table");
+            sqlx::query(AssertSqlSafe(insert.clone()))
+                .execute(&mut conn)
+                .await
+                .expect("the first insert");
+            let err = sqlx::query(AssertSqlSafe(insert))
+                .execute(&mut conn)
+                .await
+                .expect_err("the duplicate is refused");
+            let _ = conn.close().await;
+            err
+        }};
+    }
+    if database_url.starts_with("sqlite:") {
+        on!(sqlx::SqliteConnection)
+    } else {
+        on!(sqlx::PgConnection)
     }
 }

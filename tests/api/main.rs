@@ -21,6 +21,7 @@ mod metrics;
 mod ops;
 mod pool;
 mod preconditions;
+mod readiness;
 mod shutdown;
 mod task_validation;
 mod tasks;

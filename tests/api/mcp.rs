@@ -788,10 +788,17 @@ async fn stdio_server_acts_as_the_given_user() {
         .env("DATABASE_URL", &database_url)
         .env("BETTER_AUTH_SECRET", TEST_SECRET)
         .env("RUST_LOG", "info");
-    let (transport, _stderr) = TokioChildProcess::builder(command)
-        .stderr(std::process::Stdio::null())
+    let (transport, stderr) = TokioChildProcess::builder(command)
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn tudu mcp");
+    let mut stderr = stderr.expect("piped stderr");
+    // Drained as it comes, so the child never blocks on a full pipe; ends when it exits.
+    let log = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut text).await;
+        text
+    });
     let client = ().serve(transport).await.expect("initialize over stdio");
     let tools = client.list_all_tools().await.expect("tools/list");
     let listed = ok(&call(&client, "list_tasks", json!({})).await);
@@ -803,9 +810,17 @@ async fn stdio_server_acts_as_the_given_user() {
     )
     .await;
     let _ = client.cancel().await;
+    let log = log.await.expect("the log reader");
 
     // Assert
     assert_eq!(tools.len(), 6);
+    let serving = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["message"] == "serving MCP over stdio")
+        .unwrap_or_else(|| panic!("no start line in {log}"));
+    assert_eq!(serving["user_id"], user.id.as_str(), "{serving}");
+    assert!(!log.contains(&user.email), "the email was logged: {log}");
     assert_eq!(listed["total"], 1);
     assert_eq!(listed["tasks"][0]["title"], "From REST");
     assert_eq!(added["number"], 2);

@@ -1,15 +1,23 @@
 //! Graceful shutdown (SPEC §9): once told to stop, the server accepts no new connection, every
 //! request already in flight completes, and the process exits with its pool closed.
 //!
-//! "In flight" is made observable without sleeps: each request is a `POST /api/v1/tasks` sent
-//! with `Expect: 100-continue`, and the server answers `100 Continue` only once the handler
-//! (past authentication) starts reading the body. The test holds every body back until the
-//! server has stopped accepting connections, so the stop certainly lands while all of them
-//! are inside the application. Each request has its own connection, which is busy when the
-//! stop comes; an idle keep-alive connection is not in flight and may rightly be closed.
+//! Two kinds of traffic cross the stop:
+//!
+//! - **Held requests.** "In flight" is made observable without sleeps: each is a
+//!   `POST /api/v1/tasks` sent with `Expect: 100-continue`, and the server answers
+//!   `100 Continue` only once the handler (past authentication) starts reading the body. The
+//!   test holds every body back until the server has stopped accepting connections, so the stop
+//!   certainly lands while all of them are inside the application.
+//! - **A client under load.** Workers share one `reqwest` client, so their requests go over
+//!   pooled keep-alive connections, and send listings back to back from before the stop until
+//!   a connection is refused. Every request must get a complete 2xx answer, or fail to connect
+//!   (nothing was sent); never a reset or a cut answer after it was sent, which is what closing
+//!   an idle keep-alive connection under a client's next request would cause.
 
 use std::net::SocketAddr;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -18,14 +26,17 @@ use serde_json::json;
 use sqlx::{Connection, Row};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 use tudu::config::Settings;
 use tudu::startup::Application;
 
-use crate::helpers::{Backend, TEST_SECRET, string_at, unique_email};
+use crate::helpers::{Backend, TEST_SECRET, each_backend, string_at, unique_email};
 
 /// Requests in flight when the stop comes.
 const IN_FLIGHT: usize = 24;
+/// Workers of the client under load, and the answers each must have had before the stop.
+const WORKERS: usize = 4;
+const WARM_UP: usize = 10;
 
 mod in_flight_requests_complete_when_the_server_is_stopped {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,13 +66,16 @@ async fn in_process(backend: Backend) {
     }));
     let token = sign_up(addr).await;
     let pending = start_all(addr, &token).await;
+    let load = Load::start(addr, &token).await;
 
     // Act
     stop.send(()).expect("the server is running");
-    wait_until_refused(addr).await;
+    // The load ends only once connections are refused: the listener is closed.
+    let outcomes = load.finish().await;
     let answers = finish_all(pending).await;
 
     // Assert
+    assert_load_served(&outcomes, backend.name());
     assert_all_created(&answers, backend.name());
     server
         .await
@@ -77,11 +91,13 @@ async fn in_process(backend: Backend) {
 }
 
 #[cfg(unix)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_lets_in_flight_requests_finish_then_the_process_exits_cleanly() {
-    // Arrange: the real binary on a fresh SQLite file, on a free port it reports in its log.
+each_backend!(sigterm_lets_in_flight_requests_finish_then_the_process_exits_cleanly);
+
+#[cfg(unix)]
+async fn sigterm_lets_in_flight_requests_finish_then_the_process_exits_cleanly(backend: Backend) {
+    // Arrange: the real binary on a fresh database, on a free port it reports in its log.
     let dir = tempfile::TempDir::new().expect("temporary directory");
-    let database_url = format!("sqlite://{}/tudu.db", dir.path().display());
+    let (database_url, _sqlite_dir) = backend.fresh_database().await;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tudu"))
         .arg("serve")
         .current_dir(dir.path())
@@ -110,6 +126,7 @@ async fn sigterm_lets_in_flight_requests_finish_then_the_process_exits_cleanly()
         .expect("a socket address");
     let token = sign_up(addr).await;
     let pending = start_all(addr, &token).await;
+    let load = Load::start(addr, &token).await;
 
     // Act
     let sent = std::process::Command::new("sh")
@@ -117,7 +134,7 @@ async fn sigterm_lets_in_flight_requests_finish_then_the_process_exits_cleanly()
         .status()
         .expect("run kill");
     assert!(sent.success(), "kill -TERM failed");
-    wait_until_refused(addr).await;
+    let outcomes = load.finish().await;
     let answers = finish_all(pending).await;
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
@@ -126,7 +143,9 @@ async fn sigterm_lets_in_flight_requests_finish_then_the_process_exits_cleanly()
     let lines = log.join().expect("the log reader");
 
     // Assert
-    assert_all_created(&answers, "binary");
+    let server = format!("binary, {}", backend.name());
+    assert_load_served(&outcomes, &server);
+    assert_all_created(&answers, &server);
     assert!(status.success(), "tudu exited with {status}:\n{lines:#?}");
     let messages: Vec<String> = lines
         .iter()
@@ -233,19 +252,6 @@ async fn read_head(stream: &mut TcpStream) -> String {
     String::from_utf8_lossy(&head).into_owned()
 }
 
-/// Polls until connections are refused, i.e. the server has taken the stop and closed its
-/// listener; a connection accepted meanwhile carries no request and is closed.
-async fn wait_until_refused(addr: SocketAddr) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(addr).await.is_ok() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the server still accepts connections"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 /// Sends every held-back body and reads each answer: (status, body).
 async fn finish_all(pending: Vec<Pending>) -> Vec<(u16, String)> {
     let mut finished = tokio::task::JoinSet::new();
@@ -308,5 +314,113 @@ async fn count_tasks(database_url: &str) -> i64 {
             .await
             .expect("count")
             .get(0)
+    }
+}
+
+/// What one worker of the client under load saw.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// Complete 2xx answers.
+    answered: usize,
+    /// Anything else: another status, a reset, a cut body, a timeout.
+    failures: Vec<String>,
+    /// Whether it ended on a refused connection.
+    refused: bool,
+}
+
+/// Workers sending listings back to back over one client's keep-alive pool.
+struct Load {
+    workers: tokio::task::JoinSet<Outcome>,
+}
+
+impl Load {
+    /// Starts the workers and returns once each has had [`WARM_UP`] answers, so that their
+    /// connections are open and in use when the stop comes.
+    async fn start(addr: SocketAddr, token: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .pool_max_idle_per_host(WORKERS)
+            .timeout(Duration::from_mins(1))
+            .build()
+            .expect("client");
+        let warm = Arc::new((AtomicUsize::new(0), Notify::new()));
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..WORKERS {
+            let (client, token, warm) = (client.clone(), token.to_owned(), Arc::clone(&warm));
+            workers.spawn(async move {
+                let outcome = work(&client, addr, &token, &warm).await;
+                if outcome.answered < WARM_UP {
+                    // Ended early: counted now so that the start does not wait for it.
+                    warm.0.fetch_add(1, Ordering::AcqRel);
+                    warm.1.notify_waiters();
+                }
+                outcome
+            });
+        }
+        let (warmed, changed) = &*warm;
+        loop {
+            let notified = changed.notified();
+            if warmed.load(Ordering::Acquire) == WORKERS {
+                break;
+            }
+            notified.await;
+        }
+        Self { workers }
+    }
+
+    /// Waits for every worker to end (on a refused connection, or a failure).
+    async fn finish(self) -> Vec<Outcome> {
+        self.workers.join_all().await
+    }
+}
+
+async fn work(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    token: &str,
+    warm: &(AtomicUsize, Notify),
+) -> Outcome {
+    let url = format!("http://{addr}/api/v1/tasks");
+    let mut outcome = Outcome::default();
+    loop {
+        match client.get(&url).bearer_auth(token).send().await {
+            Ok(res) => {
+                let status = res.status();
+                match res.bytes().await {
+                    Ok(_) if status.is_success() => outcome.answered += 1,
+                    Ok(body) => outcome
+                        .failures
+                        .push(format!("{status}: {}", String::from_utf8_lossy(&body))),
+                    Err(err) => outcome
+                        .failures
+                        .push(format!("{status}, body cut: {err:?}")),
+                }
+            }
+            // Nothing was sent: the server had closed its listener.
+            Err(err) if err.is_connect() => {
+                outcome.refused = true;
+                return outcome;
+            }
+            Err(err) => outcome.failures.push(format!("{err:?}")),
+        }
+        if outcome.answered == WARM_UP {
+            warm.0.fetch_add(1, Ordering::AcqRel);
+            warm.1.notify_waiters();
+        }
+        if !outcome.failures.is_empty() {
+            return outcome;
+        }
+    }
+}
+
+fn assert_load_served(outcomes: &[Outcome], server: &str) {
+    assert_eq!(outcomes.len(), WORKERS);
+    for outcome in outcomes {
+        assert!(
+            outcome.failures.is_empty(),
+            "[{server}] a request sent over a kept-alive connection failed: {outcome:#?}"
+        );
+        assert!(outcome.refused, "[{server}] {outcome:#?}");
+        assert!(outcome.answered >= WARM_UP, "[{server}] {outcome:#?}");
     }
 }
