@@ -167,20 +167,25 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
 }
 
+/// What a log line may say about an internal error: its chain of messages and, for a database
+/// error, the SQLSTATE. Display, not Debug: a database error's Debug carries PostgreSQL's
+/// `detail`, which quotes row values (the email of a unique violation).
+#[must_use]
+pub fn loggable(cause: &anyhow::Error) -> (String, Option<String>) {
+    let sqlstate = cause
+        .chain()
+        .find_map(|e| e.downcast_ref::<sqlx::Error>())
+        .and_then(sqlx::Error::as_database_error)
+        .and_then(|e| e.code())
+        .map(std::borrow::Cow::into_owned);
+    (format!("{cause:#}"), sqlstate)
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         if let Self::Internal(cause) = &self {
-            // Display, not Debug: a database error's Debug carries PostgreSQL's `detail`, which
-            // quotes row values (the email of a unique violation). The chain of messages and the
-            // SQLSTATE are enough to find the cause.
-            let error = format!("{cause:#}");
-            let sqlstate = cause
-                .chain()
-                .find_map(|e| e.downcast_ref::<sqlx::Error>())
-                .and_then(sqlx::Error::as_database_error)
-                .and_then(|e| e.code())
-                .map(std::borrow::Cow::into_owned);
+            let (error, sqlstate) = loggable(cause);
             tracing::error!(error, sqlstate, "request failed");
         }
         let detail = self.to_string();

@@ -279,7 +279,8 @@ fn describe(err: ApiError) -> String {
             )
         }
         ApiError::Internal(cause) => {
-            tracing::error!(error = ?cause, "MCP tool failed");
+            let (error, sqlstate) = crate::error::loggable(&cause);
+            tracing::error!(error, sqlstate, "MCP tool failed");
             "Internal error; it has been logged. Try again later.".to_owned()
         }
         other => other.to_string(),
