@@ -103,6 +103,8 @@ trap 'exit 130' INT TERM
 # --- helpers -----------------------------------------------------------------------------------
 kv() { awk -F= -v k="$2" '$1 == k { print substr($0, length(k) + 2); exit }' "$1"; }
 calc() { awk "BEGIN { printf \"$1\", ($2) }"; }
+# a / b formatted with f, or n/a when there is nothing to divide by (e.g. LIST_ROUNDS=0)
+div() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf f, a / b }'; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
@@ -412,7 +414,7 @@ for b in $BACKENDS; do
     V[mix_rps,$b]=$(kv "$mix" rps)
     V[mix_lat,$b]="$(kv "$mix" p50_ms) / $(kv "$mix" p99_ms) ms"
     V[mix_err,$b]="$(kv "$mix" non2xx) / $(kv "$mix" socket_errors)"
-    V[list_rps,$b]=$(calc "%.1f" "$(sum_rounds "$b-list" rps) / $LIST_ROUNDS")
+    V[list_rps,$b]=$(div "$(sum_rounds "$b-list" rps)" "$LIST_ROUNDS" "%.1f")
     V[list_lat,$b]="$(max_rounds "$b-list" p50_ms) / $(max_rounds "$b-list" p99_ms) ms"
     lerr=0 lsock=0
     for r in $(rounds); do
@@ -420,7 +422,7 @@ for b in $BACKENDS; do
         lsock=$(( lsock + $(kv "$WORK/$b-list-$r.kv" socket_errors) ))
     done
     V[list_err,$b]="$lerr / $lsock"
-    V[unc_rps,$b]=$(calc "%.1f" "$(sum_rounds "$b-uncached" rps) / $LIST_ROUNDS")
+    V[unc_rps,$b]=$(div "$(sum_rounds "$b-uncached" rps)" "$LIST_ROUNDS" "%.1f")
     V[unc_lat,$b]="$(max_rounds "$b-uncached" p50_ms) / $(max_rounds "$b-uncached" p99_ms) ms"
     uerr=0 usock=0
     for r in $(rounds); do
@@ -445,10 +447,10 @@ for b in $BACKENDS; do
         V[errors,$b]=$(( V[errors,$b] + $(errors_of "$WORK/$b-list-$r.kv") + $(errors_of "$WORK/$b-uncached-$r.kv") ))
     done
     if [[ $b == postgres ]]; then
-        V[pg_list,$b]=$(calc "%.1f" "$(sum_rounds "$b-pgbench-list" tps) / $LIST_ROUNDS")
-        V[ratio_raw,$b]=$(calc "%.2f" "$(sum_rounds "$b-list" rps) / $(sum_rounds "$b-pgbench-list" tps)")
+        V[pg_list,$b]=$(div "$(sum_rounds "$b-pgbench-list" tps)" "$LIST_ROUNDS" "%.1f")
+        V[ratio_raw,$b]=$(div "$(sum_rounds "$b-list" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.2f")
         V[ratio,$b]="**${V[ratio_raw,$b]}**"
-        V[unc_ratio_raw,$b]=$(calc "%.2f" "$(sum_rounds "$b-uncached" rps) / $(sum_rounds "$b-pgbench-list" tps)")
+        V[unc_ratio_raw,$b]=$(div "$(sum_rounds "$b-uncached" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.2f")
         V[unc_ratio,$b]="**${V[unc_ratio_raw,$b]}**"
         V[pg_mix,$b]=$(calc "%.1f" "$(kv "$WORK/$b-pgbench-mix.kv" tps)")
         V[mix_ratio,$b]=$(calc "%.2f" "${V[mix_rps,$b]} / ${V[pg_mix,$b]}")
@@ -496,14 +498,18 @@ for b in $BACKENDS; do
     p99_list=$(max_rounds "$b-list" p99_ms)
     p99_unc=$(max_rounds "$b-uncached" p99_ms)
     hwm_mb=$(calc "%.1f" "$(kv "$WORK/$b-server.kv" hwm_kb) * 1024 / 1000000")
-    line="- $b: p99 < 10 ms at saturation (closed loop): mix $p99_mix ms, list $p99_list ms (cache off $p99_unc ms) → $(verdict "$p99_mix < 10 && $p99_list < 10")"
+    if (( LIST_ROUNDS > 0 )); then
+        line="- $b: p99 < 10 ms at saturation (closed loop): mix $p99_mix ms, list $p99_list ms (cache off $p99_unc ms) → $(verdict "$p99_mix < 10 && $p99_list < 10")"
+    else
+        line="- $b: p99 < 10 ms at saturation (closed loop): mix $p99_mix ms → $(verdict "$p99_mix < 10")"
+    fi
     if [[ -f $WORK/$b-paced.kv ]]; then
         p99_paced=$(kv "$WORK/$b-paced.kv" p99_ms)
         line+="; p99 < 10 ms paced (think ~${THINK_MS} ms, $(kv "$WORK/$b-paced.kv" rps) req/s): $p99_paced ms → $(verdict "$p99_paced < 10")"
     fi
     line+="; peak RSS < 60 MB: $hwm_mb MB (under load ${V[hwm_load,$b]}) → $(verdict "$hwm_mb < 60")"
     line+="; zero errors: ${V[errors,$b]} → $(verdict "${V[errors,$b]} == 0")"
-    if [[ $b == postgres ]]; then
+    if [[ $b == postgres ]] && (( LIST_ROUNDS > 0 )); then
         line+="; list ratio ≥ 0.6: ${V[ratio_raw,$b]} with the list cache → $(verdict "${V[ratio_raw,$b]} >= 0.6"), ${V[unc_ratio_raw,$b]} without → $(verdict "${V[unc_ratio_raw,$b]} >= 0.6")"
     fi
     echo "$line"
