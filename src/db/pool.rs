@@ -132,6 +132,8 @@ impl<C: Connection + 'static> Drop for PooledConnection<C> {
         let Some(object) = self.object.take() else {
             return;
         };
+        // `should_flush` is hidden from sqlx's docs but public: it sees the rollback a dropped
+        // transaction queued (tests/api/pool.rs, `a_dropped_transaction_…`).
         if self.finished && !object.should_flush() {
             return; // `object` goes back to the pool as it drops
         }

@@ -9,6 +9,7 @@ use crate::helpers::{Backend, each_backend};
 
 each_backend!(
     an_abandoned_transaction_is_rolled_back_at_once,
+    a_dropped_transaction_is_rolled_back_at_once,
     a_failed_transaction_leaves_a_clean_connection
 );
 
@@ -80,6 +81,44 @@ async fn an_abandoned_transaction_is_rolled_back_at_once(backend: Backend) {
 
     // Assert: the other connection got the row, and the abandoned increment is gone.
     assert_eq!(outcome.expect("update after the abandoned transaction"), 10);
+}
+
+async fn a_dropped_transaction_is_rolled_back_at_once(backend: Backend) {
+    // Arrange: as above, a second connection held throughout.
+    let (db, _dir) = counter_database(&backend, 4).await;
+    let outcome: sqlx::Result<i64> = async {
+        with_pool!(&db, |other| {
+            if db.dialect() == Dialect::Postgres {
+                sqlx::query("set lock_timeout = '10s'")
+                    .execute(&mut *other)
+                    .await?;
+            }
+
+            // Act: code that runs to its end but lets a transaction go without committing.
+            let dropped: sqlx::Result<()> = async {
+                with_writer!(&db, |conn| {
+                    let mut tx = conn.begin_write().await?;
+                    sqlx::query("update counter set n = n + 1 where id = 1")
+                        .execute(&mut *tx)
+                        .await?;
+                    drop(tx);
+                    Ok(())
+                })
+            }
+            .await;
+            dropped?;
+            sqlx::query("update counter set n = n + 10 where id = 1")
+                .execute(&mut *other)
+                .await?;
+            sqlx::query_scalar("select n from counter where id = 1")
+                .fetch_one(&mut *other)
+                .await
+        })
+    }
+    .await;
+
+    // Assert
+    assert_eq!(outcome.expect("update after the dropped transaction"), 10);
 }
 
 async fn a_failed_transaction_leaves_a_clean_connection(backend: Backend) {
