@@ -40,22 +40,37 @@ async fn counter_database(
     (db, dir)
 }
 
-async fn an_abandoned_transaction_is_rolled_back_at_once(backend: Backend) {
-    // Arrange: a second connection held throughout, so that only settling the abandoned one
-    // (not its reuse by the next query) can release the row.
-    let (db, _dir) = counter_database(&backend, 4).await;
-    let outcome: sqlx::Result<i64> = async {
-        with_pool!(&db, |other| {
-            if db.dialect() == Dialect::Postgres {
-                // A leaked lock then fails the test instead of hanging it.
-                sqlx::query("set lock_timeout = '10s'")
-                    .execute(&mut *other)
-                    .await?;
-            }
+/// Runs `leave` (code that leaves a transaction on the counter behind) while a second
+/// connection is held, then adds 10 on that connection and reads the counter back. Holding the
+/// second connection throughout means only settling the left one, not its reuse by the next
+/// query, can release the row.
+async fn counter_after(db: &Db, leave: impl Future<Output = ()>) -> sqlx::Result<i64> {
+    with_pool!(db, |other| {
+        if db.dialect() == Dialect::Postgres {
+            // A leaked lock then fails the test instead of hanging it.
+            sqlx::query("set lock_timeout = '10s'")
+                .execute(&mut *other)
+                .await?;
+        }
+        leave.await;
+        sqlx::query("update counter set n = n + 10 where id = 1")
+            .execute(&mut *other)
+            .await?;
+        sqlx::query_scalar("select n from counter where id = 1")
+            .fetch_one(&mut *other)
+            .await
+    })
+}
 
-            // Act: a request that locked the row is cancelled mid-transaction.
-            let (locked, on_locked) = oneshot::channel();
-            let request = async {
+async fn an_abandoned_transaction_is_rolled_back_at_once(backend: Backend) {
+    // Arrange
+    let (db, _dir) = counter_database(&backend, 4).await;
+
+    // Act: a request that locked the row is cancelled mid-transaction.
+    let cancelled = async {
+        let (locked, on_locked) = oneshot::channel();
+        let request = async {
+            let _: sqlx::Result<()> = async {
                 with_writer!(&db, |conn| {
                     let mut tx = conn.begin_write().await?;
                     sqlx::query("update counter set n = n + 1 where id = 1")
@@ -64,58 +79,40 @@ async fn an_abandoned_transaction_is_rolled_back_at_once(backend: Backend) {
                     let _ = locked.send(());
                     std::future::pending::<sqlx::Result<()>>().await
                 })
-            };
-            tokio::select! {
-                _ = request => unreachable!("the request never finishes"),
-                _ = on_locked => {}
             }
-            sqlx::query("update counter set n = n + 10 where id = 1")
-                .execute(&mut *other)
-                .await?;
-            sqlx::query_scalar("select n from counter where id = 1")
-                .fetch_one(&mut *other)
-                .await
-        })
-    }
-    .await;
+            .await;
+        };
+        tokio::select! {
+            () = request => unreachable!("the request never finishes"),
+            _ = on_locked => {}
+        }
+    };
+    let outcome = counter_after(&db, cancelled).await;
 
     // Assert: the other connection got the row, and the abandoned increment is gone.
     assert_eq!(outcome.expect("update after the abandoned transaction"), 10);
 }
 
 async fn a_dropped_transaction_is_rolled_back_at_once(backend: Backend) {
-    // Arrange: as above, a second connection held throughout.
+    // Arrange
     let (db, _dir) = counter_database(&backend, 4).await;
-    let outcome: sqlx::Result<i64> = async {
-        with_pool!(&db, |other| {
-            if db.dialect() == Dialect::Postgres {
-                sqlx::query("set lock_timeout = '10s'")
-                    .execute(&mut *other)
-                    .await?;
-            }
 
-            // Act: code that runs to its end but lets a transaction go without committing.
-            let dropped: sqlx::Result<()> = async {
-                with_writer!(&db, |conn| {
-                    let mut tx = conn.begin_write().await?;
-                    sqlx::query("update counter set n = n + 1 where id = 1")
-                        .execute(&mut *tx)
-                        .await?;
-                    drop(tx);
-                    Ok(())
-                })
-            }
-            .await;
-            dropped?;
-            sqlx::query("update counter set n = n + 10 where id = 1")
-                .execute(&mut *other)
-                .await?;
-            sqlx::query_scalar("select n from counter where id = 1")
-                .fetch_one(&mut *other)
-                .await
-        })
-    }
-    .await;
+    // Act: code that runs to its end but lets a transaction go without committing.
+    let dropped = async {
+        let ran: sqlx::Result<()> = async {
+            with_writer!(&db, |conn| {
+                let mut tx = conn.begin_write().await?;
+                sqlx::query("update counter set n = n + 1 where id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                drop(tx);
+                Ok(())
+            })
+        }
+        .await;
+        ran.expect("the transaction ran");
+    };
+    let outcome = counter_after(&db, dropped).await;
 
     // Assert
     assert_eq!(outcome.expect("update after the dropped transaction"), 10);

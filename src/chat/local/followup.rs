@@ -12,7 +12,7 @@ use super::command::{Command, TaskRef};
 use super::execute::WHICH_ONE;
 use super::grammar::parse;
 use super::reference::number_of;
-use super::words::split;
+use super::words::{split, trim};
 use crate::chat::agent::{PastMessage, Role};
 
 const ORDINALS: &[(&[&str], usize)] = &[
@@ -69,15 +69,7 @@ const AFTER: &[&str] = &["one", "task", "please"];
 /// counts along the list ("2" for the second).
 fn choose(message: &str, listed: &[i64]) -> Option<i64> {
     let words = split(message);
-    let mut start = 0;
-    let mut end = words.len();
-    while start < end && BEFORE.contains(&words[start].norm.as_str()) {
-        start += 1;
-    }
-    while end > start && AFTER.contains(&words[end - 1].norm.as_str()) {
-        end -= 1;
-    }
-    let [pick] = &words[start..end] else {
+    let [pick] = trim(&words, BEFORE, AFTER) else {
         return None;
     };
     let pick = pick.norm.as_str();

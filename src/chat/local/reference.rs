@@ -2,7 +2,7 @@
 //! its title ("the milk task" → "milk").
 
 use super::command::TaskRef;
-use super::words::{Word, text};
+use super::words::{Word, text, trim};
 
 /// Words around a reference that are not part of it.
 const LEADING: &[&str] = &[
@@ -18,15 +18,7 @@ const TRAILING: &[&str] = &[
 /// Reads the words that name a task; `None` when nothing is left once filler is removed.
 #[must_use]
 pub fn parse_ref(words: &[Word]) -> Option<TaskRef> {
-    let mut start = 0;
-    let mut end = words.len();
-    while start < end && LEADING.contains(&words[start].norm.as_str()) {
-        start += 1;
-    }
-    while end > start && TRAILING.contains(&words[end - 1].norm.as_str()) {
-        end -= 1;
-    }
-    let core = &words[start..end];
+    let core = trim(words, LEADING, TRAILING);
     if let [only] = core
         && let Some(number) = number_of(&only.norm)
     {

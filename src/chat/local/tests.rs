@@ -341,11 +341,10 @@ fn conversation() {
     assert_eq!(cmd("add"), Command::Incomplete("add"));
 }
 
-#[test]
-fn follow_up_answers_pick_from_the_question() {
-    use super::followup::follow_up;
+/// "delete milk", answered with "Which one do you mean: #2 …, #5 …?".
+fn delete_milk_asked_which() -> [crate::chat::agent::PastMessage; 2] {
     use crate::chat::agent::{PastMessage, Role};
-    let history = [
+    [
         PastMessage {
             role: Role::User,
             content: "delete milk".into(),
@@ -354,7 +353,13 @@ fn follow_up_answers_pick_from_the_question() {
             role: Role::Assistant,
             content: "Which one do you mean: #2 buy milk, #5 buy milk powder?".into(),
         },
-    ];
+    ]
+}
+
+#[test]
+fn follow_up_answers_pick_from_the_question() {
+    use super::followup::follow_up;
+    let history = delete_milk_asked_which();
     let pick = |m: &str| follow_up(m, &history, now(), UTC);
     assert_eq!(pick("#5"), Some(Command::Delete(num(5))));
     assert_eq!(pick("5"), Some(Command::Delete(num(5))));
@@ -373,17 +378,7 @@ fn follow_up_answers_pick_from_the_question() {
 #[test]
 fn a_command_of_its_own_is_not_an_answer() {
     use super::followup::follow_up;
-    use crate::chat::agent::{PastMessage, Role};
-    let history = [
-        PastMessage {
-            role: Role::User,
-            content: "delete milk".into(),
-        },
-        PastMessage {
-            role: Role::Assistant,
-            content: "Which one do you mean: #2 buy milk, #5 buy milk powder?".into(),
-        },
-    ];
+    let history = delete_milk_asked_which();
     let pick = |m: &str| follow_up(m, &history, now(), UTC);
     // Each of these once re-ran the delete on a listed task.
     for message in [

@@ -118,6 +118,20 @@ pub fn strip_around<'w>(words: &'w [Word], openings: &[&str], closings: &[&str])
     }
 }
 
+/// `words` without any of `leading` at the start and `trailing` at the end (single words,
+/// possibly all of them).
+pub fn trim<'w>(words: &'w [Word], leading: &[&str], trailing: &[&str]) -> &'w [Word] {
+    let mut start = 0;
+    let mut end = words.len();
+    while start < end && leading.contains(&words[start].norm.as_str()) {
+        start += 1;
+    }
+    while end > start && trailing.contains(&words[end - 1].norm.as_str()) {
+        end -= 1;
+    }
+    &words[start..end]
+}
+
 /// The words not marked as used by the phrase readers, in order.
 pub fn unused(words: &[Word], used: &[bool]) -> Vec<Word> {
     words
