@@ -29,7 +29,7 @@ pub fn acceptable_request_id(id: &[u8]) -> bool {
 /// Removes a client's `X-Request-Id` that is not acceptable (or is sent more than once), so
 /// that the next layer generates a fresh one. The id is copied into every log line of the
 /// request and into the response, so a client must not choose its size or its characters.
-pub async fn screen_request_id(mut request: Request) -> Request {
+pub fn screen_request_id(mut request: Request) -> Request {
     let headers = request.headers_mut();
     let keep = {
         let mut ids = headers.get_all(REQUEST_ID_HEADER).iter();

@@ -13,6 +13,7 @@ use axum::{
 };
 use secrecy::SecretString;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, CorsLayer},
@@ -238,22 +239,28 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
-        }))
-        .layer(cors)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(middleware::from_fn_with_state(
-            observe,
-            crate::observe::observe,
-        ))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(middleware::map_request(crate::observe::screen_request_id))
+        // One layer for the whole stack: the router clones a route's service for every request,
+        // and each separate `Router::layer` would add a boxed service (an allocation) to that
+        // clone. Listed outermost first.
+        .layer(
+            ServiceBuilder::new()
+                .map_request(crate::observe::screen_request_id)
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(middleware::from_fn_with_state(
+                    observe,
+                    crate::observe::observe,
+                ))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(cors)
+                .layer(CatchPanicLayer::custom(|_| {
+                    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+                }))
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
