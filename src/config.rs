@@ -83,7 +83,7 @@ pub struct SettingsArgs {
     #[arg(
         long,
         env = "DATABASE_MAX_CONNECTIONS",
-        default_value_t = 16,
+        default_value_t = 8,
         global = true
     )]
     pub database_max_connections: u32,

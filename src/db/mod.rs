@@ -115,7 +115,7 @@ pub struct PoolSettings {
 impl Default for PoolSettings {
     fn default() -> Self {
         Self {
-            max_connections: 16,
+            max_connections: 8,
             acquire_timeout: Duration::from_secs(3),
         }
     }
