@@ -2,7 +2,7 @@
 # Rerunnable load benchmark of tudu (see docs/benchmarks.md).
 #
 # For each backend: a fresh database, a release server, CONNECTIONS users seeded through the API
-# with TASKS_PER_USER tasks each, then wrk (one user per connection) running the realistic mix
+# with TASKS_PER_USER tasks each, then wrk running the realistic mix (one user per connection)
 # (bench/mix.lua) and list-only load (bench/list.lua). Against PostgreSQL, pgbench -M prepared
 # runs the same SQL (bench/pgbench/*.sql) on the same seeded database in the same run, and tudu's
 # list throughput is reported as a ratio of pgbench's. Results: bench/results/latest.md.
@@ -19,6 +19,8 @@
 #                        backend; the ratios use all of them
 #   PG_URL=postgres://postgres@127.0.0.1:5432/tudu_bench   (the database is dropped and recreated)
 #   PGBENCH_CLIENTS=8 PGBENCH_THREADS=2
+#   LIST_THREADS=$(nproc)   wrk threads of the list-only phases (bench/list.lua); the mix runs one
+#                        thread per user
 #   CARGO_TARGET_DIR=<repo>/target   where the release binary is built
 #   TUDU_BIN=            use this binary instead of building one
 #   RESULTS_DIR=<repo>/bench/results   KEEP_WORK=1 keeps the temporary directory (logs, raw output)
@@ -42,6 +44,7 @@ THINK_MS=${THINK_MS:-40}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/tudu_bench}
 PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-8}
 PGBENCH_THREADS=${PGBENCH_THREADS:-2}
+LIST_THREADS=${LIST_THREADS:-$(nproc)}
 PROFILE=${PROFILE:-0}
 IDLE_WAIT=${IDLE_WAIT:-0}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -177,12 +180,14 @@ stop_server() { # backend -> sets STOP_STATUS, STOP_MS
 }
 
 run_wrk() { # name script -> $WORK/<name>.kv
-    local name=$1 script=$2 before
+    local name=$1 script=$2 before threads=$CONNECTIONS
+    # the mix keeps per-user state in its thread, so it runs one thread per user; the list does not
+    if [[ $(basename "$script") == list.lua ]]; then threads=$LIST_THREADS; fi
     wait_idle
     before=$(cpu_snapshot)
     TOKENS_FILE="$WORK/users.txt" TASKS_PER_USER=$TASKS_PER_USER RESULT_FILE="$WORK/$name.kv" \
-        THINK_MS=${THINK_MS_PHASE:-0} \
-        wrk -t "$CONNECTIONS" -c "$CONNECTIONS" -d "${DURATION}s" --timeout 5s --latency \
+        THINK_MS=${THINK_MS_PHASE:-0} WRK_THREADS=$threads \
+        wrk -t "$threads" -c "$CONNECTIONS" -d "${DURATION}s" --timeout 5s --latency \
         -s "$script" "$BASE" >"$WORK/$name.wrk.txt" 2>&1 || { cat "$WORK/$name.wrk.txt" >&2; die "wrk failed"; }
     [[ -s $WORK/$name.kv ]] || { cat "$WORK/$name.wrk.txt" >&2; die "wrk wrote no results"; }
     cpu_record "$before" "$(cpu_snapshot)" "$WORK/$name.kv"
@@ -536,8 +541,8 @@ REPORT="$WORK/report.md"
         "$(pgbench --version); $(rustc --version 2>/dev/null | cut -d' ' -f1-2); load average before each backend:" \
         "$(for b in $BACKENDS; do printf '%s %s ' "$b" "$(kv "$WORK/$b-server.kv" load_before)"; done)."
     echo
-    echo "Settings: DURATION=${DURATION}s per phase, CONNECTIONS=$CONNECTIONS (one user each), TASKS_PER_USER=$TASKS_PER_USER," \
-        "LIST_ROUNDS=$LIST_ROUNDS, THINK_MS=$THINK_MS, WARMUP=${WARMUP}s, IDLE_WAIT=${IDLE_WAIT}s, PROFILE=$PROFILE$(
+    echo "Settings: DURATION=${DURATION}s per phase, CONNECTIONS=$CONNECTIONS users and connections, TASKS_PER_USER=$TASKS_PER_USER," \
+        "wrk threads: $LIST_THREADS for the list (users in turn), one per user for the mix; LIST_ROUNDS=$LIST_ROUNDS, THINK_MS=$THINK_MS, WARMUP=${WARMUP}s, IDLE_WAIT=${IDLE_WAIT}s, PROFILE=$PROFILE$(
             [[ -n ${DATABASE_MAX_CONNECTIONS:-} ]] && echo ", DATABASE_MAX_CONNECTIONS=$DATABASE_MAX_CONNECTIONS"); pgbench -M prepared -c $PGBENCH_CLIENTS -j $PGBENCH_THREADS;" \
         "server and pgbench both connect with PG_URL=$PG_URL (server's connections: $PG_TLS)."
     echo
