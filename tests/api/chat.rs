@@ -46,6 +46,7 @@ both_backends!(
     chat_input_is_validated,
     chat_needs_a_token,
     compatibility_chat_route_checks_the_user,
+    a_question_asked_on_one_replica_is_answered_on_another,
 );
 
 async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
@@ -256,4 +257,39 @@ async fn compatibility_chat_route_checks_the_user(app: TestApp) {
         ))
         .await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN, "{}", foreign.text);
+}
+
+/// Replicas behind a load balancer keep nothing between turns: the local agent asks "which
+/// one?" on one replica, the pick lands on a second, and the next turn goes back to the first.
+async fn a_question_asked_on_one_replica_is_answered_on_another(app: TestApp) {
+    let replica = app.replica().await;
+    let user = app.new_user().await;
+    for title in ["buy milk", "buy milk powder"] {
+        app.create_task_ok(&user.token, &json!({ "title": title }))
+            .await;
+    }
+    let question = say(&app, &user.token, "done with milk", None).await;
+    assert_eq!(question.status, StatusCode::OK, "{}", question.text);
+    let id = question.json()["conversation_id"]
+        .as_str()
+        .expect("conversation_id")
+        .to_owned();
+    let reply = question.json()["response"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(reply.contains("which one"), "{reply}");
+
+    let pick = say(&replica, &user.token, "#2", Some(&id)).await;
+    assert_eq!(pick.status, StatusCode::OK, "{}", pick.text);
+    let back = say(&app, &user.token, "delete task 1", Some(&id)).await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.text);
+
+    let tasks = app.list_tasks(&user.token, "").await.json();
+    let tasks = tasks.as_array().expect("task array");
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0]["title"], "buy milk powder");
+    assert_eq!(tasks[0]["completed"], true);
+    let stored = conversation(&replica, &user.token, &id).await.json();
+    assert_eq!(roles_and_contents(&stored).len(), 6, "{stored}");
 }
