@@ -3,6 +3,8 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tudu::db::{Db, PoolSettings};
+use uuid::Uuid;
 
 use crate::helpers::{TestApp, TestResponse, assert_invalid, assert_not_found, both_backends};
 
@@ -23,6 +25,24 @@ pub async fn say(
 async fn conversation(app: &TestApp, token: &str, id: &str) -> TestResponse {
     app.send(app.authed(Method::GET, &format!("/api/v1/conversations/{id}"), token))
         .await
+}
+
+/// Rows of `chat_message` kept for a conversation, read from the database itself.
+async fn stored_messages(app: &TestApp, conversation_id: &str) -> i64 {
+    let id = Uuid::parse_str(conversation_id).expect("a UUID");
+    let db = Db::connect(app.database_url(), &PoolSettings::default())
+        .await
+        .expect("connect");
+    let count: sqlx::Result<i64> = async {
+        tudu::with_pool!(&db, |conn| sqlx::query_scalar(
+            "select count(*) from chat_message where conversation_id = $1"
+        )
+        .bind(id)
+        .fetch_one(conn)
+        .await)
+    }
+    .await;
+    count.expect("count messages")
 }
 
 fn roles_and_contents(conversation: &Value) -> Vec<(String, String)> {
@@ -171,6 +191,12 @@ async fn conversations_are_listed_newest_first_and_deleted_with_their_messages(a
     assert_eq!(deleted.json()["deleted_id"], older.as_str());
     assert_not_found(&conversation(&app, &user.token, &older).await);
     assert_not_found(&say(&app, &user.token, "more", Some(&older)).await);
+    assert_eq!(
+        stored_messages(&app, &older).await,
+        0,
+        "messages left behind"
+    );
+    assert!(stored_messages(&app, &newer).await > 0);
     let left = app
         .send(app.authed(Method::GET, "/api/v1/conversations", &user.token))
         .await

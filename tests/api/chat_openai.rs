@@ -119,6 +119,7 @@ each_backend!(
     the_model_calls_tools_as_the_user_and_sees_their_results,
     earlier_turns_are_sent_as_history,
     a_turn_stops_after_eight_tool_calls,
+    eight_tool_calls_run_even_when_one_reply_asks_for_more,
     provider_failures_are_502_and_keep_the_message,
     a_slow_provider_is_504,
     malformed_tool_calls_are_reported_to_the_model,
@@ -305,6 +306,31 @@ async fn a_turn_stops_after_eight_tool_calls(backend: Backend) {
         "the last call offers no tools"
     );
     assert!(sent[7].get("tools").is_some());
+}
+
+/// The step limit counts calls, not model replies: ten `add_task` calls in one reply create
+/// eight tasks.
+async fn eight_tool_calls_run_even_when_one_reply_asks_for_more(backend: Backend) {
+    let many = (1..=10)
+        .map(|n| {
+            json!({ "id": format!("call_{n}"), "type": "function",
+                    "function": { "name": "add_task",
+                                  "arguments": json!({ "title": format!("task {n}") }).to_string() } })
+        })
+        .collect::<Vec<_>>();
+    let server = model(vec![
+        completion(json!({ "role": "assistant", "content": null, "tool_calls": many })),
+        completion(json!({ "role": "assistant", "content": "Added what I could." })),
+    ])
+    .await;
+    let app = app_with(backend, &server).await;
+    let user = app.new_user().await;
+    let res = say(&app, &user.token, "add ten tasks", None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let tasks = app.list_tasks(&user.token, "").await.json();
+    assert_eq!(tasks.as_array().map(Vec::len), Some(8), "{tasks}");
+    // The two refused calls ran nothing and are not stored as calls made.
+    assert_eq!(res.json()["tool_calls"].as_array().map(Vec::len), Some(8));
 }
 
 async fn provider_failures_are_502_and_keep_the_message(backend: Backend) {
