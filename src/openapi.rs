@@ -14,6 +14,7 @@ use utoipa::{
         (name = "tasks", description = "The signed-in user's tasks"),
         (name = "chat", description = "Plain-language task management and stored conversations"),
         (name = "operations", description = "Health and service information"),
+        (name = "mcp", description = "Metadata of the MCP endpoint `/mcp` (JSON-RPC over Streamable HTTP, not described here)"),
         (name = "compatibility", description = "Paths of reference designs A, B and D"),
     )
 )]

@@ -214,6 +214,7 @@ fn spawn_housekeeping(state: &AppState) {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::base())
         .merge(crate::ops::router())
+        .merge(crate::mcp::http::metadata_router())
         .nest("/api/v1/auth", crate::auth::http::router())
         .nest("/api/v1/tasks", crate::tasks::http::router())
         .nest("/api/v1/chat", crate::chat::http::chat_router())

@@ -3,16 +3,18 @@
 
 use std::sync::Arc;
 
-use axum::{Json, Router, extract::State, http::Uri, middleware, routing::get};
+use axum::{Json, Router, extract::State, http::Uri, middleware};
 use rmcp::transport::streamable_http_server::{
     StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
 };
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{TodoMcp, auth};
 use crate::state::AppState;
 
-/// `/mcp` and `/.well-known/oauth-protected-resource`, to merge into the application router.
+/// `/mcp`, to merge into the application router (its metadata is in [`metadata_router`]).
 pub fn routes(state: &AppState) -> Router<AppState> {
     let mcp = TodoMcp::new(state.db.clone());
     // Stateless: no session or stream lives in this process, so any replica answers any
@@ -26,23 +28,19 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    let endpoint =
-        Router::new()
-            .nest_service("/mcp", service)
-            .layer(middleware::from_fn_with_state(
-                state.clone(),
-                auth::require_user,
-            ));
     Router::new()
-        .route(
-            "/.well-known/oauth-protected-resource",
-            get(resource_metadata),
-        )
-        .route(
-            "/.well-known/oauth-protected-resource/mcp",
-            get(resource_metadata),
-        )
-        .merge(endpoint)
+        .nest_service("/mcp", service)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_user,
+        ))
+}
+
+/// The RFC 9728 metadata routes, documented in the OpenAPI document like every other route.
+pub fn metadata_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(resource_metadata))
+        .routes(routes!(resource_metadata_of_mcp))
 }
 
 /// Loopback names (rmcp's DNS-rebinding guard) plus the host of `PUBLIC_URL`.
@@ -61,7 +59,7 @@ fn allowed_hosts(public_url: &str) -> Vec<String> {
 }
 
 /// OAuth 2.0 protected resource metadata (RFC 9728).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ResourceMetadata {
     /// The MCP endpoint.
     pub resource: String,
@@ -69,6 +67,7 @@ pub struct ResourceMetadata {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authorization_servers: Vec<String>,
     /// Tokens go in `Authorization: Bearer`.
+    #[schema(value_type = Vec<String>)]
     pub bearer_methods_supported: [&'static str; 1],
     /// Human-readable name.
     pub resource_name: &'static str,
@@ -76,7 +75,21 @@ pub struct ResourceMetadata {
     pub resource_documentation: String,
 }
 
-async fn resource_metadata(State(state): State<AppState>) -> Json<ResourceMetadata> {
+/// Where MCP clients learn how to get a token for `/mcp` (the URL its 401 challenges name).
+#[utoipa::path(get, path = "/.well-known/oauth-protected-resource", tag = "mcp",
+    responses((status = 200, body = ResourceMetadata)))]
+pub async fn resource_metadata(State(state): State<AppState>) -> Json<ResourceMetadata> {
+    metadata(&state)
+}
+
+/// The same metadata at the path RFC 9728 derives from the resource `/mcp`.
+#[utoipa::path(get, path = "/.well-known/oauth-protected-resource/mcp", tag = "mcp",
+    responses((status = 200, body = ResourceMetadata)))]
+pub async fn resource_metadata_of_mcp(State(state): State<AppState>) -> Json<ResourceMetadata> {
+    metadata(&state)
+}
+
+fn metadata(state: &AppState) -> Json<ResourceMetadata> {
     let public_url = &state.settings.public_url;
     let authorization_servers = state
         .settings

@@ -77,6 +77,8 @@ async fn openapi_document_is_3_1_and_lists_every_route(app: TestApp) {
         ("/api/v1/tasks/{id}", "patch"),
         ("/api/v1/tasks/{id}", "delete"),
         ("/api/v1/tasks/{id}/complete", "patch"),
+        ("/.well-known/oauth-protected-resource", "get"),
+        ("/.well-known/oauth-protected-resource/mcp", "get"),
     ];
     for (path, method) in expected {
         assert!(
@@ -87,7 +89,7 @@ async fn openapi_document_is_3_1_and_lists_every_route(app: TestApp) {
     }
     let schemes = &doc["components"]["securitySchemes"]["bearer"];
     assert_eq!(schemes["scheme"], "bearer", "{schemes}");
-    for schema in ["Task", "Problem", "AuthResponse"] {
+    for schema in ["Task", "Problem", "AuthResponse", "ResourceMetadata"] {
         assert!(
             doc["components"]["schemas"].get(schema).is_some(),
             "schema {schema} missing"
