@@ -71,6 +71,7 @@ if [[ " $BACKENDS " == *" postgres "* ]]; then
 fi
 (( CONNECTIONS <= 128 )) || die "CONNECTIONS is at most 128 (pgbench takes at most 128 scripts, one per user)"
 (( TASKS_PER_USER >= 2 )) || die "TASKS_PER_USER must be at least 2"
+(( LIST_THREADS >= 1 && LIST_THREADS <= CONNECTIONS )) || LIST_THREADS=$CONNECTIONS  # each thread needs a user
 
 # --- build -------------------------------------------------------------------------------------
 if [[ -n ${TUDU_BIN:-} ]]; then
