@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Serialize, Serializer};
+use sonic_rs::format::{CompactFormatter, Formatter};
 
 /// `value` as JSON, byte for byte what `serde_json::to_vec` writes (see the tests), in a buffer
 /// of `capacity` bytes to begin with.
@@ -17,6 +18,28 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T, capacity: usize) -> sonic_rs::Re
     let mut body = Vec::with_capacity(capacity);
     sonic_rs::to_writer(&mut body, value)?;
     Ok(body)
+}
+
+/// Appends `text` as a JSON string, escaped exactly as serde_json escapes it.
+pub fn write_str(text: &str, out: &mut Vec<u8>) {
+    // Writing to a Vec cannot fail: its only error would be an allocation failure, which aborts.
+    let _ = CompactFormatter.write_string_fast(out, text, true);
+}
+
+/// Appends `t` as a JSON string, exactly as [`instant`] (and so chrono) writes it.
+pub fn write_instant(t: &DateTime<Utc>, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 30];
+    match write_rfc3339(t, &mut buf) {
+        Some(len) => {
+            out.push(b'"');
+            out.extend_from_slice(&buf[..len]);
+            out.push(b'"');
+        }
+        // Years past 9999 and leap seconds: chrono's own form (it cannot fail into a Vec).
+        None => {
+            let _ = serde_json::to_writer(&mut *out, t);
+        }
+    }
 }
 
 /// Writes `t` as RFC 3339 in UTC with `Z`, with 0, 3, 6 or 9 fractional digits like chrono's

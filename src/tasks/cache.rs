@@ -5,23 +5,11 @@
 
 use std::time::Duration;
 
-use axum::body::Bytes;
-
 use super::listing::TaskFilter;
+use super::page_json::RenderedPage;
 use super::service;
 use crate::db::Db;
-use crate::error::{ApiError, Result};
-
-/// A listing page ready to send.
-#[derive(Debug, Clone)]
-pub struct RenderedPage {
-    /// The JSON array of tasks.
-    pub body: Bytes,
-    /// How many tasks match the filters in all pages.
-    pub total: i64,
-    /// Where the next page starts, when there is one.
-    pub next_cursor: Option<String>,
-}
+use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct PageKey {
@@ -73,12 +61,12 @@ impl ListCache {
     /// Database failure.
     pub async fn page(&self, db: &Db, user_id: &str, filter: &TaskFilter) -> Result<RenderedPage> {
         let Some(pages) = self.pages.as_ref().filter(|_| cacheable(filter)) else {
-            return render(service::list(db, user_id, filter).await?);
+            return service::list_json(db, user_id, filter).await;
         };
         // Read before the page: a page read afterwards is at least as new as this version, so
         // filing it under this version can never make an older page look current.
         let Some(version) = service::list_version(db, user_id).await? else {
-            return render(service::list(db, user_id, filter).await?);
+            return service::list_json(db, user_id, filter).await;
         };
         let key = PageKey {
             user_id: user_id.into(),
@@ -89,7 +77,7 @@ impl ListCache {
         {
             return Ok(cached.page);
         }
-        let page = render(service::list(db, user_id, filter).await?)?;
+        let page = service::list_json(db, user_id, filter).await?;
         pages.insert(
             key,
             CachedPage {
@@ -105,75 +93,4 @@ impl ListCache {
 /// with the current time, so its answer changes without any write.
 fn cacheable(filter: &TaskFilter) -> bool {
     !filter.overdue
-}
-
-fn render(page: super::model::TaskPage) -> Result<RenderedPage> {
-    // A task is 300–600 bytes of JSON; sizing the buffer once avoids repeated regrowth.
-    let body = crate::json::to_vec(&page.tasks, 512 * page.tasks.len() + 2)
-        .map_err(|err| ApiError::Internal(err.into()))?;
-    Ok(RenderedPage {
-        body: Bytes::from(body),
-        total: page.total,
-        next_cursor: page.next_cursor,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::{TimeZone, Utc};
-    use uuid::Uuid;
-
-    use super::*;
-    use crate::tasks::model::{Priority, RecurrencePattern, Task, TaskPage};
-
-    /// A page is rendered exactly as `serde_json` (what every other response uses) writes it.
-    #[test]
-    fn rendered_page_is_serde_json_byte_for_byte() {
-        let at = Utc
-            .with_ymd_and_hms(2026, 11, 22, 9, 30, 0)
-            .single()
-            .expect("valid");
-        let task = |number: i64, title: &str, description: Option<&str>| Task {
-            id: Uuid::now_v7(),
-            number,
-            user_id: "user-1".to_owned(),
-            title: title.to_owned(),
-            description: description.map(str::to_owned),
-            completed: number % 2 == 0,
-            priority: Priority::High,
-            tags: vec![
-                "home".to_owned(),
-                "q\"uote\\d".to_owned(),
-                "émoji 🎉".to_owned(),
-            ],
-            due_date: (number == 1).then_some(at + chrono::Duration::nanoseconds(1_500)),
-            is_recurring: number == 1,
-            recurrence_pattern: (number == 1).then_some(RecurrencePattern::Weekly),
-            recurrence_interval: 2,
-            created_at: at,
-            updated_at: at + chrono::Duration::milliseconds(7),
-            completed_at: None,
-            version: 3,
-            recurrence_anchor_day: None,
-        };
-        let tasks = vec![
-            task(
-                1,
-                "Call mom\n\t\u{1}",
-                Some("line one\r\nline \"two\" </script>"),
-            ),
-            task(2, "x".repeat(200).as_str(), None),
-        ];
-        let expected = serde_json::to_vec(&tasks).expect("serialises");
-        let page = render(TaskPage {
-            tasks,
-            total: 2,
-            next_cursor: None,
-        })
-        .expect("renders");
-        assert_eq!(
-            String::from_utf8_lossy(&page.body),
-            String::from_utf8_lossy(&expected)
-        );
-    }
 }

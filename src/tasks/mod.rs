@@ -5,6 +5,7 @@ pub mod dates;
 pub mod http;
 pub mod listing;
 pub mod model;
+pub mod page_json;
 pub mod row;
 pub mod rules;
 pub mod service;

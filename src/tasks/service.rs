@@ -12,6 +12,7 @@ use super::model::{
     CompletedTask, DueDateInput, NewTask, Precondition, Priority, PriorityCounts,
     RecurrencePattern, Task, TaskPage, TaskPatch, TaskQuery, TaskRef, TaskStats,
 };
+use super::page_json::{self, RenderedPage};
 use super::rules::{self, TaskFields};
 use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, Result};
@@ -122,28 +123,15 @@ pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPag
     let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql));
         let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
-        let tasks = rows
-            .iter()
-            .map(Task::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let total = rows
-            .first()
-            .map(|row| row.try_get::<i64, _>(TOTAL_COLUMN))
-            .transpose()?;
-        (tasks, total)
+        let mut tasks = Vec::with_capacity(rows.len());
+        for row in &rows {
+            tasks.push(Task::from_row(row)?);
+        }
+        (tasks, first_total(&rows)?)
     });
-    let total = match total {
-        Some(total) => total,
-        // An empty first page means no match; past a cursor, count on their own.
-        None if filter.after.is_none() => 0,
-        None => with_pool!(db, |conn| {
-            let count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count.sql));
-            bind_args!(count_query, count.args).fetch_one(conn).await?
-        }),
-    };
-    let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
-    let next_cursor = if tasks.len() > limit {
-        tasks.truncate(limit);
+    let total = resolve_total(db, filter, total, count).await?;
+    let next_cursor = if tasks.len() > page_size(filter) {
+        tasks.truncate(page_size(filter));
         tasks
             .last()
             .map(|last| Cursor::after(last, filter).encode())
@@ -154,6 +142,70 @@ pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPag
         tasks,
         total,
         next_cursor,
+    })
+}
+
+/// The page [`list`] reads, with its tasks as the JSON array sent, written from the rows
+/// without a [`Task`] per row (see `super::page_json`).
+///
+/// # Errors
+/// Database failure.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn list_json(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<RenderedPage> {
+    let (page, count) =
+        listing::statements(filter, user_id, db.dialect(), db::now(), task_columns!());
+    let limit = page_size(filter);
+    let (body, last_shown, total) = with_pool!(db, |conn| {
+        let page_query = sqlx::query(AssertSqlSafe(page.sql));
+        let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
+        let shown = &rows[..rows.len().min(limit)];
+        let body = page_json::write_page(shown, user_id)?;
+        // Only a page with a successor needs its last task, for the cursor.
+        let last_shown = match shown.last() {
+            Some(last) if rows.len() > limit => Some(Task::from_row(last)?),
+            _ => None,
+        };
+        (body, last_shown, first_total(&rows)?)
+    });
+    Ok(RenderedPage {
+        body: body.into(),
+        total: resolve_total(db, filter, total, count).await?,
+        next_cursor: last_shown.map(|last| Cursor::after(&last, filter).encode()),
+    })
+}
+
+/// How many tasks a page shows.
+fn page_size(filter: &TaskFilter) -> usize {
+    usize::try_from(filter.limit).unwrap_or(usize::MAX)
+}
+
+/// The total a page row carries (all rows carry the same).
+fn first_total<R>(rows: &[R]) -> std::result::Result<Option<i64>, sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    rows.first()
+        .map(|row| row.try_get::<i64, _>(TOTAL_COLUMN))
+        .transpose()
+}
+
+/// The total of a page that found no row to carry it: none at all on a first page, otherwise
+/// counted on its own.
+async fn resolve_total(
+    db: &Db,
+    filter: &TaskFilter,
+    carried: Option<i64>,
+    count: listing::Statement,
+) -> Result<i64> {
+    Ok(match carried {
+        Some(total) => total,
+        None if filter.after.is_none() => 0,
+        None => with_pool!(db, |conn| {
+            let count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count.sql));
+            bind_args!(count_query, count.args).fetch_one(conn).await?
+        }),
     })
 }
 

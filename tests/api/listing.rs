@@ -1,6 +1,7 @@
 //! Listing: every filter alone and combined, every sort key in both orders, `X-Total-Count`,
-//! `Link` keyset paging, 422 for bad parameters, isolation between users, and a property test
-//! of paging while other tasks are created and deleted.
+//! `Link` keyset paging, 422 for bad parameters, isolation between users, a page written
+//! exactly like the single-task responses, and a property test of paging while other tasks are
+//! created and deleted.
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -29,6 +30,7 @@ both_backends!(
     bad_query_parameters_return_422,
     cursor_for_another_sort_or_order_or_tampered_returns_422,
     other_users_tasks_never_appear,
+    a_page_is_the_single_task_responses_byte_for_byte,
 );
 
 /// Every sort key the API accepts.
@@ -1320,5 +1322,45 @@ mod paging_under_concurrent_change {
         if let Some(backend) = Backend::postgres(module_path!()) {
             run(backend);
         }
+    }
+}
+
+/// Pages are written straight from the rows (`src/tasks/page_json.rs`), single tasks through
+/// serde: the two must agree byte for byte, with text needing every kind of escape, in tags
+/// too, and every optional field both set and null.
+async fn a_page_is_the_single_task_responses_byte_for_byte(app: TestApp) {
+    let user = app.new_user().await;
+    let bodies = [
+        json!({ "title": "plain" }),
+        json!({
+            "title": "quote \" backslash \\ tab \t newline \n bell \u{7} del \u{7f}",
+            "description": "</script> é 🎉 \u{1f} \u{2028} \r\n",
+            "tags": ["a \"b\"", "back\\slash", "ctl\u{1}x", "ünï", "x y"],
+            "priority": "high",
+            "due_date": "2026-12-01T17:00:00.123Z",
+        }),
+        json!({
+            "title": "weekly",
+            "is_recurring": true,
+            "recurrence_pattern": "weekly",
+            "recurrence_interval": 3,
+            "due_date": "2027-01-31T08:00:00Z",
+            "tags": [],
+        }),
+        json!({ "title": "done", "completed": true, "description": "" }),
+    ];
+    for body in &bodies {
+        app.create_task_ok(&user.token, body).await;
+    }
+    for query in ["limit=50", "limit=2", "sort=title&order=asc"] {
+        let page = app.list_tasks(&user.token, query).await;
+        let listed = array(&page);
+        let mut expected = Vec::new();
+        for task in &listed {
+            let single = app.get_task(&user.token, &string_at(task, "/id")).await;
+            assert_eq!(single.status, StatusCode::OK, "{}", single.text);
+            expected.push(single.text);
+        }
+        assert_eq!(page.text, format!("[{}]", expected.join(",")), "{query}");
     }
 }
