@@ -54,6 +54,37 @@ impl<'r> Decode<'r, Sqlite> for JsonText<'r> {
     }
 }
 
+/// A timestamp column, decoded no further than writing it needs.
+pub enum Stamp {
+    /// Microseconds after the Unix epoch (from PostgreSQL's binary form).
+    UnixMicros(i64),
+    /// Anything else, through chrono.
+    Chrono(DateTime<Utc>),
+}
+
+/// 2000-01-01T00:00:00Z, PostgreSQL's epoch, in microseconds after the Unix epoch.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+impl<'r> Decode<'r, Postgres> for Stamp {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        if value.format() == PgValueFormat::Binary {
+            let since_2000 = <i64 as Decode<Postgres>>::decode(value)?;
+            let micros = since_2000
+                .checked_add(POSTGRES_EPOCH_MICROS)
+                .ok_or("timestamp out of range")?;
+            Ok(Self::UnixMicros(micros))
+        } else {
+            <DateTime<Utc> as Decode<Postgres>>::decode(value).map(Self::Chrono)
+        }
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Stamp {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        <DateTime<Utc> as Decode<Sqlite>>::decode(value).map(Self::Chrono)
+    }
+}
+
 /// Writes `rows` (task rows as `Task::from_row` reads them, all of the user whose id is
 /// `owner`) as a JSON array of tasks.
 ///
@@ -71,19 +102,20 @@ where
     Priority: Decode<'r, R::Database>,
     RecurrencePattern: Decode<'r, R::Database>,
     JsonText<'r>: Decode<'r, R::Database>,
-    DateTime<Utc>: Decode<'r, R::Database>,
+    Stamp: Decode<'r, R::Database>,
 {
     // A task is 300–600 bytes of JSON; sizing the buffer once avoids repeated regrowth.
     let mut out = Vec::with_capacity(512 * rows.len() + 2);
     // Every row has the same owner (the listing filters on it): escape it once.
     let mut owner_json = Vec::with_capacity(owner.len() + 2);
     json::write_str(owner, &mut owner_json);
+    let mut stamps = json::MicrosWriter::default();
     out.push(b'[');
     for (index, row) in rows.iter().enumerate() {
         if index > 0 {
             out.push(b',');
         }
-        write_task(row, &owner_json, &mut out)?;
+        write_task(row, &owner_json, &mut stamps, &mut out)?;
     }
     out.push(b']');
     Ok(out)
@@ -91,7 +123,12 @@ where
 
 /// Writes one row as `Task`'s serde form: its fields in declaration order, `version` and
 /// `recurrence_anchor_day` skipped. Column positions are those of `task_columns!`.
-fn write_task<'r, R>(row: &'r R, owner_json: &[u8], out: &mut Vec<u8>) -> Result<(), sqlx::Error>
+fn write_task<'r, R>(
+    row: &'r R,
+    owner_json: &[u8],
+    stamps: &mut json::MicrosWriter,
+    out: &mut Vec<u8>,
+) -> Result<(), sqlx::Error>
 where
     R: Row,
     usize: ColumnIndex<R>,
@@ -103,7 +140,7 @@ where
     Priority: Decode<'r, R::Database>,
     RecurrencePattern: Decode<'r, R::Database>,
     JsonText<'r>: Decode<'r, R::Database>,
-    DateTime<Utc>: Decode<'r, R::Database>,
+    Stamp: Decode<'r, R::Database>,
 {
     // Reading without sqlx's type check is safe for the reasons given in `super::row`.
     let mut uuid = [0u8; uuid::fmt::Hyphenated::LENGTH];
@@ -132,7 +169,7 @@ where
         source: err.into(),
     })?;
     out.extend_from_slice(b",\"due_date\":");
-    write_optional_instant(row.try_get_unchecked(8)?, out);
+    write_stamp(row.try_get_unchecked(8)?, stamps, out)?;
     out.extend_from_slice(b",\"is_recurring\":");
     write_bool(row.try_get_unchecked(9)?, out);
     out.extend_from_slice(b",\"recurrence_pattern\":");
@@ -147,11 +184,11 @@ where
     out.extend_from_slice(b",\"recurrence_interval\":");
     write_int(row.try_get_unchecked::<i32, _>(11)?, out);
     out.extend_from_slice(b",\"created_at\":");
-    json::write_instant(&row.try_get_unchecked(12)?, out);
+    write_stamp(Some(row.try_get_unchecked(12)?), stamps, out)?;
     out.extend_from_slice(b",\"updated_at\":");
-    json::write_instant(&row.try_get_unchecked(13)?, out);
+    write_stamp(Some(row.try_get_unchecked(13)?), stamps, out)?;
     out.extend_from_slice(b",\"completed_at\":");
-    write_optional_instant(row.try_get_unchecked(14)?, out);
+    write_stamp(row.try_get_unchecked(14)?, stamps, out)?;
     out.push(b'}');
     Ok(())
 }
@@ -164,10 +201,23 @@ fn write_bool(value: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(if value { b"true" } else { b"false" });
 }
 
-fn write_optional_instant(value: Option<DateTime<Utc>>, out: &mut Vec<u8>) {
+fn write_stamp(
+    value: Option<Stamp>,
+    stamps: &mut json::MicrosWriter,
+    out: &mut Vec<u8>,
+) -> Result<(), sqlx::Error> {
     match value {
-        Some(t) => json::write_instant(&t, out),
-        None => out.extend_from_slice(b"null"),
+        Some(Stamp::UnixMicros(micros)) => stamps.write(micros, out).ok_or_else(|| {
+            sqlx::Error::Decode("timestamp outside the range chrono can represent".into())
+        }),
+        Some(Stamp::Chrono(t)) => {
+            json::write_instant(&t, out);
+            Ok(())
+        }
+        None => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
     }
 }
 
