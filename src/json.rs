@@ -48,8 +48,10 @@ pub fn write_instant(t: &DateTime<Utc>, out: &mut Vec<u8>) {
 /// the date of the last day it wrote, since a page's timestamps fall on few days.
 #[derive(Debug, Default)]
 pub struct MicrosWriter {
+    /// The day (since the epoch) whose date `text` holds.
     day: Option<i64>,
-    date: [u8; 10],
+    /// `"YYYY-MM-DD` of `day`, then the time of the last instant written.
+    text: [u8; 29],
 }
 
 impl MicrosWriter {
@@ -65,40 +67,41 @@ impl MicrosWriter {
                 write_instant(&DateTime::<Utc>::from_timestamp_micros(micros)?, out);
                 return Some(());
             };
-            put_pair(&mut self.date, 0, year / 100);
-            put_pair(&mut self.date, 2, year % 100);
-            self.date[4] = b'-';
-            put_pair(&mut self.date, 5, month);
-            self.date[7] = b'-';
-            put_pair(&mut self.date, 8, day);
+            self.text[..12].copy_from_slice(b"\"0000-00-00T");
+            put_pair(&mut self.text, 1, year / 100);
+            put_pair(&mut self.text, 3, year % 100);
+            put_pair(&mut self.text, 6, month);
+            put_pair(&mut self.text, 9, day);
             self.day = Some(days);
         }
         // both are below their divisor, so they fit
         let second_of_day = u32::try_from(second_of_day).unwrap_or(0);
         let micro = u32::try_from(micro).unwrap_or(0);
-        let mut time = *b"T00:00:00.000000Z\"";
-        put_pair(&mut time, 1, second_of_day / 3600);
-        put_pair(&mut time, 4, second_of_day / 60 % 60);
-        put_pair(&mut time, 7, second_of_day % 60);
+        let text = &mut self.text;
+        put_pair(text, 12, second_of_day / 3600);
+        text[14] = b':';
+        put_pair(text, 15, second_of_day / 60 % 60);
+        text[17] = b':';
+        put_pair(text, 18, second_of_day % 60);
         // chrono's AutoSi: no fraction, milliseconds or microseconds, whichever is exact
         let end = if micro == 0 {
-            9
+            20
         } else if micro.is_multiple_of(1000) {
             let millis = micro / 1000;
-            put_pair(&mut time, 10, millis / 10);
-            time[12] = b'0' + u8::try_from(millis % 10).unwrap_or(0);
-            13
+            text[20] = b'.';
+            put_pair(text, 21, millis / 10);
+            text[23] = b'0' + u8::try_from(millis % 10).unwrap_or(0);
+            24
         } else {
-            put_pair(&mut time, 10, micro / 10_000);
-            put_pair(&mut time, 12, micro / 100 % 100);
-            put_pair(&mut time, 14, micro % 100);
-            16
+            text[20] = b'.';
+            put_pair(text, 21, micro / 10_000);
+            put_pair(text, 23, micro / 100 % 100);
+            put_pair(text, 25, micro % 100);
+            27
         };
-        time[end] = b'Z';
-        time[end + 1] = b'"';
-        out.push(b'"');
-        out.extend_from_slice(&self.date);
-        out.extend_from_slice(&time[..end + 2]);
+        text[end] = b'Z';
+        text[end + 1] = b'"';
+        out.extend_from_slice(&text[..end + 2]);
         Some(())
     }
 }
