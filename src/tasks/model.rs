@@ -50,7 +50,9 @@ impl Priority {
         }
     }
 
-    fn from_rank(rank: i32) -> Option<Self> {
+    /// The priority stored as `rank`.
+    #[must_use]
+    pub fn from_rank(rank: i32) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.rank() == rank)
     }
 

@@ -54,6 +54,37 @@ impl<'r> Decode<'r, Sqlite> for JsonText<'r> {
     }
 }
 
+/// An integer column, read from PostgreSQL's fixed-width binary form directly: sqlx's own
+/// decoding goes through a variable-width path with a `memcpy` call per value.
+pub struct Int<T>(T);
+
+macro_rules! int_column {
+    ($ty:ty) => {
+        impl<'r> Decode<'r, Postgres> for Int<$ty> {
+            fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+                if value.format() == PgValueFormat::Binary {
+                    let bytes = value.as_bytes()?;
+                    let fixed = bytes
+                        .try_into()
+                        .map_err(|_| "integer of unexpected width")?;
+                    Ok(Self(<$ty>::from_be_bytes(fixed)))
+                } else {
+                    <$ty as Decode<Postgres>>::decode(value).map(Self)
+                }
+            }
+        }
+
+        impl<'r> Decode<'r, Sqlite> for Int<$ty> {
+            fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+                <$ty as Decode<Sqlite>>::decode(value).map(Self)
+            }
+        }
+    };
+}
+
+int_column!(i64);
+int_column!(i32);
+
 /// A timestamp column, decoded no further than writing it needs.
 pub enum Stamp {
     /// Microseconds after the Unix epoch (from PostgreSQL's binary form).
@@ -68,7 +99,7 @@ const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
 impl<'r> Decode<'r, Postgres> for Stamp {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         if value.format() == PgValueFormat::Binary {
-            let since_2000 = <i64 as Decode<Postgres>>::decode(value)?;
+            let Int(since_2000) = <Int<i64> as Decode<Postgres>>::decode(value)?;
             let micros = since_2000
                 .checked_add(POSTGRES_EPOCH_MICROS)
                 .ok_or("timestamp out of range")?;
@@ -95,12 +126,10 @@ where
     R: Row,
     usize: ColumnIndex<R>,
     Uuid: Decode<'r, R::Database>,
-    i64: Decode<'r, R::Database>,
-    i32: Decode<'r, R::Database>,
+    Int<i64>: Decode<'r, R::Database>,
+    Int<i32>: Decode<'r, R::Database>,
     bool: Decode<'r, R::Database>,
     &'r str: Decode<'r, R::Database>,
-    Priority: Decode<'r, R::Database>,
-    RecurrencePattern: Decode<'r, R::Database>,
     JsonText<'r>: Decode<'r, R::Database>,
     Stamp: Decode<'r, R::Database>,
 {
@@ -133,12 +162,10 @@ where
     R: Row,
     usize: ColumnIndex<R>,
     Uuid: Decode<'r, R::Database>,
-    i64: Decode<'r, R::Database>,
-    i32: Decode<'r, R::Database>,
+    Int<i64>: Decode<'r, R::Database>,
+    Int<i32>: Decode<'r, R::Database>,
     bool: Decode<'r, R::Database>,
     &'r str: Decode<'r, R::Database>,
-    Priority: Decode<'r, R::Database>,
-    RecurrencePattern: Decode<'r, R::Database>,
     JsonText<'r>: Decode<'r, R::Database>,
     Stamp: Decode<'r, R::Database>,
 {
@@ -148,7 +175,7 @@ where
     out.extend_from_slice(b"{\"id\":\"");
     out.extend_from_slice(id.as_hyphenated().encode_lower(&mut uuid).as_bytes());
     out.extend_from_slice(b"\",\"number\":");
-    write_int(row.try_get_unchecked::<i64, _>(1)?, out);
+    write_int(row.try_get_unchecked::<Int<i64>, _>(1)?.0, out);
     out.extend_from_slice(b",\"user_id\":");
     out.extend_from_slice(owner_json);
     out.extend_from_slice(b",\"title\":");
@@ -161,7 +188,12 @@ where
     out.extend_from_slice(b",\"completed\":");
     write_bool(row.try_get_unchecked(5)?, out);
     out.extend_from_slice(b",\"priority\":\"");
-    out.extend_from_slice(row.try_get_unchecked::<Priority, _>(6)?.as_str().as_bytes());
+    let Int(rank) = row.try_get_unchecked::<Int<i32>, _>(6)?;
+    let priority = Priority::from_rank(rank).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: "priority".to_owned(),
+        source: format!("unknown priority rank {rank}").into(),
+    })?;
+    out.extend_from_slice(priority.as_str().as_bytes());
     out.extend_from_slice(b"\",\"tags\":");
     let tags: JsonText<'r> = row.try_get_unchecked(7)?;
     write_string_array(tags.0, out).map_err(|err| sqlx::Error::ColumnDecode {
@@ -173,8 +205,14 @@ where
     out.extend_from_slice(b",\"is_recurring\":");
     write_bool(row.try_get_unchecked(9)?, out);
     out.extend_from_slice(b",\"recurrence_pattern\":");
-    match row.try_get_unchecked::<Option<RecurrencePattern>, _>(10)? {
-        Some(pattern) => {
+    match row.try_get_unchecked::<Option<&str>, _>(10)? {
+        Some(name) => {
+            let pattern =
+                name.parse::<RecurrencePattern>()
+                    .map_err(|err| sqlx::Error::ColumnDecode {
+                        index: "recurrence_pattern".to_owned(),
+                        source: err.into(),
+                    })?;
             out.push(b'"');
             out.extend_from_slice(pattern.as_str().as_bytes());
             out.push(b'"');
@@ -182,7 +220,7 @@ where
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"recurrence_interval\":");
-    write_int(row.try_get_unchecked::<i32, _>(11)?, out);
+    write_int(row.try_get_unchecked::<Int<i32>, _>(11)?.0, out);
     out.extend_from_slice(b",\"created_at\":");
     write_stamp(Some(row.try_get_unchecked(12)?), stamps, out)?;
     out.extend_from_slice(b",\"updated_at\":");
