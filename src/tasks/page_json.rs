@@ -7,7 +7,7 @@
 //! as literals; only user text goes through the escaper.
 //!
 //! The bytes are exactly those of `serde_json::to_vec(&[Task])` (what every other response
-//! uses): the tests in `tests/api/tasks_list.rs` compare a listing with the single-task
+//! uses): a test in `tests/api/listing.rs` compares a listing with the single-task
 //! responses on both databases, with text that needs escaping in every field.
 
 use axum::body::Bytes;
