@@ -25,7 +25,9 @@ ENV CARGO_TERM_COLOR=never \
 WORKDIR /src
 
 # Dependencies first, against placeholder sources, so that a change to src/ reuses this layer.
+# .cargo/config.toml carries the flags SQLite is compiled with.
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo .cargo
 RUN mkdir -p src \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \

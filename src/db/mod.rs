@@ -402,4 +402,22 @@ mod tests {
             .expect("the checkpointer stops once the pool is closed")
             .expect("the checkpointer does not panic");
     }
+
+    /// `.cargo/config.toml` compiles SQLite without its allocation statistics, whose global
+    /// mutex the reader threads contended on (half an uncached page's server CPU).
+    #[tokio::test]
+    async fn sqlite_is_compiled_without_memory_statistics() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("open");
+        let options: Vec<String> = sqlx::query_scalar("pragma compile_options")
+            .fetch_all(&mut conn)
+            .await
+            .expect("read the compile options");
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+    }
 }
