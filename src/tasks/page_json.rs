@@ -121,41 +121,7 @@ impl<'r> Decode<'r, Sqlite> for Stamp {
 ///
 /// # Errors
 /// A column that does not decode.
-pub fn write_page<'r, R: TaskRow<'r>>(rows: &'r [R], owner: &str) -> Result<Vec<u8>, sqlx::Error> {
-    // A task is 300–600 bytes of JSON; sizing the buffer once avoids repeated regrowth.
-    let mut out = Vec::with_capacity(512 * rows.len() + 2);
-    // Every row has the same owner (the listing filters on it): escape it once.
-    let mut owner_json = Vec::with_capacity(owner.len() + 2);
-    json::write_str(owner, &mut owner_json);
-    let mut stamps = json::MicrosWriter::default();
-    out.push(b'[');
-    for (index, row) in rows.iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        row.write_task(&owner_json, &mut stamps, &mut out)?;
-    }
-    out.push(b']');
-    Ok(out)
-}
-
-/// A task row (columns of `task_columns!`) of a backend that decodes every column the page
-/// needs; the bounds live here once, for both backends.
-pub trait TaskRow<'r> {
-    /// Writes the row as `Task`'s serde form: its fields in declaration order, `version` and
-    /// `recurrence_anchor_day` skipped, the owner as `owner_json`.
-    ///
-    /// # Errors
-    /// A column that does not decode.
-    fn write_task(
-        &'r self,
-        owner_json: &[u8],
-        stamps: &mut json::MicrosWriter,
-        out: &mut Vec<u8>,
-    ) -> Result<(), sqlx::Error>;
-}
-
-impl<'r, R> TaskRow<'r> for R
+pub fn write_page<'r, R>(rows: &'r [R], owner: &str) -> Result<Vec<u8>, sqlx::Error>
 where
     R: Row,
     usize: ColumnIndex<R>,
@@ -167,74 +133,102 @@ where
     JsonText<'r>: Decode<'r, R::Database>,
     Stamp: Decode<'r, R::Database>,
 {
-    fn write_task(
-        &'r self,
-        owner_json: &[u8],
-        stamps: &mut json::MicrosWriter,
-        out: &mut Vec<u8>,
-    ) -> Result<(), sqlx::Error> {
-        let row = self;
-        // Reading without sqlx's type check is safe for the reasons given in `super::row`.
-        let mut uuid = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        let id: Uuid = row.try_get_unchecked(0)?;
-        out.extend_from_slice(b"{\"id\":\"");
-        out.extend_from_slice(id.as_hyphenated().encode_lower(&mut uuid).as_bytes());
-        out.extend_from_slice(b"\",\"number\":");
-        write_int(row.try_get_unchecked::<Int<i64>, _>(1)?.0, out);
-        out.extend_from_slice(b",\"user_id\":");
-        out.extend_from_slice(owner_json);
-        out.extend_from_slice(b",\"title\":");
-        json::write_str(row.try_get_unchecked::<&str, _>(3)?, out);
-        out.extend_from_slice(b",\"description\":");
-        match row.try_get_unchecked::<Option<&str>, _>(4)? {
-            Some(description) => json::write_str(description, out),
-            None => out.extend_from_slice(b"null"),
+    // A task is 300–600 bytes of JSON; sizing the buffer once avoids repeated regrowth.
+    let mut out = Vec::with_capacity(512 * rows.len() + 2);
+    // Every row has the same owner (the listing filters on it): escape it once.
+    let mut owner_json = Vec::with_capacity(owner.len() + 2);
+    json::write_str(owner, &mut owner_json);
+    let mut stamps = json::MicrosWriter::default();
+    out.push(b'[');
+    for (index, row) in rows.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
         }
-        out.extend_from_slice(b",\"completed\":");
-        write_bool(row.try_get_unchecked(5)?, out);
-        out.extend_from_slice(b",\"priority\":\"");
-        let Int(rank) = row.try_get_unchecked::<Int<i32>, _>(6)?;
-        let priority = Priority::from_rank(rank).ok_or_else(|| sqlx::Error::ColumnDecode {
-            index: "priority".to_owned(),
-            source: format!("unknown priority rank {rank}").into(),
-        })?;
-        out.extend_from_slice(priority.as_str().as_bytes());
-        out.extend_from_slice(b"\",\"tags\":");
-        let tags: JsonText<'r> = row.try_get_unchecked(7)?;
-        write_string_array(tags.0, out).map_err(|err| sqlx::Error::ColumnDecode {
-            index: "tags".to_owned(),
-            source: err.into(),
-        })?;
-        out.extend_from_slice(b",\"due_date\":");
-        write_stamp(row.try_get_unchecked(8)?, stamps, out)?;
-        out.extend_from_slice(b",\"is_recurring\":");
-        write_bool(row.try_get_unchecked(9)?, out);
-        out.extend_from_slice(b",\"recurrence_pattern\":");
-        match row.try_get_unchecked::<Option<&str>, _>(10)? {
-            Some(name) => {
-                let pattern =
-                    name.parse::<RecurrencePattern>()
-                        .map_err(|err| sqlx::Error::ColumnDecode {
-                            index: "recurrence_pattern".to_owned(),
-                            source: err.into(),
-                        })?;
-                out.push(b'"');
-                out.extend_from_slice(pattern.as_str().as_bytes());
-                out.push(b'"');
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"recurrence_interval\":");
-        write_int(row.try_get_unchecked::<Int<i32>, _>(11)?.0, out);
-        out.extend_from_slice(b",\"created_at\":");
-        write_stamp(Some(row.try_get_unchecked(12)?), stamps, out)?;
-        out.extend_from_slice(b",\"updated_at\":");
-        write_stamp(Some(row.try_get_unchecked(13)?), stamps, out)?;
-        out.extend_from_slice(b",\"completed_at\":");
-        write_stamp(row.try_get_unchecked(14)?, stamps, out)?;
-        out.push(b'}');
-        Ok(())
+        write_task(row, &owner_json, &mut stamps, &mut out)?;
     }
+    out.push(b']');
+    Ok(out)
+}
+
+/// Writes one row as `Task`'s serde form: its fields in declaration order, `version` and
+/// `recurrence_anchor_day` skipped. Column positions are those of `task_columns!`.
+fn write_task<'r, R>(
+    row: &'r R,
+    owner_json: &[u8],
+    stamps: &mut json::MicrosWriter,
+    out: &mut Vec<u8>,
+) -> Result<(), sqlx::Error>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    Uuid: Decode<'r, R::Database>,
+    Int<i64>: Decode<'r, R::Database>,
+    Int<i32>: Decode<'r, R::Database>,
+    bool: Decode<'r, R::Database>,
+    &'r str: Decode<'r, R::Database>,
+    JsonText<'r>: Decode<'r, R::Database>,
+    Stamp: Decode<'r, R::Database>,
+{
+    // Reading without sqlx's type check is safe for the reasons given in `super::row`.
+    let mut uuid = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let id: Uuid = row.try_get_unchecked(0)?;
+    out.extend_from_slice(b"{\"id\":\"");
+    out.extend_from_slice(id.as_hyphenated().encode_lower(&mut uuid).as_bytes());
+    out.extend_from_slice(b"\",\"number\":");
+    write_int(row.try_get_unchecked::<Int<i64>, _>(1)?.0, out);
+    out.extend_from_slice(b",\"user_id\":");
+    out.extend_from_slice(owner_json);
+    out.extend_from_slice(b",\"title\":");
+    json::write_str(row.try_get_unchecked::<&str, _>(3)?, out);
+    out.extend_from_slice(b",\"description\":");
+    match row.try_get_unchecked::<Option<&str>, _>(4)? {
+        Some(description) => json::write_str(description, out),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"completed\":");
+    write_bool(row.try_get_unchecked(5)?, out);
+    out.extend_from_slice(b",\"priority\":\"");
+    let Int(rank) = row.try_get_unchecked::<Int<i32>, _>(6)?;
+    let priority = Priority::from_rank(rank).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: "priority".to_owned(),
+        source: format!("unknown priority rank {rank}").into(),
+    })?;
+    out.extend_from_slice(priority.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"tags\":");
+    let tags: JsonText<'r> = row.try_get_unchecked(7)?;
+    write_string_array(tags.0, out).map_err(|err| sqlx::Error::ColumnDecode {
+        index: "tags".to_owned(),
+        source: err.into(),
+    })?;
+    out.extend_from_slice(b",\"due_date\":");
+    write_stamp(row.try_get_unchecked(8)?, stamps, out)?;
+    out.extend_from_slice(b",\"is_recurring\":");
+    write_bool(row.try_get_unchecked(9)?, out);
+    out.extend_from_slice(b",\"recurrence_pattern\":");
+    match row.try_get_unchecked::<Option<&str>, _>(10)? {
+        Some(name) => {
+            let pattern =
+                name.parse::<RecurrencePattern>()
+                    .map_err(|err| sqlx::Error::ColumnDecode {
+                        index: "recurrence_pattern".to_owned(),
+                        source: err.into(),
+                    })?;
+            out.push(b'"');
+            out.extend_from_slice(pattern.as_str().as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"recurrence_interval\":");
+    write_int(row.try_get_unchecked::<Int<i32>, _>(11)?.0, out);
+    out.extend_from_slice(b",\"created_at\":");
+    write_stamp(Some(row.try_get_unchecked(12)?), stamps, out)?;
+    out.extend_from_slice(b",\"updated_at\":");
+    write_stamp(Some(row.try_get_unchecked(13)?), stamps, out)?;
+    out.extend_from_slice(b",\"completed_at\":");
+    write_stamp(row.try_get_unchecked(14)?, stamps, out)?;
+    out.push(b'}');
+    Ok(())
 }
 
 fn write_int(value: impl itoa::Integer, out: &mut Vec<u8>) {
