@@ -152,6 +152,8 @@ where
 
 /// Writes one row as `Task`'s serde form: its fields in declaration order, `version` and
 /// `recurrence_anchor_day` skipped. Column positions are those of `task_columns!`.
+// The bounds repeat `write_page`'s on purpose: a blanket-implemented trait carrying them once
+// stopped the column reads being inlined here (+1.5–3 % instructions per page, measured).
 fn write_task<'r, R>(
     row: &'r R,
     owner_json: &[u8],
