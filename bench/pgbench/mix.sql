@@ -11,7 +11,7 @@
 \if :r <= 60
 -- list: the page statement the server sends when its list cache misses (or is off)
 \set lim 51
-select id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day, (select task_count from app_user where id = :uid) as total_count
+select id, number, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day, (select task_count from app_user where id = :uid) as total_count
   from task where user_id = :uid order by created_at desc, id desc limit :lim;
 \elif :r <= 80
 -- create: one statement; the trigger task_numbered takes the number and counts the task
@@ -22,12 +22,12 @@ insert into task (id, user_id, number, title, description, completed, priority, 
          'Low effort but keeps slipping. Block 30 minutes in the calendar.', false, 2,
          '["work","q4"]', now() + interval '14 days', false, null, 1, now(), now(), null, null
   from app_user where id = :uid
-  returning id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day \gset c_
+  returning id, number, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day, user_id \gset c_
 \set last_created :c_number
 \elif :r <= 90
 -- update: read the task by number, then the version-checked update (one statement; the trigger
 -- task_updated bumps the user's list version)
-select id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day
+select id, number, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day, user_id
   from task where user_id = :uid and number = :n \gset t_
 update task set title = 'Review the quarterly report (edited)', description = 'Moved after the review.',
     completed = :t_completed, priority = 3, tags = '["work","edited"]',
@@ -35,17 +35,17 @@ update task set title = 'Review the quarterly report (edited)', description = 'M
     recurrence_interval = 1, completed_at = nullif(:t_completed_at, '')::timestamptz,
     updated_at = now(), recurrence_anchor_day = null, version = version + 1
   where id = :t_id and user_id = :uid and version = :t_version
-  returning id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day;
+  returning id, number, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day, user_id;
 \elif :r <= 95
 -- complete (toggle): read, then the conditional update (one statement, the trigger counts it)
-select id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day
+select id, number, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day, user_id
   from task where user_id = :uid and number = :n \gset t_
 update task set completed = not :t_completed::boolean,
     completed_at = case when :t_completed::boolean then null else now() end,
     updated_at = now(), version = version + 1
   where id = :t_id and user_id = :uid and completed <> not :t_completed::boolean
     and (null::bigint is null or version = null::bigint)
-  returning id, number, user_id, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day;
+  returning id, number, title, description, completed, priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at, completed_at, version, recurrence_anchor_day, user_id;
 \elif :last_created > 0
 -- delete the task this client last created for this user (one statement, the trigger counts it)
 delete from task where user_id = :uid and (id = null::uuid or number = :last_created)

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sqlx::{AssertSqlSafe, FromRow, Row, types::Json};
+use sqlx::{AssertSqlSafe, Row, types::Json};
 use uuid::Uuid;
 
 use super::dates;
@@ -16,7 +16,7 @@ use super::page_json::{self, RenderedPage};
 use super::rules::{self, TaskFields};
 use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, Result};
-use crate::{bind_args, task_columns, with_pool, with_writer};
+use crate::{bind_args, listed_task_columns, task_columns, with_pool, with_writer};
 
 /// `select … from task` for one task of one user, by id (`$2` a UUID) or number (`$2` an integer).
 macro_rules! select_task {
@@ -109,8 +109,8 @@ pub async fn filter_for(db: &Db, user_id: &str, query: &TaskQuery) -> Result<Tas
     listing::parse(query, tz)
 }
 
-/// Position of `total_count` after the task columns in a page row.
-const TOTAL_COLUMN: usize = 17;
+/// Position of `total_count` after the [`listed_task_columns!`] of a page row.
+const TOTAL_COLUMN: usize = 16;
 
 /// One page of the user's tasks matching `filter`, with the total count and the next cursor.
 ///
@@ -118,14 +118,19 @@ const TOTAL_COLUMN: usize = 17;
 /// Database failure.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPage> {
-    let (page, count) =
-        listing::statements(filter, user_id, db.dialect(), db::now(), task_columns!());
+    let (page, count) = listing::statements(
+        filter,
+        user_id,
+        db.dialect(),
+        db::now(),
+        listed_task_columns!(),
+    );
     let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql));
         let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
         let mut tasks = Vec::with_capacity(rows.len());
         for row in &rows {
-            tasks.push(Task::from_row(row)?);
+            tasks.push(Task::from_listed_row(row, user_id.to_owned())?);
         }
         (tasks, first_total(&rows)?)
     });
@@ -152,8 +157,13 @@ pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPag
 /// Database failure.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn list_json(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<RenderedPage> {
-    let (page, count) =
-        listing::statements(filter, user_id, db.dialect(), db::now(), task_columns!());
+    let (page, count) = listing::statements(
+        filter,
+        user_id,
+        db.dialect(),
+        db::now(),
+        listed_task_columns!(),
+    );
     let limit = page_size(filter);
     let (body, last_shown, total) = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql));
@@ -162,7 +172,9 @@ pub async fn list_json(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<Re
         let body = page_json::write_page(shown, user_id)?;
         // Only a page with a successor needs its last task, for the cursor.
         let last_shown = match shown.last() {
-            Some(last) if rows.len() > limit => Some(Task::from_row(last)?),
+            Some(last) if rows.len() > limit => {
+                Some(Task::from_listed_row(last, user_id.to_owned())?)
+            }
             _ => None,
         };
         (body, last_shown, first_total(&rows)?)
