@@ -454,12 +454,16 @@ for b in $BACKENDS; do
     done
     if [[ $b == postgres ]]; then
         V[pg_list,$b]=$(div "$(sum_rounds "$b-pgbench-list" tps)" "$LIST_ROUNDS" "%.1f")
-        V[ratio_raw,$b]=$(div "$(sum_rounds "$b-list" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.2f")
+        # Shown to 3 decimals; the targets are judged on the unrounded quotient (*_exact), so that
+        # 0.596 is not reported as a met 0.60.
+        V[ratio_exact,$b]=$(div "$(sum_rounds "$b-list" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.6f")
+        V[ratio_raw,$b]=$(div "$(sum_rounds "$b-list" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.3f")
         V[ratio,$b]="**${V[ratio_raw,$b]}**"
-        V[unc_ratio_raw,$b]=$(div "$(sum_rounds "$b-uncached" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.2f")
+        V[unc_ratio_exact,$b]=$(div "$(sum_rounds "$b-uncached" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.6f")
+        V[unc_ratio_raw,$b]=$(div "$(sum_rounds "$b-uncached" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.3f")
         V[unc_ratio,$b]="**${V[unc_ratio_raw,$b]}**"
         V[pg_mix,$b]=$(calc "%.1f" "$(kv "$WORK/$b-pgbench-mix.kv" tps)")
-        V[mix_ratio,$b]=$(calc "%.2f" "${V[mix_rps,$b]} / ${V[pg_mix,$b]}")
+        V[mix_ratio,$b]=$(calc "%.3f" "${V[mix_rps,$b]} / ${V[pg_mix,$b]}")
     else
         V[pg_list,$b]="n/a"; V[ratio,$b]="n/a"; V[unc_ratio,$b]="n/a"; V[pg_mix,$b]="n/a"; V[mix_ratio,$b]="n/a"
     fi
@@ -516,7 +520,7 @@ for b in $BACKENDS; do
     line+="; peak RSS < 60 MB: $hwm_mb MB (under load ${V[hwm_load,$b]}) → $(verdict "$hwm_mb < 60")"
     line+="; zero errors: ${V[errors,$b]} → $(verdict "${V[errors,$b]} == 0")"
     if [[ $b == postgres ]] && (( LIST_ROUNDS > 0 )); then
-        line+="; list ratio ≥ 0.6: ${V[ratio_raw,$b]} with the list cache → $(verdict "${V[ratio_raw,$b]} >= 0.6"), ${V[unc_ratio_raw,$b]} without → $(verdict "${V[unc_ratio_raw,$b]} >= 0.6")"
+        line+="; list ratio ≥ 0.6: ${V[ratio_raw,$b]} with the list cache → $(verdict "${V[ratio_exact,$b]} >= 0.6"), ${V[unc_ratio_raw,$b]} without → $(verdict "${V[unc_ratio_exact,$b]} >= 0.6")"
     fi
     echo "$line"
 done >"$TARGETS"
