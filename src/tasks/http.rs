@@ -143,6 +143,7 @@ fn next_link(uri: &Uri, cursor: &str) -> String {
 pub async fn create_task(
     State(state): State<AppState>,
     auth: AuthUser,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     AppJson(input): AppJson<NewTask>,
 ) -> Result<Response> {
@@ -151,7 +152,7 @@ pub async fn create_task(
         Created::New(task) => {
             let response = (
                 StatusCode::CREATED,
-                [(header::LOCATION, location(task.id))],
+                [(header::LOCATION, location(uri.path(), task.id))],
                 AppJson(&task),
             );
             Ok(with_etag(&task, response))
@@ -177,7 +178,7 @@ pub async fn create_task(
             if let Some(id) = id {
                 response
                     .headers_mut()
-                    .insert(header::LOCATION, location(id));
+                    .insert(header::LOCATION, location(uri.path(), id));
             }
             response
                 .headers_mut()
@@ -187,8 +188,11 @@ pub async fn create_task(
     }
 }
 
-fn location(id: uuid::Uuid) -> HeaderValue {
-    HeaderValue::try_from(format!("/api/v1/tasks/{id}"))
+/// The new task's URL under the collection it was posted to, so that a compatibility route's
+/// client is sent to its own design's path (each has a `GET …/{id}`).
+fn location(collection: &str, id: uuid::Uuid) -> HeaderValue {
+    // A request path is visible ASCII, always a valid header value; the fallback is unreachable.
+    HeaderValue::try_from(format!("{}/{id}", collection.trim_end_matches('/')))
         .unwrap_or_else(|_| HeaderValue::from_static("/api/v1/tasks"))
 }
 
