@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod observe;
 pub mod openapi;
 pub mod ops;
+pub mod paging;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

@@ -1,8 +1,8 @@
 //! Chat and conversation routes: thin adapters over [`super::service`] and [`super::store`].
 
 use axum::{
-    extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue},
+    extract::{OriginalUri, Path, Query, State},
+    http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use super::model::{
 use super::{service, store};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, AppJson, Problem, Result};
+use crate::paging;
 use crate::state::AppState;
 
 /// Conversations returned by one list call when `limit` is not given.
@@ -71,16 +72,21 @@ pub async fn chat(
 pub struct ConversationQuery {
     /// How many to return, 1–500 (default 50), most recently active first.
     pub limit: Option<String>,
+    /// Where to continue: the opaque cursor of the previous page's `Link: <…>; rel="next"`.
+    pub cursor: Option<String>,
 }
 
-/// The user's conversations, most recently active first.
+/// The user's conversations, most recently active first. When more follow, `Link: <…>;
+/// rel="next"` gives the URL of the next page.
 #[utoipa::path(get, path = "", tag = "chat", security(("bearer" = [])), params(ConversationQuery),
-    responses((status = 200, body = [ConversationSummary]), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = [ConversationSummary], headers(("Link" = String, description = "the next page, when there is one"))),
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn list_conversations(
     State(state): State<AppState>,
     auth: AuthUser,
+    OriginalUri(uri): OriginalUri,
     Query(query): Query<ConversationQuery>,
-) -> Result<AppJson<Vec<ConversationSummary>>> {
+) -> Result<Response> {
     let limit = match query.limit.as_deref().map(str::trim) {
         None | Some("") => DEFAULT_CONVERSATIONS,
         Some(raw) => raw
@@ -94,7 +100,31 @@ pub async fn list_conversations(
                 )
             })?,
     };
-    Ok(AppJson(store::list(&state.db, &auth.user_id, limit).await?))
+    let after = match query.cursor.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            paging::decode_cursor::<store::ConversationCursor>(raw).ok_or_else(|| {
+                ApiError::invalid("cursor", "is not a cursor issued by this server")
+            })?,
+        ),
+    };
+    // One more than asked tells whether another page follows.
+    let page_size = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut conversations =
+        store::list(&state.db, &auth.user_id, limit + 1, after.as_ref()).await?;
+    let next = if conversations.len() > page_size {
+        conversations.truncate(page_size);
+        conversations.last().map(store::ConversationCursor::after)
+    } else {
+        None
+    };
+    let mut response = AppJson(conversations).into_response();
+    if let Some(link) =
+        next.and_then(|cursor| paging::next_link(&uri, &paging::encode_cursor(&cursor)))
+    {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
 }
 
 /// One conversation with its messages (and their tool calls) in order.

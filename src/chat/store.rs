@@ -1,6 +1,7 @@
 //! The only chat SQL: conversations and their messages, always scoped to their owner.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -166,22 +167,69 @@ pub async fn close_turn(
     })
 }
 
-/// The user's conversations, most recently active first.
+/// Where a page of the conversation list ends: its last conversation's `updated_at` and id
+/// (the list's order), sent to clients as an opaque cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationCursor {
+    #[serde(rename = "u")]
+    updated_at: DateTime<Utc>,
+    #[serde(rename = "i")]
+    id: Uuid,
+}
+
+impl ConversationCursor {
+    /// The position just after `last`.
+    #[must_use]
+    pub fn after(last: &ConversationSummary) -> Self {
+        Self {
+            updated_at: last.updated_at,
+            id: last.id,
+        }
+    }
+}
+
+/// Up to `limit` of the user's conversations, most recently active first, starting after
+/// `after` when given. Conversations continued or deleted between pages cannot shift the rest:
+/// the position is a value, not an offset.
 ///
 /// # Errors
 /// The database failed.
-pub async fn list(db: &Db, user_id: &str, limit: i64) -> Result<Vec<ConversationSummary>> {
+pub async fn list(
+    db: &Db,
+    user_id: &str,
+    limit: i64,
+    after: Option<&ConversationCursor>,
+) -> Result<Vec<ConversationSummary>> {
     let rows: Vec<SummaryRow> = with_pool!(db, |conn| {
-        sqlx::query_as(
-            "select id, title, message_count, created_at, updated_at from conversation
-             where user_id = $1
-             order by updated_at desc, id desc
-             limit $2",
-        )
-        .bind(user_id)
-        .bind(limit)
-        .fetch_all(conn)
-        .await
+        match after {
+            None => {
+                sqlx::query_as(
+                    "select id, title, message_count, created_at, updated_at from conversation
+                     where user_id = $1
+                     order by updated_at desc, id desc
+                     limit $2",
+                )
+                .bind(user_id)
+                .bind(limit)
+                .fetch_all(conn)
+                .await
+            }
+            Some(cursor) => {
+                sqlx::query_as(
+                    "select id, title, message_count, created_at, updated_at from conversation
+                     where user_id = $1
+                       and (updated_at < $2 or (updated_at = $2 and id < $3))
+                     order by updated_at desc, id desc
+                     limit $4",
+                )
+                .bind(user_id)
+                .bind(cursor.updated_at)
+                .bind(cursor.id)
+                .bind(limit)
+                .fetch_all(conn)
+                .await
+            }
+        }
     })?;
     Ok(rows
         .into_iter()

@@ -3,7 +3,7 @@
 use axum::{
     body::Bytes,
     extract::{FromRequestParts, OriginalUri, Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, Uri, header, request::Parts},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -16,6 +16,7 @@ use super::service;
 use super::service::{Created, IdempotencyKey};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, AppJson, Problem, Result};
+use crate::paging;
 use crate::state::AppState;
 use sha2::Digest;
 
@@ -114,25 +115,13 @@ pub async fn list_tasks(
         .into_response();
     let headers = response.headers_mut();
     headers.insert("x-total-count", HeaderValue::from(page.total));
-    if let Some(cursor) = page.next_cursor
-        && let Ok(link) = HeaderValue::from_str(&next_link(&uri, &cursor))
+    if let Some(link) = page
+        .next_cursor
+        .and_then(|cursor| paging::next_link(&uri, &cursor))
     {
         headers.insert(header::LINK, link);
     }
     Ok(response)
-}
-
-/// `<path?query-with-the-new-cursor>; rel="next"`, relative to the request so that
-/// compatibility routes page through themselves.
-fn next_link(uri: &Uri, cursor: &str) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
-        if key != "cursor" {
-            query.append_pair(&key, &value);
-        }
-    }
-    query.append_pair("cursor", cursor);
-    format!("<{}?{}>; rel=\"next\"", uri.path(), query.finish())
 }
 
 /// Create a task. With `Idempotency-Key`, a retry with the same key and body returns the

@@ -1,7 +1,6 @@
 //! Listing: the query a client sends, checked into a [`TaskFilter`], and the one SQL statement
 //! (plus its count) that answers it on either backend, with opaque keyset cursors.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -11,6 +10,7 @@ use super::dates::{self, DueDate};
 use super::model::{Priority, StatusFilter, Task, TaskQuery};
 use crate::db::Dialect;
 use crate::error::{ApiError, FieldError};
+use crate::paging;
 
 /// Page size when the client gives none.
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -169,12 +169,11 @@ impl Cursor {
     /// The opaque form sent to clients.
     #[must_use]
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+        paging::encode_cursor(self)
     }
 
     fn decode(raw: &str) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).ok()?;
-        let cursor: Self = serde_json::from_slice(&bytes).ok()?;
+        let cursor: Self = paging::decode_cursor(raw)?;
         cursor.bound().map(|_| cursor)
     }
 

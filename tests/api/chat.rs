@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 use tudu::db::{Db, PoolSettings};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestResponse, assert_invalid, assert_not_found, both_backends};
+use crate::helpers::{
+    TestApp, TestResponse, assert_invalid, assert_not_found, both_backends, link_next,
+};
 
 pub async fn say(
     app: &TestApp,
@@ -63,6 +65,7 @@ both_backends!(
     a_turn_is_stored_and_the_conversation_continues,
     another_users_conversation_is_not_found,
     conversations_are_listed_newest_first_and_deleted_with_their_messages,
+    the_conversation_list_pages_through_link_cursors,
     chat_input_is_validated,
     chat_needs_a_token,
     compatibility_chat_route_checks_the_user,
@@ -143,6 +146,77 @@ async fn another_users_conversation_is_not_found(app: TestApp) {
         ))
         .await;
     assert_not_found(&numeric);
+}
+
+/// The ids of a conversation list response, in order.
+fn conversation_ids(res: &TestResponse) -> Vec<String> {
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+async fn the_conversation_list_pages_through_link_cursors(app: TestApp) {
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    say(&app, &other.token, "not yours", None).await;
+    let mut started = Vec::new();
+    for message in ["one", "two", "three", "four", "five"] {
+        let res = say(&app, &user.token, message, None).await;
+        started.push(
+            res.json()["conversation_id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    let whole = app
+        .send(app.authed(Method::GET, "/api/v1/conversations", &user.token))
+        .await;
+    assert!(whole.header("link").is_none(), "one page needs no Link");
+    let newest_first: Vec<String> = started.iter().rev().cloned().collect();
+    assert_eq!(conversation_ids(&whole), newest_first);
+
+    // Pages of two: every conversation exactly once, in order, and no Link on the last page.
+    let mut url = Some("/api/v1/conversations?limit=2".to_owned());
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    while let Some(next) = url {
+        let res = app.send(app.authed(Method::GET, &next, &user.token)).await;
+        let ids = conversation_ids(&res);
+        assert!(ids.len() <= 2, "page larger than its limit: {ids:?}");
+        seen.extend(ids);
+        pages += 1;
+        url = link_next(&res, "/api/v1/conversations?");
+        assert!(
+            url.as_deref().is_none_or(|u| u.contains("limit=2")),
+            "{url:?}"
+        );
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, newest_first);
+
+    // A conversation continued between pages moves to the front; the pages after the
+    // cursor neither repeat nor skip the others.
+    let first = app
+        .send(app.authed(Method::GET, "/api/v1/conversations?limit=2", &user.token))
+        .await;
+    let next = link_next(&first, "/api/v1/conversations?").expect("a second page");
+    say(&app, &user.token, "more", Some(&started[0])).await;
+    let rest = conversation_ids(&app.send(app.authed(Method::GET, &next, &user.token)).await);
+    assert_eq!(rest, [started[2].clone(), started[1].clone()]);
+
+    let bad = app
+        .send(app.authed(
+            Method::GET,
+            "/api/v1/conversations?cursor=nope",
+            &user.token,
+        ))
+        .await;
+    assert_invalid(&bad, "cursor");
 }
 
 async fn conversations_are_listed_newest_first_and_deleted_with_their_messages(app: TestApp) {

@@ -533,6 +533,24 @@ pub fn assert_problem(res: &TestResponse, status: StatusCode) -> Value {
     body
 }
 
+/// The URL of `Link: <…>; rel="next"`, which must be relative to the server and start with
+/// `prefix`; `None` without the header.
+pub fn link_next(res: &TestResponse, prefix: &str) -> Option<String> {
+    let link = res.header("link")?;
+    let start = link.find('<').expect("Link has <") + 1;
+    let end = link.find('>').expect("Link has >");
+    assert!(
+        link[end..].contains(r#"rel="next""#),
+        "Link is not rel=next: {link}"
+    );
+    let url = &link[start..end];
+    assert!(
+        url.starts_with(prefix),
+        "Link does not start with {prefix}: {link}"
+    );
+    Some(url.to_owned())
+}
+
 /// Asserts a 422 whose `errors` name `field`; returns the body.
 pub fn assert_invalid(res: &TestResponse, field: &str) -> Value {
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY);

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestResponse, assert_invalid, both_backends, string_at};
+use crate::helpers::{TestApp, TestResponse, assert_invalid, both_backends, link_next, string_at};
 
 both_backends!(
     status_filter_selects_pending_or_completed,
@@ -93,21 +93,9 @@ fn total(res: &TestResponse) -> i64 {
         .expect("X-Total-Count is an integer")
 }
 
-/// The URL of `Link: <…>; rel="next"`, relative to the server.
+/// The URL of the task list's `Link: <…>; rel="next"`.
 fn next_link(res: &TestResponse) -> Option<String> {
-    let link = res.header("link")?;
-    let start = link.find('<').expect("Link has <") + 1;
-    let end = link.find('>').expect("Link has >");
-    assert!(
-        link[end..].contains(r#"rel="next""#),
-        "Link is not rel=next: {link}"
-    );
-    let url = &link[start..end];
-    assert!(
-        url.starts_with("/api/v1/tasks?"),
-        "Link is not relative to the server: {link}"
-    );
-    Some(url.to_owned())
+    link_next(res, "/api/v1/tasks?")
 }
 
 /// The `cursor` parameter of a `Link` URL.
