@@ -408,6 +408,13 @@ max_rounds() { # prefix field -> max over the list rounds
     for r in $(rounds); do v=$(kv "$WORK/$1-$r.kv" "$2"); m=$(calc "%.2f" "($v > $m) ? $v : $m"); done
     echo "$m"
 }
+per_round_ratios() { # tudu-prefix -> each round's tudu req/s / that round's pgbench TPS
+    local r out=""
+    for r in $(rounds); do
+        out+="${out:+, }$(div "$(kv "$WORK/$1-$r.kv" rps)" "$(kv "$WORK/postgres-pgbench-list-$r.kv" tps)" "%.3f")"
+    done
+    echo "${out:-n/a}"
+}
 errors_of() { echo $(( $(kv "$1" non2xx) + $(kv "$1" socket_errors) )); }
 per_request_us() { # kv-file cpu-field requests
     calc "%.0f" "$(kv "$1" "$2") * 1000000 / $3"
@@ -462,10 +469,14 @@ for b in $BACKENDS; do
         V[unc_ratio_exact,$b]=$(div "$(sum_rounds "$b-uncached" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.6f")
         V[unc_ratio_raw,$b]=$(div "$(sum_rounds "$b-uncached" rps)" "$(sum_rounds "$b-pgbench-list" tps)" "%.3f")
         V[unc_ratio,$b]="**${V[unc_ratio_raw,$b]}**"
+        # Each round runs pgbench and both servers back to back, so a round's own ratio is less
+        # exposed to the machine's slow spells than the means are; shown to judge the noise.
+        V[ratio_rounds,$b]=$(per_round_ratios "$b-list")
+        V[unc_ratio_rounds,$b]=$(per_round_ratios "$b-uncached")
         V[pg_mix,$b]=$(calc "%.1f" "$(kv "$WORK/$b-pgbench-mix.kv" tps)")
         V[mix_ratio,$b]=$(calc "%.3f" "${V[mix_rps,$b]} / ${V[pg_mix,$b]}")
     else
-        V[pg_list,$b]="n/a"; V[ratio,$b]="n/a"; V[unc_ratio,$b]="n/a"; V[pg_mix,$b]="n/a"; V[mix_ratio,$b]="n/a"
+        V[pg_list,$b]="n/a"; V[ratio,$b]="n/a"; V[unc_ratio,$b]="n/a"; V[ratio_rounds,$b]="n/a"; V[unc_ratio_rounds,$b]="n/a"; V[pg_mix,$b]="n/a"; V[mix_ratio,$b]="n/a"
     fi
 done
 row() { # label key
@@ -494,6 +505,8 @@ SUMMARY="$WORK/summary.md"
     row "pgbench list TPS (mean of $LIST_ROUNDS rounds)" pg_list
     row "**list ratio tudu / pgbench, list cache on**" ratio
     row "**list ratio tudu / pgbench, list cache off**" unc_ratio
+    row "list ratio per round, list cache on" ratio_rounds
+    row "list ratio per round, list cache off" unc_ratio_rounds
     row "pgbench mix TPS" pg_mix
     row "mix ratio tudu / pgbench" mix_ratio
     row "peak RSS, whole run (VmHWM)" hwm
