@@ -408,10 +408,10 @@ max_rounds() { # prefix field -> max over the list rounds
     for r in $(rounds); do v=$(kv "$WORK/$1-$r.kv" "$2"); m=$(calc "%.2f" "($v > $m) ? $v : $m"); done
     echo "$m"
 }
-per_round_ratios() { # tudu-prefix -> each round's tudu req/s / that round's pgbench TPS
+per_round_ratios() { # backend phase -> each round's tudu req/s / that round's pgbench TPS
     local r out=""
     for r in $(rounds); do
-        out+="${out:+, }$(div "$(kv "$WORK/$1-$r.kv" rps)" "$(kv "$WORK/postgres-pgbench-list-$r.kv" tps)" "%.3f")"
+        out+="${out:+, }$(div "$(kv "$WORK/$1-$2-$r.kv" rps)" "$(kv "$WORK/$1-pgbench-list-$r.kv" tps)" "%.3f")"
     done
     echo "${out:-n/a}"
 }
@@ -471,8 +471,8 @@ for b in $BACKENDS; do
         V[unc_ratio,$b]="**${V[unc_ratio_raw,$b]}**"
         # Each round runs pgbench and both servers back to back, so a round's own ratio is less
         # exposed to the machine's slow spells than the means are; shown to judge the noise.
-        V[ratio_rounds,$b]=$(per_round_ratios "$b-list")
-        V[unc_ratio_rounds,$b]=$(per_round_ratios "$b-uncached")
+        V[ratio_rounds,$b]=$(per_round_ratios "$b" list)
+        V[unc_ratio_rounds,$b]=$(per_round_ratios "$b" uncached)
         V[pg_mix,$b]=$(calc "%.1f" "$(kv "$WORK/$b-pgbench-mix.kv" tps)")
         V[mix_ratio,$b]=$(calc "%.3f" "${V[mix_rps,$b]} / ${V[pg_mix,$b]}")
     else

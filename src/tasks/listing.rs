@@ -10,7 +10,7 @@ use super::dates::{self, DueDate};
 use super::model::{Priority, StatusFilter, Task, TaskQuery};
 use crate::db::Dialect;
 use crate::error::{ApiError, FieldError};
-use crate::paging;
+use crate::{listed_task_columns, paging};
 
 /// Page size when the client gives none.
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -379,15 +379,15 @@ macro_rules! bind_args {
     }};
 }
 
-/// The page query (one row more than the limit, to know whether another page follows, and the
-/// count of every matching task as a trailing column) and the count alone, for an empty page.
+/// The page query ([`listed_task_columns!`] of one row more than the limit, to know whether
+/// another page follows, and the count of every matching task as a trailing column) and the
+/// count alone, for an empty page.
 #[must_use]
 pub fn statements(
     filter: &TaskFilter,
     user_id: &str,
     dialect: Dialect,
     now: DateTime<Utc>,
-    columns: &str,
 ) -> (Statement, Statement) {
     let mut conditions = Statement::default();
     conditions
@@ -462,7 +462,7 @@ pub fn statements(
         None => format!("(select count(*){})", conditions.sql),
     };
     let mut page = Statement {
-        sql: format!("select {columns}, {total} as total_count"),
+        sql: format!("select {}, {total} as total_count", listed_task_columns!()),
         args: Vec::new(),
     };
     page.sql.push_str(&conditions.sql);

@@ -60,6 +60,8 @@ impl Task {
     ///
     /// # Errors
     /// A column that does not decode.
+    // The bounds repeat `FromRow`'s: Rust does not carry where-clauses on other types through a
+    // trait, so a shared trait would not spare stating them at each use.
     pub fn from_listed_row<'r, R>(row: &'r R, user_id: String) -> Result<Self, sqlx::Error>
     where
         R: Row,

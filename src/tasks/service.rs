@@ -16,7 +16,7 @@ use super::page_json::{self, RenderedPage};
 use super::rules::{self, TaskFields};
 use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, Result};
-use crate::{bind_args, listed_task_columns, task_columns, with_pool, with_writer};
+use crate::{bind_args, task_columns, with_pool, with_writer};
 
 /// `select … from task` for one task of one user, by id (`$2` a UUID) or number (`$2` an integer).
 macro_rules! select_task {
@@ -118,13 +118,7 @@ const TOTAL_COLUMN: usize = 16;
 /// Database failure.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPage> {
-    let (page, count) = listing::statements(
-        filter,
-        user_id,
-        db.dialect(),
-        db::now(),
-        listed_task_columns!(),
-    );
+    let (page, count) = listing::statements(filter, user_id, db.dialect(), db::now());
     let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql));
         let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
@@ -157,13 +151,7 @@ pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPag
 /// Database failure.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn list_json(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<RenderedPage> {
-    let (page, count) = listing::statements(
-        filter,
-        user_id,
-        db.dialect(),
-        db::now(),
-        listed_task_columns!(),
-    );
+    let (page, count) = listing::statements(filter, user_id, db.dialect(), db::now());
     let limit = page_size(filter);
     let (body, last_shown, total) = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql));
