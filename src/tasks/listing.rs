@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::dates::{self, DueDate};
 use super::model::{Priority, StatusFilter, Task, TaskQuery};
+use super::search;
 use crate::db::Dialect;
 use crate::error::{ApiError, FieldError};
 use crate::{listed_task_columns, paging};
@@ -424,18 +425,27 @@ pub fn statements(
             }
         }
     }
-    if let Some(search) = &filter.search {
-        let pattern = format!("%{}%", escape_like(search));
-        // SQLite's LIKE is case-insensitive for ASCII; PostgreSQL needs ILIKE.
-        let like = match dialect {
-            Dialect::Postgres => "ilike",
-            Dialect::Sqlite => "like",
-        };
-        conditions
-            .push(&format!(" and (title {like} "))
-            .bind(Arg::Text(pattern.clone()));
-        conditions.push(&format!(" escape '\\' or description {like} "));
-        conditions.bind(Arg::Text(pattern)).push(" escape '\\')");
+    if let Some(text) = &filter.search {
+        match dialect {
+            Dialect::Postgres => {
+                let pattern = search::like_pattern(text);
+                conditions
+                    .push(" and (title ilike ")
+                    .bind(Arg::Text(pattern.clone()))
+                    .push(" escape '\\' or description ilike ")
+                    .bind(Arg::Text(pattern))
+                    .push(" escape '\\')");
+            }
+            Dialect::Sqlite => {
+                let pattern = search::caseless_glob_pattern(text);
+                conditions
+                    .push(" and (title glob ")
+                    .bind(Arg::Text(pattern.clone()))
+                    .push(" or description glob ")
+                    .bind(Arg::Text(pattern))
+                    .push(")");
+            }
+        }
     }
     if let Some(before) = filter.due_before {
         conditions.push(" and due_date <= ").bind(Arg::Time(before));
@@ -513,17 +523,6 @@ fn keyset(page: &mut Statement, cursor: &Cursor) {
     page.push(")");
 }
 
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,11 +537,6 @@ mod tests {
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         assert_eq!(Cursor::decode("not-a-cursor"), None);
-    }
-
-    #[test]
-    fn like_metacharacters_are_escaped() {
-        assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
     }
 
     #[test]

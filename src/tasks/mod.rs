@@ -8,4 +8,5 @@ pub mod model;
 pub mod page_json;
 pub mod row;
 pub mod rules;
+pub mod search;
 pub mod service;

@@ -19,6 +19,7 @@ both_backends!(
     one_tag_filters_and_two_tags_must_all_match,
     q_searches_title_and_description_ignoring_case,
     q_treats_like_metacharacters_literally,
+    q_ignores_case_beyond_ascii,
     due_before_and_due_after_are_inclusive_instants,
     bare_dates_bound_whole_days_in_the_users_time_zone,
     overdue_lists_pending_tasks_past_their_due_date,
@@ -432,6 +433,55 @@ async fn q_treats_like_metacharacters_literally(app: TestApp) {
         titles(&app, &user.token, &search("%_")).await,
         Vec::<String>::new()
     );
+    // SQLite searches with `glob`: its metacharacters are literal too.
+    for title in ["glob * star", "what?", "[draft] notes", "draft"] {
+        app.create_task_ok(&user.token, &json!({ "title": title }))
+            .await;
+    }
+    assert_eq!(
+        titles(&app, &user.token, &search("*")).await,
+        ["glob * star"]
+    );
+    assert_eq!(titles(&app, &user.token, &search("?")).await, ["what?"]);
+    assert_eq!(
+        titles(&app, &user.token, &search("[draft]")).await,
+        ["[draft] notes"]
+    );
+}
+
+async fn q_ignores_case_beyond_ascii(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    for title in ["École d'été", "ÅNGSTRÖM units", "Σίσυφος", "Kelvin scale"] {
+        app.create_task_ok(&user.token, &json!({ "title": title }))
+            .await;
+    }
+    app.create_task_ok(
+        &user.token,
+        &json!({ "title": "plain", "description": "Über alles" }),
+    )
+    .await;
+
+    // Act / Assert
+    let search = |q: &str| format!("q={}", enc(q));
+    for (q, expected) in [
+        ("école", &["École d'été"][..]),
+        ("ÉTÉ", &["École d'été"]),
+        ("ångström", &["ÅNGSTRÖM units"]),
+        ("ΣΊΣΥΦ", &["Σίσυφος"]),
+        ("über", &["plain"]),
+        // U+212A KELVIN SIGN folds to an ASCII k
+        ("\u{212a}elvin", &["Kelvin scale"]),
+        // accents are not folded away, as in PostgreSQL's ilike
+        ("ecole", &[]),
+    ] {
+        assert_eq!(
+            titles(&app, &user.token, &search(q)).await,
+            expected,
+            "[{}] q={q:?}",
+            app.backend
+        );
+    }
 }
 
 async fn due_before_and_due_after_are_inclusive_instants(app: TestApp) {
