@@ -1,4 +1,4 @@
-//! The `q` text search's patterns: case-insensitive for every script on both databases.
+//! The `q` text search's patterns: case-insensitive beyond ASCII on SQLite as on PostgreSQL.
 //!
 //! PostgreSQL's `ilike` folds case through the database's locale. SQLite's `like` folds ASCII
 //! letters only, and sqlx offers no safe way to give SQLite a Unicode-aware function. SQLite's
@@ -46,8 +46,8 @@ pub fn caseless_glob_pattern(text: &str) -> String {
     pattern
 }
 
-/// `c` in lower case, or `c` itself when its lower case is not one character (`İ` → `i̇`),
-/// as PostgreSQL's `lower` keeps such characters.
+/// `c` in lower case, or `c` itself when its lower case is not one character (`İ` → `i̇`):
+/// such a character matches only itself.
 fn lower(c: char) -> char {
     let mut lowered = c.to_lowercase();
     match (lowered.next(), lowered.next()) {
