@@ -426,26 +426,16 @@ pub fn statements(
         }
     }
     if let Some(text) = &filter.search {
-        match dialect {
-            Dialect::Postgres => {
-                let pattern = search::like_pattern(text);
-                conditions
-                    .push(" and (title ilike ")
-                    .bind(Arg::Text(pattern.clone()))
-                    .push(" escape '\\' or description ilike ")
-                    .bind(Arg::Text(pattern))
-                    .push(" escape '\\')");
-            }
-            Dialect::Sqlite => {
-                let pattern = search::caseless_glob_pattern(text);
-                conditions
-                    .push(" and (title glob ")
-                    .bind(Arg::Text(pattern.clone()))
-                    .push(" or description glob ")
-                    .bind(Arg::Text(pattern))
-                    .push(")");
-            }
-        }
+        let (pattern, matches, escape) = match dialect {
+            Dialect::Postgres => (search::like_pattern(text), "ilike", " escape '\\'"),
+            Dialect::Sqlite => (search::caseless_glob_pattern(text), "glob", ""),
+        };
+        conditions
+            .push(&format!(" and (title {matches} "))
+            .bind(Arg::Text(pattern.clone()))
+            .push(&format!("{escape} or description {matches} "))
+            .bind(Arg::Text(pattern))
+            .push(&format!("{escape})"));
     }
     if let Some(before) = filter.due_before {
         conditions.push(" and due_date <= ").bind(Arg::Time(before));

@@ -59,22 +59,21 @@ fn lower(c: char) -> char {
 /// Every character that has a case, by lower case: the characters sharing it, in code point
 /// order (`'e'` → `"Ee"`).
 static CASE_SETS: LazyLock<HashMap<char, String>> = LazyLock::new(|| {
-    let mut sets: HashMap<char, String> = HashMap::new();
+    let mut sets: HashMap<char, Vec<char>> = HashMap::new();
     // Unicode gives no character above U+1FFFF a case mapping (a unit test checks this
     // against the whole range).
     for c in (0..=LAST_CASED).filter_map(char::from_u32) {
         let lowered = lower(c);
         if lowered != c {
-            sets.entry(lowered).or_default().push(c);
+            sets.entry(lowered).or_insert_with(|| vec![lowered]).push(c);
         }
     }
-    for (lowered, set) in &mut sets {
-        let mut members: Vec<char> = set.chars().chain([*lowered]).collect();
-        members.sort_unstable();
-        members.dedup();
-        *set = members.into_iter().collect();
-    }
-    sets
+    sets.into_iter()
+        .map(|(lowered, mut members)| {
+            members.sort_unstable();
+            (lowered, members.into_iter().collect())
+        })
+        .collect()
 });
 
 /// The highest code point [`CASE_SETS`] scans.
