@@ -21,7 +21,7 @@ import sys
 import yaml
 
 WORKLOADS = {"Deployment", "Job", "StatefulSet", "DaemonSet"}
-# The server's default for TUDU_SHUTDOWN_TIMEOUT_SECS (src/config.rs, SPEC §9).
+# The server's default for TUDU_SHUTDOWN_TIMEOUT_SECS (src/config.rs).
 SHUTDOWN_TIMEOUT_DEFAULT = 25
 # ingress-nginx annotations that rewrite paths or inject configuration: with them a path of the
 # allow-list could still reach /metrics.
