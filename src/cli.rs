@@ -85,16 +85,27 @@ async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The migrated database and the account with `email`, for commands that act as a user.
+/// The migrated database and the account with `email`, for commands that act as a user. A
+/// SQLite file that does not exist is not created: the command was most likely run from
+/// another folder than the server, and an empty database has no user to act as.
 async fn open_as(
     settings: &Settings,
     email: &str,
 ) -> anyhow::Result<(crate::db::Db, crate::auth::model::User)> {
+    if let Some(file) = crate::db::sqlite_file_of(&settings.database_url) {
+        anyhow::ensure!(
+            file.exists(),
+            "no database at {} (DATABASE_URL={}); run this where the server runs, or set \
+             DATABASE_URL to its database",
+            std::path::absolute(&file).unwrap_or(file).display(),
+            settings.database_url
+        );
+    }
     let db = startup::connect(settings).await?;
     db.migrate().await?;
     let found = crate::auth::service::find_by_email(&db, email)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
-        .with_context(|| format!("no user with email {email}"))?;
+        .with_context(|| format!("no user with email {email} in {}", db.describe()))?;
     Ok((db, found))
 }

@@ -24,6 +24,56 @@ pub struct Cli {
     pub settings: SettingsArgs,
 }
 
+impl Cli {
+    /// Parses the process's arguments, exiting with clap's message on bad input.
+    #[must_use]
+    pub fn from_env() -> Self {
+        let matches = command().get_matches();
+        <Self as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    }
+}
+
+/// The flags a subcommand's `--help` shows: every setting is accepted everywhere (they are
+/// global, and read from the environment), but each subcommand lists only those it uses.
+const SHOWN_BY_SUBCOMMAND: &[(&str, &[&str])] = &[
+    ("migrate", &["database_url", "log_format"]),
+    ("mcp", &["user", "database_url", "log_format"]),
+    (
+        "token",
+        &[
+            "user",
+            "database_url",
+            "jwt_secret",
+            "jwt_expiry_days",
+            "jwt_issuer",
+            "jwt_audience",
+            "environment",
+            "log_format",
+        ],
+    ),
+    ("healthcheck", &["host", "port"]),
+];
+
+/// The command line, with each subcommand's help trimmed to its own flags.
+#[must_use]
+pub fn command() -> clap::Command {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    // Globals are copied into the subcommands by `build`; only then can they be hidden there.
+    command.build();
+    for (name, shown) in SHOWN_BY_SUBCOMMAND {
+        command = command.mut_subcommand(*name, |sub| {
+            // `mut_args` keeps each argument in place (`mut_arg` moves it to the end, which a
+            // built command's index of flags does not follow).
+            sub.mut_args(|arg| {
+                let id = arg.get_id().as_str();
+                let keep = shown.contains(&id) || matches!(id, "help" | "version");
+                arg.hide(!keep)
+            })
+        });
+    }
+    command
+}
+
 /// Subcommands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {

@@ -358,3 +358,25 @@ pub async fn not_found() -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn retry_after(wait: Duration) -> u64 {
+        match ApiError::rate_limited(wait, 10, "email", String::new()) {
+            ApiError::TooManyRequests(limited) => limited.retry_after_secs,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn retry_after_rounds_up_so_that_waiting_that_long_succeeds() {
+        assert_eq!(retry_after(Duration::from_millis(1_200)), 2);
+        assert_eq!(retry_after(Duration::from_millis(300)), 1);
+        assert_eq!(retry_after(Duration::from_secs(2)), 2);
+        assert_eq!(retry_after(Duration::ZERO), 1);
+    }
+}

@@ -71,8 +71,8 @@ fn is_json(request: &Request) -> bool {
 /// or is text that cannot be stored.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value: T =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| rejection(&err))?;
+    let value: T = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|err| rejection(&err, bytes))?;
     deserializer
         .end()
         .map_err(|_| ApiError::BadRequest("request body is not valid JSON".to_owned()))?;
@@ -83,18 +83,29 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// The error for a body that did not parse.
-fn rejection(err: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+fn rejection(err: &serde_path_to_error::Error<serde_json::Error>, bytes: &[u8]) -> ApiError {
     let inner = err.inner();
-    let path = err.path().to_string();
+    let mut path = err.path().to_string();
     let message = inner.to_string();
     let message = message
         .split_once(" at line ")
         .map_or(message.as_str(), |(m, _)| m);
-    let unstorable = message.contains("surrogate") || message.contains("unicode code point");
+    // serde_json's words for a `\u` escape that is no character (a lone surrogate) or a
+    // malformed escape inside a string.
+    let unstorable = ["surrogate", "unicode code point", "escape"]
+        .iter()
+        .any(|words| message.contains(words));
+    if unstorable && path == "." {
+        // Inside a `#[serde(flatten)]`ed field the path is lost; a plain JSON value keeps it.
+        let mut plain = serde_json::Deserializer::from_slice(bytes);
+        if let Err(err) = serde_path_to_error::deserialize::<_, Value>(&mut plain) {
+            path = err.path().to_string();
+        }
+    }
     if inner.is_data() || (unstorable && path != ".") {
         let (field, message) = name_field(&path, message);
         let message = if unstorable {
-            "must be valid Unicode text (no lone surrogate)".to_owned()
+            "must be valid Unicode text (no lone surrogate or malformed escape)".to_owned()
         } else {
             message
         };

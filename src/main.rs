@@ -1,7 +1,5 @@
 //! The `tudu` binary: parse the command line and run it.
 
-use clap::Parser;
-
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -9,7 +7,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> std::process::ExitCode {
     // A missing .env is normal; real environment variables win over it.
     let _ = dotenvy::dotenv();
-    let cli = tudu::config::Cli::parse();
+    let cli = tudu::config::Cli::from_env();
     match tudu::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -241,6 +241,8 @@ impl Db {
 
     /// Connects to PostgreSQL with explicit options (tests use this to pick a schema).
     ///
+    /// The error names the server and only the innermost cause (sqlx's own message repeats it).
+    ///
     /// # Errors
     /// The server does not answer or refuses the connection.
     pub async fn connect_postgres(
@@ -252,10 +254,27 @@ impl Db {
         // (503) and is then replaced.
         let pool =
             pool::build::<PgConnection>(options, pool_size(settings), settings.acquire_timeout)?;
-        pool::acquire(&pool)
-            .await
-            .context("cannot connect to PostgreSQL")?
-            .finish();
+        let server = {
+            let options = pool.manager().options();
+            format!(
+                "{}:{} (database {})",
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or("postgres")
+            )
+        };
+        match pool::acquire(&pool).await {
+            Ok(mut connection) => connection.finish(),
+            Err(err) => {
+                let root =
+                    std::iter::successors(Some(&err as &(dyn std::error::Error + 'static)), |e| {
+                        e.source()
+                    })
+                    .last()
+                    .map_or_else(|| err.to_string(), ToString::to_string);
+                anyhow::bail!("cannot connect to PostgreSQL at {server}: {root}");
+            }
+        }
         Ok(Self::Postgres(pool))
     }
 
@@ -391,6 +410,17 @@ impl Db {
             Self::Postgres(_) => None,
         }
     }
+}
+
+/// The file a `sqlite:` URL names, if it is one (not `:memory:`).
+#[must_use]
+pub fn sqlite_file_of(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    (!file.as_os_str().is_empty() && file != Path::new(":memory:")).then(|| file.to_path_buf())
 }
 
 /// Copies committed WAL pages into the database file every [`SQLITE_CHECKPOINT_EVERY`] until

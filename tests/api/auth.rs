@@ -357,5 +357,45 @@ async fn login_attempts_beyond_the_per_email_budget_return_429_with_retry_after(
         limited.header("ratelimit-reset"),
         Some(retry_after.to_string().as_str())
     );
+    // The limit that refused, among every limit of the route.
+    assert_eq!(
+        limited.header("ratelimit"),
+        Some(format!("\"email\";r=0;t={retry_after}").as_str())
+    );
+    assert_eq!(
+        limited.header("ratelimit-policy"),
+        Some("\"address\";q=60;w=60, \"email\";q=10;w=60")
+    );
     assert_unauthorized(&other_email);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signups_beyond_the_hourly_budget_of_an_address_return_429() {
+    // Arrange
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.signup_rate_limit_per_hour = 3;
+    })
+    .await;
+    let signup = || json!({"email": unique_email(), "password": PASSWORD, "name": "Burst"});
+    for _ in 0..3 {
+        assert_eq!(app.signup(&signup()).await.status, StatusCode::CREATED);
+    }
+
+    // Act
+    let refused = app.signup(&signup()).await;
+
+    // Assert: a new account needs a new hour's budget (one every 20 min).
+    assert_problem(&refused, StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = refused
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!(
+        (1..=1200).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    assert_eq!(
+        refused.header("ratelimit-policy"),
+        Some("\"address\";q=3;w=3600")
+    );
 }
