@@ -84,8 +84,8 @@ fn is_websocket_upgrade(request: &Request) -> bool {
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
 }
 
-/// Checks the upgrade request as `/mcp` checks a request (Origin, then token) and only then
-/// switches protocols.
+/// Checks the upgrade request as `/mcp` checks a request (Origin, token, then Host) and only
+/// then switches protocols.
 async fn accept(state: AppState, request: Request) -> Response {
     let (mut parts, _) = request.into_parts();
     if let Err(refusal) = auth::check_origin(&state, &parts.headers) {
@@ -95,10 +95,9 @@ async fn accept(state: AppState, request: Request) -> Response {
     let token = extractor::bearer_token(&parts)
         .map(str::to_owned)
         .or_else(|| offered.as_ref().map(|(_, token)| token.clone()));
-    let user = match auth::authenticate(&state, token.as_deref()).await {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    if let Err(refusal) = auth::authenticate(&state, token.as_deref()).await {
+        return refusal;
+    }
     if !super::http::host_allowed(&parts.headers, &state.settings.public_url) {
         return ApiError::Forbidden("this Host is not served here (DNS rebinding guard)")
             .into_response();
@@ -121,13 +120,11 @@ async fn accept(state: AppState, request: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let span = tracing::info_span!(
-        "mcp_websocket",
-        request_id = request_id.as_str(),
-        user_id = user.user_id.as_str(),
-    );
+    // Inside the upgrade request's span, which names the request id and the user.
+    let span = tracing::info_span!("mcp_websocket");
     let connection = Connection {
         state: state.clone(),
+        // Present: it has just been accepted.
         token: SecretString::from(token.unwrap_or_default()),
         request_id,
         keepalive: state.settings.mcp_ws_keepalive,
@@ -199,9 +196,15 @@ impl Connection {
         let mut draining = self.draining.take();
         // Once the service has stopped, its last answers are still written before closing.
         let mut serving = true;
+        // Once the server is shutting down, no message is read and the answers in flight are
+        // written before closing, for at most `shutdown::IDLE_GRACE` (which the drain waits).
+        let mut drain_deadline: Option<Instant> = None;
         let close = loop {
+            if drain_deadline.is_some() && self.in_flight.is_empty() {
+                break Some(close_frame(close_code::AWAY, "the server is shutting down"));
+            }
             tokio::select! {
-                frame = socket.recv(), if serving => match frame {
+                frame = socket.recv(), if serving && drain_deadline.is_none() => match frame {
                     Some(Ok(Message::Text(text))) => match self.admit(text.as_str()).await {
                         Verdict::Serve(message) => {
                             serving = to_service.send(message).await.is_ok();
@@ -236,7 +239,7 @@ impl Connection {
                         break None;
                     }
                 }
-                _ = keepalive.tick(), if serving => {
+                _ = keepalive.tick(), if serving && drain_deadline.is_none() => {
                     if awaiting_pong {
                         let reason = format!("no pong within {} s", self.keepalive.as_secs_f32());
                         break Some(close_frame(close_code::POLICY, &reason));
@@ -246,7 +249,10 @@ impl Connection {
                     }
                     awaiting_pong = true;
                 }
-                () = shutdown(draining.as_mut()) => {
+                () = shutdown(draining.as_mut()), if drain_deadline.is_none() => {
+                    drain_deadline = Some(Instant::now() + crate::shutdown::IDLE_GRACE);
+                }
+                () = until(drain_deadline) => {
                     break Some(close_frame(close_code::AWAY, "the server is shutting down"));
                 }
             }
@@ -394,6 +400,14 @@ async fn shutdown(draining: Option<&mut Draining>) {
     }
 }
 
+/// Resolves at `deadline`; never without one.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The close frame for a frame that could not be read, if the socket can still send one.
 fn refusal_of(err: &axum::Error) -> Option<CloseFrame> {
     use std::error::Error as _;
@@ -501,6 +515,10 @@ impl InFlight {
 
     fn forget(&mut self, id: &RequestId) {
         self.0.remove(id);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

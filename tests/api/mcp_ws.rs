@@ -312,6 +312,16 @@ async fn no_or_a_bad_token_is_401_before_the_upgrade(app: TestApp) {
         }
         other => panic!("a client with a bad token must not connect: {other:?}"),
     }
+    // A valid token with a malformed handshake is refused in problem+json too.
+    let no_key = app
+        .send(
+            app.authed(Method::GET, "/mcp", &user.token)
+                .header("connection", "Upgrade")
+                .header("upgrade", "websocket")
+                .header("sec-websocket-version", "13"),
+        )
+        .await;
+    assert_problem(&no_key, StatusCode::BAD_REQUEST);
     // The valid token works on the same path, and a plain GET is still Streamable HTTP's.
     let mut socket = open(&app, &user.token).await;
     initialize(&mut socket).await;
