@@ -10,6 +10,7 @@ use rmcp::{
     model::{CallToolRequestParams, ClientJsonRpcMessage, ProtocolVersion, ServerJsonRpcMessage},
 };
 use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection, SqliteConnection};
 use tokio::{io::AsyncReadExt, net::TcpStream, time::timeout};
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream, connect_async,
@@ -20,7 +21,6 @@ use tokio_tungstenite::{
         protocol::{CloseFrame, frame::coding::CloseCode},
     },
 };
-use tudu::db::{Db, PoolSettings};
 
 use crate::helpers::{
     Backend, TestApp, TestResponse, TestUser, assert_problem, assert_unauthorized, both_backends,
@@ -423,22 +423,20 @@ async fn two_users_on_two_sockets_see_only_their_own_tasks(app: TestApp) {
     );
 }
 
+/// Deletes the user's row behind the application's back, on a connection of the test's own.
 async fn delete_user(app: &TestApp, user: &TestUser) {
-    let db = Db::connect(app.database_url(), &PoolSettings::default())
-        .await
-        .expect("connect");
-    let deleted: sqlx::Result<u64> = async {
-        tudu::with_writer!(&db, |conn| sqlx::query(
-            "delete from app_user where id = $1"
-        )
-        .bind(&user.id)
-        .execute(conn)
-        .await
-        .map(|done| done.rows_affected()))
-    }
-    .await;
-    assert_eq!(deleted.expect("delete the user"), 1);
-    db.close().await;
+    const DELETE: &str = "delete from app_user where id = $1";
+    let url = app.database_url();
+    let deleted = if app.backend == "postgres" {
+        let mut conn = PgConnection::connect(url).await.expect("connect");
+        let done = sqlx::query(DELETE).bind(&user.id).execute(&mut conn).await;
+        done.expect("delete the user").rows_affected()
+    } else {
+        let mut conn = SqliteConnection::connect(url).await.expect("connect");
+        let done = sqlx::query(DELETE).bind(&user.id).execute(&mut conn).await;
+        done.expect("delete the user").rows_affected()
+    };
+    assert_eq!(deleted, 1);
 }
 
 async fn a_deleted_user_is_disconnected_at_the_next_message(app: TestApp) {
