@@ -5,8 +5,11 @@
 
 A schema accepts a Deployment without readOnlyRootFilesystem or probes; these rules are what
 keeps the pods inside the "restricted" Pod Security Standard and the rollout safe. The files
-given together are one rendering: a Service, PodDisruptionBudget or HorizontalPodAutoscaler
-must find its Deployment among them.
+given together are one rendering: a Service, PodDisruptionBudget, HorizontalPodAutoscaler,
+NetworkPolicy or Ingress must find its Deployment or Service among them, and a Deployment the
+ConfigMap its shutdown bound comes from. An Ingress must not route /metrics, a NetworkPolicy must
+not admit everyone, and a ServiceMonitor (a CRD, which the Kubernetes schemas do not hold) gets
+its shape checked here.
 
 The second form is a drift check: the plain manifests' ConfigMap and the chart's rendered one
 must hold the same settings, each a variable src/config.rs reads.
@@ -18,6 +21,26 @@ import sys
 import yaml
 
 WORKLOADS = {"Deployment", "Job", "StatefulSet", "DaemonSet"}
+# The server's default for TUDU_SHUTDOWN_TIMEOUT_SECS (src/config.rs).
+SHUTDOWN_TIMEOUT_DEFAULT = 25
+# ingress-nginx annotations that rewrite paths or inject configuration: with them a path of the
+# allow-list could still reach /metrics.
+ROUTING_ANNOTATION = re.compile(
+    r"^nginx\.ingress\.kubernetes\.io/(rewrite-target|use-regex|.*snippet)$"
+)
+# prometheus-operator's Duration pattern (monitoring.coreos.com/v1).
+DURATION = re.compile(
+    r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"
+)
+DURATION_PART = re.compile(r"([0-9]+)(ms|y|w|d|h|m|s)")
+SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+# Fields of a ServiceMonitor this check knows, each a field of the monitoring.coreos.com/v1
+# CRD; anything else is reported, so that a misspelt field cannot pass unseen.
+SERVICE_MONITOR_FIELDS = {
+    "spec": {"endpoints", "selector", "namespaceSelector", "jobLabel", "targetLabels"},
+    "endpoint": {"port", "path", "scheme", "interval", "scrapeTimeout", "honorLabels"},
+    "namespaceSelector": {"matchNames", "any"},
+}
 PROBE_PATHS = {
     "startupProbe": "/health/live",
     "livenessProbe": "/health/live",
@@ -83,6 +106,10 @@ def selects(selector, labels):
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
+def where(d):
+    return f"{d.get('kind')}/{(d.get('metadata') or {}).get('name')}"
+
+
 def wiring_problems(docs):
     """Service, PDB and HPA against the Deployments of the same rendering."""
     deployments = [d for d in docs if d.get("kind") == "Deployment"]
@@ -90,9 +117,6 @@ def wiring_problems(docs):
 
     def pod_labels(d):
         return ((d["spec"]["template"].get("metadata") or {}).get("labels")) or {}
-
-    def where(d):
-        return f"{d.get('kind')}/{(d.get('metadata') or {}).get('name')}"
 
     for d in deployments:
         if not selects(d["spec"].get("selector"), pod_labels(d)):
@@ -128,6 +152,181 @@ def wiring_problems(docs):
                 yield f"{where(d)}: scaleTargetRef {ref.get('kind')}/{ref.get('name')} is no Deployment here"
 
 
+def container_ports(deployment):
+    return {
+        q.get(k)
+        for c in deployment["spec"]["template"]["spec"].get("containers", [])
+        for q in c.get("ports") or []
+        for k in ("name", "containerPort")
+    }
+
+
+def grace_problems(docs):
+    """The kubelet must wait out the preStop pause plus the server's own shutdown bound."""
+    maps = {
+        (d.get("metadata") or {}).get("name"): d.get("data") or {}
+        for d in docs
+        if d.get("kind") == "ConfigMap"
+    }
+    for d in docs:
+        if d.get("kind") != "Deployment":
+            continue
+        pod = d["spec"]["template"]["spec"]
+        grace = pod.get("terminationGracePeriodSeconds", 30)
+        for c in pod.get("containers", []):
+            env = {}
+            for source in c.get("envFrom") or []:
+                ref = source.get("configMapRef")
+                if not ref:
+                    continue
+                if ref.get("name") in maps:
+                    env.update(maps[ref["name"]])
+                elif not ref.get("optional"):
+                    yield f"{where(d)}: envFrom names ConfigMap {ref.get('name')!r}, which is not here"
+            env.update({e["name"]: e["value"] for e in c.get("env") or [] if "value" in e})
+            shutdown = int(env.get("TUDU_SHUTDOWN_TIMEOUT_SECS") or SHUTDOWN_TIMEOUT_DEFAULT)
+            pre_stop = (c.get("lifecycle") or {}).get("preStop") or {}
+            sleep = (pre_stop.get("sleep") or {}).get("seconds", 0)
+            if grace <= sleep + shutdown:
+                yield (
+                    f"{where(d)}: terminationGracePeriodSeconds {grace} does not exceed the preStop "
+                    f"sleep ({sleep}) + TUDU_SHUTDOWN_TIMEOUT_SECS ({shutdown}) of {c.get('name')}"
+                )
+
+
+def routes_metrics(path, path_type):
+    """Whether an Ingress path would send a request for /metrics to its backend."""
+    segments = [s for s in path.split("/") if s]
+    return segments[:1] == ["metrics"] or (path_type != "Exact" and not segments)
+
+
+def admits_everyone(peer):
+    cidr = (peer.get("ipBlock") or {}).get("cidr")
+    if cidr:
+        return cidr in ("0.0.0.0/0", "::/0")
+
+    def empty(selector):
+        return not (selector.get("matchLabels") or selector.get("matchExpressions"))
+
+    # An empty namespaceSelector picks every namespace; without a podSelector that narrows it,
+    # every pod in the cluster.
+    namespaces, pods = peer.get("namespaceSelector"), peer.get("podSelector")
+    return namespaces is not None and empty(namespaces) and (pods is None or empty(pods))
+
+
+def service_port(service, port):
+    """Whether an Ingress backend port (by name or number) is a port of this Service."""
+    for q in (service.get("spec") or {}).get("ports") or []:
+        by_name = "name" in port and q.get("name") == port["name"]
+        if by_name or q.get("port") == port.get("number"):
+            return True
+    return False
+
+
+def exposure_problems(docs):
+    """Ingress and NetworkPolicy: what reaches the pods, and /metrics never from outside."""
+    deployments = [d for d in docs if d.get("kind") == "Deployment"]
+    services = {
+        (d.get("metadata") or {}).get("name"): d for d in docs if d.get("kind") == "Service"
+    }
+    for d in docs:
+        spec = d.get("spec") or {}
+        if d.get("kind") == "Ingress":
+            if spec.get("defaultBackend"):
+                yield f"{where(d)}: a defaultBackend routes every path, /metrics included"
+            for name in (d.get("metadata") or {}).get("annotations") or {}:
+                if ROUTING_ANNOTATION.match(name):
+                    yield f"{where(d)}: annotation {name} can rewrite a routed path to /metrics"
+            for rule in spec.get("rules") or []:
+                for p in (rule.get("http") or {}).get("paths") or []:
+                    path, path_type = p.get("path", "/"), p.get("pathType")
+                    if path_type not in ("Exact", "Prefix"):
+                        yield f"{where(d)}: path {path} is {path_type}, not Exact or Prefix"
+                    if routes_metrics(path, path_type):
+                        yield f"{where(d)}: path {path} ({path_type}) routes /metrics"
+                    backend = (p.get("backend") or {}).get("service") or {}
+                    service = services.get(backend.get("name"))
+                    port = backend.get("port") or {}
+                    if service is None:
+                        yield f"{where(d)}: backend {backend.get('name')!r} is no Service here"
+                    elif not service_port(service, port):
+                        yield f"{where(d)}: backend port {port} is no port of {where(service)}"
+        if d.get("kind") == "NetworkPolicy":
+            targets = [
+                x
+                for x in deployments
+                if selects(
+                    spec.get("podSelector"),
+                    x["spec"]["template"].get("metadata", {}).get("labels") or {},
+                )
+            ]
+            if not targets:
+                yield f"{where(d)}: podSelector {spec.get('podSelector')} matches no Deployment's pods"
+            if "Ingress" not in (spec.get("policyTypes") or []):
+                yield f"{where(d)}: policyTypes does not include Ingress"
+            for rule in spec.get("ingress") or []:
+                if not rule.get("from"):
+                    yield f"{where(d)}: a rule without `from` admits every source"
+                if not rule.get("ports"):
+                    yield f"{where(d)}: a rule without `ports` admits every port"
+                for port in rule.get("ports") or []:
+                    for x in targets:
+                        if port.get("port") not in container_ports(x):
+                            yield f"{where(d)}: port {port.get('port')!r} is no port of {where(x)}"
+                for peer in rule.get("from") or []:
+                    if admits_everyone(peer):
+                        yield f"{where(d)}: peer {peer} admits every pod or address"
+
+
+def seconds(duration):
+    return sum(int(n) * SECONDS[unit] for n, unit in DURATION_PART.findall(duration))
+
+
+def service_monitor_problems(docs):
+    """A ServiceMonitor's shape: no schema for it is bundled with the Kubernetes ones."""
+    services = [d for d in docs if d.get("kind") == "Service"]
+    for d in docs:
+        if d.get("kind") != "ServiceMonitor":
+            continue
+        if d.get("apiVersion") != "monitoring.coreos.com/v1":
+            yield f"{where(d)}: apiVersion {d.get('apiVersion')!r} is not monitoring.coreos.com/v1"
+        spec = d.get("spec") or {}
+        for key in sorted(set(spec) - SERVICE_MONITOR_FIELDS["spec"]):
+            yield f"{where(d)}: unknown field spec.{key}"
+        for key in sorted(
+            set(spec.get("namespaceSelector") or {}) - SERVICE_MONITOR_FIELDS["namespaceSelector"]
+        ):
+            yield f"{where(d)}: unknown field spec.namespaceSelector.{key}"
+        selected = [
+            x
+            for x in services
+            if selects(spec.get("selector"), (x.get("metadata") or {}).get("labels") or {})
+        ]
+        if not selected:
+            yield f"{where(d)}: selector {spec.get('selector')} matches no Service's labels"
+        if not spec.get("endpoints"):
+            yield f"{where(d)}: no endpoints"
+        for e in spec.get("endpoints") or []:
+            for key in sorted(set(e) - SERVICE_MONITOR_FIELDS["endpoint"]):
+                yield f"{where(d)}: unknown field spec.endpoints[].{key}"
+            if e.get("path", "/metrics") != "/metrics":
+                yield f"{where(d)}: endpoint path {e.get('path')!r} is not /metrics"
+            for x in selected:
+                names = {q.get("name") for q in (x.get("spec") or {}).get("ports") or []}
+                if e.get("port") not in names:
+                    yield f"{where(d)}: endpoint port {e.get('port')!r} is no named port of {where(x)}"
+            for key in ("interval", "scrapeTimeout"):
+                if key in e and not (isinstance(e[key], str) and e[key] and DURATION.match(e[key])):
+                    yield f"{where(d)}: endpoint {key} {e[key]!r} is no Prometheus duration"
+            interval, timeout = e.get("interval"), e.get("scrapeTimeout")
+            if (
+                isinstance(interval, str)
+                and isinstance(timeout, str)
+                and seconds(timeout) > seconds(interval)
+            ):
+                yield f"{where(d)}: scrapeTimeout {timeout} is longer than interval {interval}"
+
+
 def main(paths):
     problems = []
     everything = []
@@ -142,7 +341,8 @@ def main(paths):
                 problems.append(f"{where}: secrets must not be rendered or applied from the repo")
             if kind in WORKLOADS:
                 problems += [f"{where}: {p}" for p in pod_problems(kind, doc["spec"])]
-    problems += [f"{' '.join(paths)}: {p}" for p in wiring_problems(everything)]
+    for check in (wiring_problems, grace_problems, exposure_problems, service_monitor_problems):
+        problems += [f"{' '.join(paths)}: {p}" for p in check(everything)]
     for p in problems:
         print(f"POLICY {p}")
     return 1 if problems else 0

@@ -1,6 +1,6 @@
 //! Settings, parsed once at start from CLI flags, the environment and `.env` (in that order).
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
@@ -204,6 +204,54 @@ pub struct SettingsArgs {
         global = true
     )]
     pub chat_rate_limit_per_minute: u32,
+    /// Seconds a client may take to send a request head.
+    #[arg(
+        long,
+        env = "TUDU_HEADER_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub header_timeout_secs: u64,
+    /// Seconds a client may pause between two pieces of a request body.
+    #[arg(
+        long,
+        env = "TUDU_BODY_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub body_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(
+        long,
+        env = "TUDU_IDLE_TIMEOUT_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub idle_timeout_secs: u64,
+    /// Connections open at once; past it a new one is answered 503 and closed.
+    #[arg(
+        long,
+        env = "TUDU_MAX_CONNECTIONS",
+        default_value_t = 4096,
+        global = true
+    )]
+    pub max_connections: usize,
+    /// Seconds a shutdown may take, from the signal, before open connections are closed.
+    #[arg(
+        long,
+        env = "TUDU_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 25,
+        global = true
+    )]
+    pub shutdown_timeout_secs: u64,
+    /// Signups allowed per client address per hour (0: no limit).
+    #[arg(
+        long,
+        env = "SIGNUP_RATE_LIMIT_PER_HOUR",
+        default_value_t = 20,
+        global = true
+    )]
+    pub signup_rate_limit_per_hour: u32,
     /// Redis for limits shared by every replica; in memory when unset.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
     pub redis_url: Option<String>,
@@ -256,6 +304,33 @@ impl ChatSettings {
     }
 }
 
+/// Time limits and the connection cap of the HTTP server (SPEC §9).
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// Time to send a request head, from its first byte (or from the connection's opening).
+    pub header_timeout: Duration,
+    /// Longest pause between two pieces of a request body.
+    pub body_timeout: Duration,
+    /// How long an idle keep-alive connection is kept.
+    pub idle_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Deadline of a shutdown, counted from the signal.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 4096,
+            shutdown_timeout: Duration::from_secs(25),
+        }
+    }
+}
+
 /// Checked settings the application runs with.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -298,6 +373,10 @@ pub struct Settings {
     /// How often an MCP WebSocket is pinged; one that has not answered a ping by the next is
     /// closed. 30 s keeps it inside the idle timeouts of common proxies.
     pub mcp_ws_keepalive: std::time::Duration,
+    /// HTTP time limits and connection cap.
+    pub connections: ConnectionLimits,
+    /// Signups per client address per hour; 0 turns the limit off.
+    pub signup_rate_limit_per_hour: u32,
 }
 
 /// The default of [`Settings::mcp_ws_keepalive`].
@@ -370,6 +449,24 @@ impl Settings {
             args.llm_timeout_secs >= 1,
             "TUDU_LLM_TIMEOUT_SECS must be at least 1"
         );
+        anyhow::ensure!(
+            args.database_max_connections >= 1,
+            "DATABASE_MAX_CONNECTIONS must be at least 1"
+        );
+        let connections = ConnectionLimits {
+            header_timeout: positive_secs(args.header_timeout_secs, "TUDU_HEADER_TIMEOUT_SECS")?,
+            body_timeout: positive_secs(args.body_timeout_secs, "TUDU_BODY_TIMEOUT_SECS")?,
+            idle_timeout: positive_secs(args.idle_timeout_secs, "TUDU_IDLE_TIMEOUT_SECS")?,
+            max_connections: args.max_connections,
+            shutdown_timeout: positive_secs(
+                args.shutdown_timeout_secs,
+                "TUDU_SHUTDOWN_TIMEOUT_SECS",
+            )?,
+        };
+        anyhow::ensure!(
+            connections.max_connections >= 1,
+            "TUDU_MAX_CONNECTIONS must be at least 1"
+        );
         let chat = ChatSettings {
             agent,
             openai_api_key,
@@ -391,7 +488,9 @@ impl Settings {
                 .filter(|u| !u.trim().is_empty())
                 .map(SecretString::from),
             database_url: args.database_url,
-            database_max_connections: args.database_max_connections.max(1),
+            database_max_connections: args.database_max_connections,
+            connections,
+            signup_rate_limit_per_hour: args.signup_rate_limit_per_hour,
             metrics_enabled: args.metrics_enabled,
             list_cache_bytes: if args.list_cache {
                 u64::from(args.list_cache_mb) * 1_000_000
@@ -453,6 +552,15 @@ impl Settings {
             chat: ChatSettings::local(),
             redis_url: None,
             mcp_ws_keepalive: MCP_WS_KEEPALIVE,
+            connections: ConnectionLimits::default(),
+            // Test suites sign many users up from one address.
+            signup_rate_limit_per_hour: 0,
         }
     }
+}
+
+/// `secs` as a duration, refusing 0 (which would close every connection at once).
+fn positive_secs(secs: u64, name: &str) -> anyhow::Result<Duration> {
+    anyhow::ensure!(secs >= 1, "{name} must be at least 1");
+    Ok(Duration::from_secs(secs))
 }

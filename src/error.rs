@@ -2,12 +2,14 @@
 
 use axum::{
     Json,
-    extract::{FromRequest, rejection::JsonRejection},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// What a 503 tells the client to wait: a restarting database is usually back within seconds.
+pub const SERVICE_RETRY_AFTER_SECS: u64 = 1;
 
 /// Result alias for handlers.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -63,6 +65,15 @@ pub enum ApiError {
     /// Body larger than the limit.
     #[error("request body is larger than 1 MiB")]
     PayloadTooLarge,
+    /// The client stopped sending its body.
+    #[error("the request body stopped arriving; send it again on a new connection")]
+    RequestTimeout,
+    /// The request target is longer than the server reads.
+    #[error("the request target (path and query) is longer than 8 KiB")]
+    UriTooLong,
+    /// Too many header fields, or too many bytes of them.
+    #[error("the request carries more than 100 header fields or 32 KiB of them")]
+    HeadersTooLarge,
     /// Body not sent as `application/json`.
     #[error("expected a request body with Content-Type: application/json")]
     UnsupportedMediaType,
@@ -70,16 +81,17 @@ pub enum ApiError {
     #[error("{}", summarize(.0))]
     Validation(Vec<FieldError>),
     /// Too many attempts; retry after the given seconds.
-    #[error("too many requests, retry in {retry_after_secs} s")]
-    TooManyRequests {
-        /// Seconds until a retry can succeed.
-        retry_after_secs: u64,
-        /// The budget per window, for `RateLimit-Limit`.
-        limit: u32,
-    },
-    /// The database does not answer in time.
+    #[error("too many requests ({}), retry in {} s", .0.refused_by, .0.retry_after_secs)]
+    TooManyRequests(Box<RateLimited>),
+    /// The database does not answer in time, or cannot serve now.
     #[error("the service is temporarily unavailable, please retry")]
     ServiceUnavailable,
+    /// The database ended the connection's session before running the statement (a restart).
+    #[error("the service is temporarily unavailable, please retry")]
+    SessionEnded,
+    /// The connection to the database broke during the request.
+    #[error("the service is temporarily unavailable, please retry")]
+    ConnectionLost,
     /// The language-model provider failed or answered nonsense; the cause is logged.
     #[error("the language model provider failed; your message was saved, please retry")]
     BadGateway,
@@ -91,6 +103,40 @@ pub enum ApiError {
     /// Anything unexpected; the cause is logged, never sent.
     #[error("internal server error")]
     Internal(#[source] anyhow::Error),
+}
+
+/// A refusal by a rate limit: which one, and every limit of the route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimited {
+    /// Whole seconds until a retry succeeds, rounded up: a client that waits exactly this long
+    /// is let through.
+    pub retry_after_secs: u64,
+    /// The budget of the limit that refused, per window.
+    pub limit: u32,
+    /// The name of the limit that refused (`address`, `email`, `user`).
+    pub refused_by: &'static str,
+    /// Every limit of the route, as the IETF `RateLimit-Policy` field lists them
+    /// (`"address";q=60;w=60, "email";q=10;w=60`).
+    pub policy: String,
+}
+
+impl ApiError {
+    /// A 429 after `wait`, from the limit `refused_by` of `limit` per window, among `policy`.
+    #[must_use]
+    pub fn rate_limited(
+        wait: std::time::Duration,
+        limit: u32,
+        refused_by: &'static str,
+        policy: String,
+    ) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Self::TooManyRequests(Box::new(RateLimited {
+            retry_after_secs: secs.max(1),
+            limit,
+            refused_by,
+            policy,
+        }))
+    }
 }
 
 fn summarize(errors: &[FieldError]) -> String {
@@ -106,6 +152,15 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// Whether this is the database being away (503), as opposed to a request's own fault.
+    #[must_use]
+    pub fn is_database_outage(&self) -> bool {
+        matches!(
+            self,
+            Self::ServiceUnavailable | Self::SessionEnded | Self::ConnectionLost
+        )
+    }
+
     /// The HTTP status this error maps to.
     #[must_use]
     pub fn status(&self) -> StatusCode {
@@ -118,10 +173,15 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::ServiceUnavailable | Self::SessionEnded | Self::ConnectionLost => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::BadGateway => StatusCode::BAD_GATEWAY,
             Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -131,15 +191,50 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => {
-                tracing::warn!(error = %err, "database unavailable");
-                Self::ServiceUnavailable
-            }
-            other => Self::Internal(anyhow::Error::new(other)),
+        let failure = crate::db::classify(&err);
+        if failure == crate::db::Failure::Other {
+            return Self::Internal(anyhow::Error::new(err));
+        }
+        outage_log::warn(&err);
+        match failure {
+            crate::db::Failure::SessionEnded => Self::SessionEnded,
+            crate::db::Failure::ConnectionLost => Self::ConnectionLost,
+            _ => Self::ServiceUnavailable,
+        }
+    }
+}
+
+/// One WARN line per [`outage_log::EVERY`] while the database is away, not one per request:
+/// an outage under load wrote thousands of identical lines a minute.
+mod outage_log {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    /// How often an outage is logged.
+    pub const EVERY: Duration = Duration::from_secs(10);
+
+    static LAST_LOGGED_SECS: AtomicU64 = AtomicU64::new(0);
+    static SUPPRESSED: AtomicU64 = AtomicU64::new(0);
+
+    pub fn warn(err: &sqlx::Error) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let last = LAST_LOGGED_SECS.load(Ordering::Relaxed);
+        let due = now.saturating_sub(last) >= EVERY.as_secs();
+        if due
+            && LAST_LOGGED_SECS
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+        {
+            let suppressed = SUPPRESSED.swap(0, Ordering::AcqRel);
+            tracing::warn!(
+                error = %err,
+                suppressed,
+                "database unavailable (answering 503; repeats within 10 s are counted in `suppressed`)"
+            );
+        } else {
+            SUPPRESSED.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -195,12 +290,9 @@ impl IntoResponse for ApiError {
         } else {
             r#"Bearer realm="tudu", error="invalid_token""#
         };
-        let (errors, retry_after) = match self {
+        let (errors, limited) = match self {
             Self::Validation(errors) => (Some(errors), None),
-            Self::TooManyRequests {
-                retry_after_secs,
-                limit,
-            } => (None, Some((retry_after_secs, limit))),
+            Self::TooManyRequests(limited) => (None, Some(limited)),
             _ => (None, None),
         };
         let problem = Problem {
@@ -223,13 +315,30 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static(challenge),
                 );
             }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(SERVICE_RETRY_AFTER_SECS),
+                );
+            }
             StatusCode::TOO_MANY_REQUESTS => {
-                // RFC 9110 Retry-After plus the IETF RateLimit header fields draft.
-                if let Some((secs, limit)) = retry_after {
+                // RFC 9110 Retry-After plus the IETF RateLimit header fields draft: the
+                // structured `RateLimit`/`RateLimit-Policy` pair names the limit that refused
+                // among all of the route's; the older `RateLimit-Limit` trio is kept for
+                // clients of earlier drafts.
+                if let Some(limited) = limited {
+                    let secs = limited.retry_after_secs;
                     headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-                    headers.insert("ratelimit-limit", HeaderValue::from(limit));
+                    headers.insert("ratelimit-limit", HeaderValue::from(limited.limit));
                     headers.insert("ratelimit-remaining", HeaderValue::from(0));
                     headers.insert("ratelimit-reset", HeaderValue::from(secs));
+                    let current = format!("\"{}\";r=0;t={secs}", limited.refused_by);
+                    if let Ok(value) = HeaderValue::from_str(&current) {
+                        headers.insert("ratelimit", value);
+                    }
+                    if let Ok(value) = HeaderValue::from_str(&limited.policy) {
+                        headers.insert("ratelimit-policy", value);
+                    }
                 }
             }
             _ => {}
@@ -238,51 +347,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `axum::Json` whose rejections are problem+json with the statuses of SPEC §3.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct AppJson<T>(pub T);
-
-impl<T: Serialize> IntoResponse for AppJson<T> {
-    fn into_response(self) -> Response {
-        Json(self.0).into_response()
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        match rejection {
-            JsonRejection::JsonDataError(err) => {
-                let (field, message) = split_serde_message(&err.body_text());
-                Self::invalid(field, message)
-            }
-            JsonRejection::JsonSyntaxError(_) => {
-                Self::BadRequest("request body is not valid JSON".to_owned())
-            }
-            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
-            other => Self::BadRequest(other.body_text()),
-        }
-    }
-}
-
-/// axum reports `"…target type: tags[0]: invalid type …"`; the path before the colon names the
-/// field (`.` is the body itself).
-fn split_serde_message(text: &str) -> (String, String) {
-    let rest = text
-        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
-        .unwrap_or(text);
-    let rest = rest
-        .split_once(" at line ")
-        .map_or(rest, |(message, _)| message);
-    match rest.split_once(": ") {
-        Some((path, message)) if !path.contains(' ') && path != "." => {
-            (path.to_owned(), message.to_owned())
-        }
-        Some((".", message)) => ("body".to_owned(), message.to_owned()),
-        _ => ("body".to_owned(), rest.to_owned()),
-    }
-}
+pub use crate::input::AppJson;
 
 /// Answers unknown routes with a problem+json 404.
 pub async fn not_found() -> ApiError {

@@ -38,6 +38,9 @@ pub const POOL_IDLE: &str = "tudu_db_pool_connections_idle";
 /// The pool's upper bound, by `pool`.
 pub const POOL_MAX: &str = "tudu_db_pool_connections_max";
 
+/// Connections refused because `TUDU_MAX_CONNECTIONS` were open.
+pub const CONNECTIONS_REFUSED: &str = "tudu_http_connections_refused_total";
+
 /// The `route` label of a request that matched no route: one series for every unknown path.
 pub const UNMATCHED: &str = "unmatched";
 /// The `tool` label of a call to a tool that does not exist.
@@ -204,6 +207,11 @@ fn intern(route: &str) -> &'static str {
     let leaked: &'static str = Box::leak(route.to_owned().into_boxed_str());
     seen.insert(leaked);
     leaked
+}
+
+/// Counts one connection answered 503 at the connection cap.
+pub fn connection_refused() {
+    metrics::counter!(CONNECTIONS_REFUSED).increment(1);
 }
 
 /// Counts one MCP tool call; `outcome` is `ok`, `tool_error` or `protocol_error`.

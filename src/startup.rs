@@ -1,6 +1,6 @@
 //! Building the application: database, state, router and listener.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{
@@ -9,7 +9,6 @@ use axum::{
     http::{HeaderName, HeaderValue, Method, header},
     middleware,
     response::IntoResponse,
-    serve::ListenerExt,
 };
 use secrecy::SecretString;
 use tokio::net::TcpListener;
@@ -23,9 +22,9 @@ use tower_http::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{jwks::JwksVerifier, limit::LoginLimiter, token::TokenKeys};
+use crate::auth::{jwks::JwksVerifier, limit::AuthLimiter, token::TokenKeys};
 use crate::chat::service::Chat;
-use crate::config::{Environment, Settings};
+use crate::config::{ConnectionLimits, Environment, Settings};
 use crate::db::{Db, PoolSettings};
 use crate::error::{ApiError, method_not_allowed, not_found};
 use crate::observe::{Observe, REQUEST_ID_HEADER};
@@ -41,6 +40,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    connections: ConnectionLimits,
 }
 
 impl Application {
@@ -66,7 +66,9 @@ impl Application {
             "tudu listening"
         );
         spawn_housekeeping(&state);
+        let connections = state.settings.connections.clone();
         Ok(Self {
+            connections,
             listener,
             router: router(state),
             db,
@@ -98,21 +100,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let drain = Drain::default();
-        let service = self
-            .router
-            .layer(middleware::from_fn_with_state(
-                drain.draining(),
-                crate::shutdown::close_when_draining,
-            ))
-            .into_make_service_with_connect_info::<SocketAddr>();
-        // `tap_io` (a no-op here) is what gives a custom listener axum's `ConnectInfo`.
-        let listener = drain.listener(self.listener).tap_io(|_| {});
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                drain.begin().await;
-            })
-            .await?;
+        let router = self.router.layer(middleware::from_fn_with_state(
+            drain.draining(),
+            crate::shutdown::close_when_draining,
+        ));
+        let listener = drain.listener(self.listener);
+        let limits = self.connections;
+        crate::server::serve(listener, drain, router, limits, shutdown).await;
         self.db.close().await;
         tracing::info!("tudu stopped");
         Ok(())
@@ -173,6 +167,7 @@ pub fn app_state(
 ) -> anyhow::Result<AppState> {
     let tokens = TokenKeys::new(secret, &settings);
     let list_cache = crate::tasks::cache::ListCache::new(settings.list_cache_bytes);
+    let auth_limiter = Arc::new(AuthLimiter::new(settings.signup_rate_limit_per_hour));
     let jwks = match &settings.jwt_jwks_url {
         Some(url) => Some(Arc::new(JwksVerifier::new(url, &settings)?)),
         None => None,
@@ -187,14 +182,14 @@ pub fn app_state(
             .time_to_live(Duration::from_secs(60))
             .build(),
         list_cache,
-        login_limiter: Arc::new(LoginLimiter::default()),
+        auth_limiter,
         chat,
     })
 }
 
 /// Periodic clean-up: idle login-limit keys, expired idempotency keys.
 fn spawn_housekeeping(state: &AppState) {
-    let limiter = Arc::clone(&state.login_limiter);
+    let limiter = Arc::clone(&state.auth_limiter);
     let chat = Arc::clone(&state.chat);
     let db = state.db.clone();
     tokio::spawn(async move {

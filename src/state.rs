@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 
-use crate::auth::{jwks::JwksVerifier, limit::LoginLimiter, token::TokenKeys};
+use crate::auth::{jwks::JwksVerifier, limit::AuthLimiter, token::TokenKeys};
 use crate::chat::service::Chat;
 use crate::config::Settings;
 use crate::db::Db;
@@ -26,8 +26,8 @@ pub struct AppState {
     pub known_users: moka::sync::Cache<String, ()>,
     /// Rendered listing pages, served while the user's tasks are unchanged.
     pub list_cache: crate::tasks::cache::ListCache,
-    /// Login attempt limits.
-    pub login_limiter: Arc<LoginLimiter>,
+    /// Login and signup attempt limits.
+    pub auth_limiter: Arc<AuthLimiter>,
     /// The chat agent and its per-user limit.
     pub chat: Arc<Chat>,
 }

@@ -35,11 +35,15 @@ fn respond_with_token(state: &AppState, user: User) -> Result<AuthResponse> {
 
 /// Create an account and get a token.
 #[utoipa::path(post, path = "/signup", tag = "auth", request_body = SignupRequest,
-    responses((status = 201, body = AuthResponse), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = AuthResponse), (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_up(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     AppJson(input): AppJson<SignupRequest>,
 ) -> Result<(StatusCode, AppJson<AuthResponse>)> {
+    let client = limit::client_address(peer.ip(), &headers, state.settings.trusted_proxy_hops);
+    state.auth_limiter.check_signup(client)?;
     let user = service::sign_up(&state.db, input).await?;
     Ok((
         StatusCode::CREATED,
@@ -58,7 +62,7 @@ pub async fn log_in(
 ) -> Result<AppJson<AuthResponse>> {
     let client = limit::client_address(peer.ip(), &headers, state.settings.trusted_proxy_hops);
     state
-        .login_limiter
+        .auth_limiter
         .check(client, input.email.as_deref().unwrap_or_default())?;
     let user =
         service::log_in(&state.db, input.email.as_deref(), input.password.as_deref()).await?;

@@ -1,4 +1,5 @@
-//! Login attempt limits per client address and per email (SPEC §6), kept in memory.
+//! Login attempt limits per client address and per email (SPEC §6), and signups per client
+//! address (SPEC §10), kept in memory.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -53,56 +54,83 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_hops: usize) ->
         .unwrap_or(peer)
 }
 
-/// Two GCRA limiters: one keyed by client address, one by email.
+/// GCRA limiters: logins by client address and by email, signups by client address.
 #[derive(Debug)]
-pub struct LoginLimiter {
+pub struct AuthLimiter {
     by_address: Keyed<IpAddr>,
     by_email: Keyed<String>,
+    /// `None` when `SIGNUP_RATE_LIMIT_PER_HOUR` is 0.
+    signups: Option<(Keyed<IpAddr>, u32)>,
     clock: DefaultClock,
 }
 
-impl Default for LoginLimiter {
-    fn default() -> Self {
+impl AuthLimiter {
+    /// The login limits, and `signups_per_hour` per client address (0: unlimited).
+    #[must_use]
+    pub fn new(signups_per_hour: u32) -> Self {
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         Self {
             by_address: RateLimiter::keyed(per_minute(PER_ADDRESS_PER_MINUTE)),
             by_email: RateLimiter::keyed(per_minute(PER_EMAIL_PER_MINUTE)),
+            signups: NonZeroU32::new(signups_per_hour)
+                .map(|n| (RateLimiter::keyed(Quota::per_hour(n)), n.get())),
             clock: DefaultClock::default(),
         }
     }
-}
 
-impl LoginLimiter {
-    /// Counts one attempt.
+    /// Counts one login attempt.
     ///
     /// # Errors
     /// 429 with the wait when either budget is spent.
     pub fn check(&self, address: IpAddr, email: &str) -> Result<(), ApiError> {
         let email = email.trim().to_lowercase();
         let refused = match self.by_address.check_key(&address) {
-            Err(not_until) => Some((not_until, PER_ADDRESS_PER_MINUTE)),
+            Err(not_until) => Some((not_until, PER_ADDRESS_PER_MINUTE, "address")),
             Ok(()) => self
                 .by_email
                 .check_key(&email)
                 .err()
-                .map(|n| (n, PER_EMAIL_PER_MINUTE)),
+                .map(|n| (n, PER_EMAIL_PER_MINUTE, "email")),
         };
         match refused {
             None => Ok(()),
-            Some((not_until, limit)) => {
-                let wait = not_until.wait_time_from(self.clock.now());
-                Err(ApiError::TooManyRequests {
-                    retry_after_secs: wait.as_secs().max(1),
-                    limit,
-                })
-            }
+            Some((not_until, limit, name)) => Err(ApiError::rate_limited(
+                not_until.wait_time_from(self.clock.now()),
+                limit,
+                name,
+                format!(
+                    "\"address\";q={PER_ADDRESS_PER_MINUTE};w=60, \
+                     \"email\";q={PER_EMAIL_PER_MINUTE};w=60"
+                ),
+            )),
         }
+    }
+
+    /// Counts one signup from `address`.
+    ///
+    /// # Errors
+    /// 429 with the wait when the address has used its hourly budget.
+    pub fn check_signup(&self, address: IpAddr) -> Result<(), ApiError> {
+        let Some((limiter, per_hour)) = &self.signups else {
+            return Ok(());
+        };
+        limiter.check_key(&address).map_err(|not_until| {
+            ApiError::rate_limited(
+                not_until.wait_time_from(self.clock.now()),
+                *per_hour,
+                "address",
+                format!("\"address\";q={per_hour};w=3600"),
+            )
+        })
     }
 
     /// Forgets idle keys so that memory stays bounded; call periodically.
     pub fn forget_idle(&self) {
         self.by_address.retain_recent();
         self.by_email.retain_recent();
+        if let Some((signups, _)) = &self.signups {
+            signups.retain_recent();
+        }
     }
 }
 

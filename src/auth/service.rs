@@ -257,9 +257,9 @@ pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Resu
              returning ",
             user_columns!()
         ))
-        .bind(name)
-        .bind(timezone)
-        .bind(password_hash)
+        .bind(&name)
+        .bind(&timezone)
+        .bind(&password_hash)
         .bind(db::now())
         .bind(user_id)
         .fetch_optional(conn)

@@ -201,10 +201,5 @@ impl ChatLimiter {
 }
 
 fn refused(wait: Duration, limit: u32) -> ApiError {
-    // Round up: a client that waits exactly Retry-After must then succeed.
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    ApiError::TooManyRequests {
-        retry_after_secs: secs.max(1),
-        limit,
-    }
+    ApiError::rate_limited(wait, limit, "user", format!("\"user\";q={limit};w=60"))
 }

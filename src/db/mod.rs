@@ -67,40 +67,140 @@ pub enum Dialect {
 /// Runs `$body` with `$conn` bound to a `&mut` connection of `$db`'s backend for reading, once
 /// per backend. The connection goes back to the pool when `$body` is done; an early return
 /// (`?`) through `$body` costs a round trip to settle it (see [`db::pool`](crate::db::pool)).
+/// A read on a pooled connection that turns out dead is run once more on a fresh one.
 #[macro_export]
 macro_rules! with_pool {
     ($db:expr, |$conn:ident| $body:expr) => {
         match $db {
-            $crate::db::Db::Postgres(pool) => $crate::with_connection!(pool, |$conn| $body),
-            $crate::db::Db::Sqlite(pools) => $crate::with_connection!(&pools.read, |$conn| $body),
-        }
-    };
-}
-
-/// Like [`with_pool!`], for statements that write (SQLite's single writer connection).
-#[macro_export]
-macro_rules! with_writer {
-    ($db:expr, |$conn:ident| $body:expr) => {
-        match $db {
-            $crate::db::Db::Postgres(pool) => $crate::with_connection!(pool, |$conn| $body),
+            $crate::db::Db::Postgres(pool) => {
+                $crate::with_connection!(pool, $crate::db::Retry::Read, |$conn| $body)
+            }
             $crate::db::Db::Sqlite(pools) => {
-                $crate::with_connection!(&pools.write, |$conn| $body)
+                $crate::with_connection!(&pools.read, $crate::db::Retry::Read, |$conn| $body)
             }
         }
     };
 }
 
-/// Runs `$body` with `$conn` bound to a `&mut` connection borrowed from `$pool`.
+/// Like [`with_pool!`], for statements that write (SQLite's single writer connection). A write
+/// is run again only when the server said it had ended the session before running it.
+#[macro_export]
+macro_rules! with_writer {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Postgres(pool) => {
+                $crate::with_connection!(pool, $crate::db::Retry::Write, |$conn| $body)
+            }
+            $crate::db::Db::Sqlite(pools) => {
+                $crate::with_connection!(&pools.write, $crate::db::Retry::Write, |$conn| $body)
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to a `&mut` connection borrowed from `$pool`. `$body` may use
+/// `?` and `return Err(…)` as in the enclosing function, whose error type takes an
+/// [`ApiError`](crate::error::ApiError).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! with_connection {
-    ($pool:expr, |$conn:ident| $body:expr) => {{
-        let mut lent = $crate::db::pool::acquire($pool).await?;
-        let $conn = &mut *lent;
-        let out = $body;
-        lent.finish();
-        out
+    ($pool:expr, $retry:expr, |$conn:ident| $body:expr) => {{
+        let mut retried = false;
+        loop {
+            let mut lent = $crate::db::pool::acquire($pool).await?;
+            let outcome: ::std::result::Result<_, $crate::error::ApiError> = async {
+                let $conn = &mut *lent;
+                ::std::result::Result::Ok($body)
+            }
+            .await;
+            match outcome {
+                ::std::result::Result::Ok(value) => {
+                    lent.finish();
+                    break value;
+                }
+                ::std::result::Result::Err(err) => {
+                    if !retried && $retry.after(&err, lent.reused()) {
+                        retried = true;
+                        lent.discard();
+                        $crate::db::pool::forget_idle($pool);
+                        continue;
+                    }
+                    if err.is_database_outage() {
+                        $crate::db::pool::forget_idle($pool);
+                    }
+                    return ::std::result::Result::Err(::core::convert::From::from(err));
+                }
+            }
+        }
     }};
+}
+
+/// Which failures of a pooled connection a statement may be run again after.
+#[derive(Debug, Clone, Copy)]
+pub enum Retry {
+    /// Reads: any sign of a dead connection.
+    Read,
+    /// Writes: only the server's word that the session ended before the statement ran.
+    Write,
+}
+
+impl Retry {
+    /// Whether `err`, met on a connection that had been idle in the pool (`reused`), may be
+    /// retried once on a fresh connection.
+    #[must_use]
+    pub fn after(self, err: &crate::error::ApiError, reused: bool) -> bool {
+        use crate::error::ApiError;
+        reused
+            && match self {
+                Self::Read => matches!(err, ApiError::SessionEnded | ApiError::ConnectionLost),
+                Self::Write => matches!(err, ApiError::SessionEnded),
+            }
+    }
+}
+
+/// How a database error bears on the request that met it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The server ended the session before running the statement (it is shutting down or
+    /// restarting): nothing of it was done.
+    SessionEnded,
+    /// The connection broke; what the server did with the statement is unknown.
+    ConnectionLost,
+    /// No connection could be had, or the server cannot serve now (starting up, busy, full).
+    Unavailable,
+    /// Anything else: a bug or a constraint, not an outage.
+    Other,
+}
+
+/// Sorts a database error by what the client should be told.
+#[must_use]
+pub fn classify(err: &sqlx::Error) -> Failure {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => {
+            Failure::ConnectionLost
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
+            Failure::Unavailable
+        }
+        sqlx::Error::Database(db) => db.code().map_or(Failure::Other, |code| sqlstate(&code)),
+        _ => Failure::Other,
+    }
+}
+
+/// PostgreSQL SQLSTATEs (class 57 operator intervention, 08 connection exception, 53
+/// insufficient resources) and SQLite result codes (busy, locked, I/O, full, cannot open).
+fn sqlstate(code: &str) -> Failure {
+    match code {
+        // admin_shutdown, crash_shutdown, idle_session_timeout
+        "57P01" | "57P02" | "57P05" => Failure::SessionEnded,
+        // cannot_connect_now (starting up or shutting down), database_dropped
+        "57P03" | "57P04" => Failure::Unavailable,
+        _ if code.starts_with("08") || code.starts_with("53") => Failure::Unavailable,
+        _ => match code.parse::<u32>().map(|c| c & 0xff) {
+            Ok(5 | 6 | 10 | 13 | 14) => Failure::Unavailable,
+            _ => Failure::Other,
+        },
+    }
 }
 
 /// Pool settings that do not come from the URL.
@@ -238,11 +338,12 @@ impl Db {
 
     /// Answers whether the database responds to a trivial query.
     pub async fn ping(&self) -> bool {
-        let answered: sqlx::Result<()> = async {
+        let answered: crate::error::Result<()> = async {
             with_pool!(self, |conn| sqlx::query("select 1")
                 .execute(conn)
                 .await
-                .map(drop))
+                .map(drop)?);
+            Ok(())
         }
         .await;
         answered.is_ok()
@@ -303,11 +404,14 @@ async fn checkpoint_sqlite(read: SqlitePool) {
         if read.is_closed() {
             return;
         }
-        let checkpointed: sqlx::Result<()> = async {
-            crate::with_connection!(&read, |conn| sqlx::query("pragma wal_checkpoint(PASSIVE)")
-                .execute(conn)
-                .await
-                .map(drop))
+        let checkpointed: crate::error::Result<()> = async {
+            crate::with_connection!(&read, Retry::Read, |conn| sqlx::query(
+                "pragma wal_checkpoint(PASSIVE)"
+            )
+            .execute(conn)
+            .await
+            .map(drop)?);
+            Ok(())
         }
         .await;
         if let Err(err) = checkpointed {

@@ -111,6 +111,21 @@ impl<C: Connection + 'static> PooledConnection<C> {
     pub fn finish(&mut self) {
         self.finished = true;
     }
+
+    /// Whether the connection had served before (it came from the idle pool, not a connect).
+    #[must_use]
+    pub fn reused(&self) -> bool {
+        self.object
+            .as_ref()
+            .is_some_and(|o| Object::metrics(o).recycle_count > 0)
+    }
+
+    /// Closes the connection instead of giving it back.
+    pub fn discard(mut self) {
+        if let Some(object) = self.object.take() {
+            drop(Object::take(object));
+        }
+    }
 }
 
 impl<C: Connection + 'static> Deref for PooledConnection<C> {
@@ -165,6 +180,12 @@ pub async fn close<C: Connection + 'static>(pool: &Pool<C>) {
     for connection in idle {
         let _ = connection.close().await;
     }
+}
+
+/// Closes every idle connection: after one was found dead (a database restart), the others
+/// most likely are too, and each would fail one request.
+pub fn forget_idle<C: Connection + 'static>(pool: &Pool<C>) {
+    pool.retain(|_, _| false);
 }
 
 /// Connections open, idle, and the limit.

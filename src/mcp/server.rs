@@ -207,6 +207,15 @@ impl<T: JsonSchema> JsonSchema for Parameters<T> {
 impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Parameters<T> {
     fn from_context_part(context: &mut ToolCallContext<'_, S>) -> Result<Self, ErrorData> {
         let arguments = context.arguments.take().unwrap_or_default();
+        if let Some(field) = crate::input::find_nul_in(&arguments, "") {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "failed to deserialize parameters: {field}: must not contain a NUL \
+                     character (U+0000). Correct the arguments and call the tool again."
+                ),
+                None,
+            ));
+        }
         serde_path_to_error::deserialize(serde_json::Value::Object(arguments.clone()))
             .map(Self)
             .map_err(|err| {

@@ -367,13 +367,14 @@ impl Statement {
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{
         let mut query = $query;
-        for arg in $args {
+        // By reference: a statement may run a second time (see `with_connection!`).
+        for arg in $args.iter() {
             query = match arg {
-                $crate::tasks::listing::Arg::Text(v) => query.bind(v),
-                $crate::tasks::listing::Arg::Int(v) => query.bind(v),
-                $crate::tasks::listing::Arg::Bool(v) => query.bind(v),
-                $crate::tasks::listing::Arg::Time(v) => query.bind(v),
-                $crate::tasks::listing::Arg::Uuid(v) => query.bind(v),
+                $crate::tasks::listing::Arg::Text(v) => query.bind(v.as_str()),
+                $crate::tasks::listing::Arg::Int(v) => query.bind(*v),
+                $crate::tasks::listing::Arg::Bool(v) => query.bind(*v),
+                $crate::tasks::listing::Arg::Time(v) => query.bind(*v),
+                $crate::tasks::listing::Arg::Uuid(v) => query.bind(*v),
             };
         }
         query

@@ -120,7 +120,7 @@ const TOTAL_COLUMN: usize = 16;
 pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPage> {
     let (page, count) = listing::statements(filter, user_id, db.dialect(), db::now());
     let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |conn| {
-        let page_query = sqlx::query(AssertSqlSafe(page.sql));
+        let page_query = sqlx::query(AssertSqlSafe(page.sql.as_str()));
         let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
         let mut tasks = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -154,7 +154,7 @@ pub async fn list_json(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<Re
     let (page, count) = listing::statements(filter, user_id, db.dialect(), db::now());
     let limit = page_size(filter);
     let (body, last_shown, total) = with_pool!(db, |conn| {
-        let page_query = sqlx::query(AssertSqlSafe(page.sql));
+        let page_query = sqlx::query(AssertSqlSafe(page.sql.as_str()));
         let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
         let shown = &rows[..rows.len().min(limit)];
         let body = page_json::write_page(shown, user_id)?;
@@ -203,7 +203,7 @@ async fn resolve_total(
         Some(total) => total,
         None if filter.after.is_none() => 0,
         None => with_pool!(db, |conn| {
-            let count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count.sql));
+            let count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count.sql.as_str()));
             bind_args!(count_query, count.args).fetch_one(conn).await?
         }),
     })
@@ -330,7 +330,7 @@ pub async fn create_once(
             .await?;
         if let Some(stored) = stored {
             tx.rollback().await?;
-            return replay(stored, key);
+            return Ok(replay(stored, key));
         }
         let task = insert_task!(&mut *tx, user_id, &fields, completed_at, now);
         let response = serde_json::to_string(&task).map_err(anyhow::Error::from)?;
@@ -366,7 +366,7 @@ pub async fn create_once(
                     .bind(now - IDEMPOTENCY_TTL)
                     .fetch_optional(conn)
                     .await?;
-                return stored.map_or(Err(err.into()), |stored| replay(stored, key));
+                return Ok(stored.map_or(Err(err.into()), |stored| replay(stored, key)));
             }
             Err(err) => return Err(err.into()),
         }

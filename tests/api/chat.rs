@@ -35,13 +35,13 @@ async fn stored_messages(app: &TestApp, conversation_id: &str) -> i64 {
     let db = Db::connect(app.database_url(), &PoolSettings::default())
         .await
         .expect("connect");
-    let count: sqlx::Result<i64> = async {
-        tudu::with_pool!(&db, |conn| sqlx::query_scalar(
+    let count: tudu::error::Result<i64> = async {
+        Ok(tudu::with_pool!(&db, |conn| sqlx::query_scalar(
             "select count(*) from chat_message where conversation_id = $1"
         )
         .bind(id)
         .fetch_one(conn)
-        .await)
+        .await?))
     }
     .await;
     count.expect("count messages")

@@ -189,6 +189,17 @@ impl TestApp {
         app
     }
 
+    /// Builds the application on the PostgreSQL database at `database_url` as it is (a server the
+    /// test runs itself), not on a fresh schema of `TUDU_TEST_DATABASE_URL`.
+    pub async fn spawn_on_postgres(database_url: &str) -> Self {
+        if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
+            tudu::telemetry::init(LogFormat::Pretty);
+        }
+        let mut settings = Settings::for_database(database_url);
+        settings.jwt_secret = Some(SecretString::from(TEST_SECRET));
+        Self::serve(settings, "postgres").await
+    }
+
     /// A second server on this one's database and secret, as a replica behind a load balancer
     /// would be.
     pub async fn replica(&self) -> Self {

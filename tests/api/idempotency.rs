@@ -148,12 +148,12 @@ async fn malformed_key_is_422(app: TestApp) {
 async fn age_keys(db: &Db, age: chrono::TimeDelta) {
     let created_at = chrono::Utc::now() - age;
     let sql = "update idempotency_key set created_at = $1";
-    let aged: sqlx::Result<u64> = async {
-        tudu::with_writer!(db, |conn| sqlx::query(sql)
+    let aged: tudu::error::Result<u64> = async {
+        Ok(tudu::with_writer!(db, |conn| sqlx::query(sql)
             .bind(created_at)
             .execute(conn)
             .await
-            .map(|done| done.rows_affected()))
+            .map(|done| done.rows_affected())?))
     }
     .await;
     assert_eq!(aged.expect("age the keys"), 1);

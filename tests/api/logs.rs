@@ -90,7 +90,7 @@ impl<'a> MakeWriter<'a> for Lines {
 }
 
 /// Whether lines are being captured (not when `TEST_LOG=1` installed another subscriber first).
-fn capturing() -> bool {
+pub(crate) fn capturing() -> bool {
     *INSTALLED.get_or_init(|| {
         tracing_subscriber::registry()
             .with(EnvFilter::new(tudu::telemetry::DEFAULT_FILTER))
@@ -101,12 +101,12 @@ fn capturing() -> bool {
 }
 
 /// A request id no other test uses, whose lines are captured.
-fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     format!("{MARKER}{}", uuid::Uuid::now_v7().simple())
 }
 
 /// Captures, from now on, the lines that mention `text` too.
-fn watch(text: &str) {
+pub(crate) fn watch(text: &str) {
     WATCHED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -114,7 +114,7 @@ fn watch(text: &str) {
 }
 
 /// The captured lines that mention `request_id`, parsed.
-fn lines_of(request_id: &str) -> Vec<Value> {
+pub(crate) fn lines_of(request_id: &str) -> Vec<Value> {
     LINES
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -135,7 +135,7 @@ fn line(request_id: &str, message: &str) -> Value {
     first.clone()
 }
 
-fn skip(test: &str) {
+pub(crate) fn skip(test: &str) {
     let _ = writeln!(
         std::io::stderr(),
         "skipped {test}: another subscriber (TEST_LOG=1) is installed"

@@ -9,6 +9,7 @@ mod concurrency;
 mod counts;
 mod cross_user;
 mod errors;
+mod faults;
 mod healthcheck;
 mod helpers;
 mod idempotency;

@@ -24,7 +24,7 @@ async fn counter_database(
         ..PoolSettings::default()
     };
     let db = Db::connect(&url, &settings).await.expect("connect");
-    let created: sqlx::Result<()> = async {
+    let created: tudu::error::Result<()> = async {
         with_writer!(&db, |conn| {
             sqlx::query("create table counter (id integer primary key, n bigint not null)")
                 .execute(&mut *conn)
@@ -44,22 +44,27 @@ async fn counter_database(
 /// connection is held, then adds 10 on that connection and reads the counter back. Holding the
 /// second connection throughout means only settling the left one, not its reuse by the next
 /// query, can release the row.
-async fn counter_after(db: &Db, leave: impl Future<Output = ()>) -> sqlx::Result<i64> {
-    with_pool!(db, |other| {
+async fn counter_after(db: &Db, leave: impl Future<Output = ()>) -> tudu::error::Result<i64> {
+    // `leave` runs once: the statements around it cannot be retried.
+    let mut leave = std::pin::pin!(leave);
+    let mut left = false;
+    Ok(with_pool!(db, |other| {
         if db.dialect() == Dialect::Postgres {
             // A leaked lock then fails the test instead of hanging it.
             sqlx::query("set lock_timeout = '10s'")
                 .execute(&mut *other)
                 .await?;
         }
-        leave.await;
+        if !std::mem::replace(&mut left, true) {
+            leave.as_mut().await;
+        }
         sqlx::query("update counter set n = n + 10 where id = 1")
             .execute(&mut *other)
             .await?;
         sqlx::query_scalar("select n from counter where id = 1")
             .fetch_one(&mut *other)
-            .await
-    })
+            .await?
+    }))
 }
 
 async fn an_abandoned_transaction_is_rolled_back_at_once(backend: Backend) {
@@ -69,15 +74,18 @@ async fn an_abandoned_transaction_is_rolled_back_at_once(backend: Backend) {
     // Act: a request that locked the row is cancelled mid-transaction.
     let cancelled = async {
         let (locked, on_locked) = oneshot::channel();
+        let mut locked = Some(locked);
         let request = async {
-            let _: sqlx::Result<()> = async {
+            let _: tudu::error::Result<()> = async {
                 with_writer!(&db, |conn| {
                     let mut tx = conn.begin_write().await?;
                     sqlx::query("update counter set n = n + 1 where id = 1")
                         .execute(&mut *tx)
                         .await?;
-                    let _ = locked.send(());
-                    std::future::pending::<sqlx::Result<()>>().await
+                    if let Some(locked) = locked.take() {
+                        let _ = locked.send(());
+                    }
+                    std::future::pending::<tudu::error::Result<()>>().await
                 })
             }
             .await;
@@ -99,7 +107,7 @@ async fn a_dropped_transaction_is_rolled_back_at_once(backend: Backend) {
 
     // Act: code that runs to its end but lets a transaction go without committing.
     let dropped = async {
-        let ran: sqlx::Result<()> = async {
+        let ran: tudu::error::Result<()> = async {
             with_writer!(&db, |conn| {
                 let mut tx = conn.begin_write().await?;
                 sqlx::query("update counter set n = n + 1 where id = 1")
@@ -123,7 +131,7 @@ async fn a_failed_transaction_leaves_a_clean_connection(backend: Backend) {
     let (db, _dir) = counter_database(&backend, 1).await;
 
     // Act: a transaction fails on a duplicate key and leaves through `?`.
-    let failed: sqlx::Result<()> = async {
+    let failed: tudu::error::Result<()> = async {
         with_writer!(&db, |conn| {
             let mut tx = conn.begin_write().await?;
             sqlx::query("update counter set n = 5 where id = 1")
@@ -132,23 +140,27 @@ async fn a_failed_transaction_leaves_a_clean_connection(backend: Backend) {
             sqlx::query("insert into counter (id, n) values (1, 0)")
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await
-        })
+            tx.commit().await?;
+        });
+        Ok(())
     }
     .await;
-    let after: sqlx::Result<i64> = async {
-        with_writer!(&db, |conn| sqlx::query_scalar(
+    let after: tudu::error::Result<i64> = async {
+        Ok(with_writer!(&db, |conn| sqlx::query_scalar(
             "select n from counter where id = 1"
         )
         .fetch_one(conn)
-        .await)
+        .await?))
     }
     .await;
 
     // Assert: the failure is reported, and the connection answers outside any transaction,
     // with the half-done update rolled back.
-    assert!(tudu::db::is_unique_violation(
-        &failed.expect_err("duplicate key")
-    ));
+    let failure = failed.expect_err("duplicate key");
+    assert!(
+        matches!(&failure, tudu::error::ApiError::Internal(cause)
+            if cause.downcast_ref::<sqlx::Error>().is_some_and(tudu::db::is_unique_violation)),
+        "{failure:?}"
+    );
     assert_eq!(after.expect("the connection still works"), 0);
 }

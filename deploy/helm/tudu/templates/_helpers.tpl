@@ -33,6 +33,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: server
 {{- end }}
 
+{{/* The Service's own labels, which the ServiceMonitor selects it by. */}}
+{{- define "tudu.serviceLabels" -}}
+app.kubernetes.io/name: {{ include "tudu.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: server
+{{- end }}
+
 {{- define "tudu.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
@@ -60,5 +67,18 @@ PORT: "8000"
 {{- if and (ne $key "HOST") (ne $key "PORT") (not (kindIs "invalid" $value)) (ne (toString $value) "") }}
 {{ $key }}: {{ toString $value | quote }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The pod's grace period covers the preStop pause plus the server's own shutdown bound (its
+default when config leaves it unset); a shorter one has the kubelet kill requests the server
+would have finished.
+*/}}
+{{- define "tudu.checkGracePeriod" -}}
+{{- $shutdown := .Values.config.TUDU_SHUTDOWN_TIMEOUT_SECS | default 25 | toString | atoi }}
+{{- $needed := add (int .Values.preStopSleepSeconds) $shutdown }}
+{{- if le (int .Values.terminationGracePeriodSeconds) $needed }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds + config.TUDU_SHUTDOWN_TIMEOUT_SECS (%d)" (int .Values.terminationGracePeriodSeconds) $needed) }}
 {{- end }}
 {{- end }}
