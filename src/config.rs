@@ -420,11 +420,17 @@ pub struct Settings {
     pub chat: ChatSettings,
     /// Redis URL for shared limits.
     pub redis_url: Option<SecretString>,
+    /// How often an MCP WebSocket is pinged; one that has not answered a ping by the next is
+    /// closed. 30 s keeps it inside the idle timeouts of common proxies.
+    pub mcp_ws_keepalive: std::time::Duration,
     /// HTTP time limits and connection cap.
     pub connections: ConnectionLimits,
     /// Signups per client address per hour; 0 turns the limit off.
     pub signup_rate_limit_per_hour: u32,
 }
+
+/// The default of [`Settings::mcp_ws_keepalive`].
+pub const MCP_WS_KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Settings {
     /// Checks raw settings, applying the production rules of SPEC §1.
@@ -553,6 +559,7 @@ impl Settings {
             allowed_origins,
             environment: args.environment,
             log_format,
+            mcp_ws_keepalive: MCP_WS_KEEPALIVE,
         })
     }
 
@@ -594,6 +601,7 @@ impl Settings {
             log_format: LogFormat::Json,
             chat: ChatSettings::local(),
             redis_url: None,
+            mcp_ws_keepalive: MCP_WS_KEEPALIVE,
             connections: ConnectionLimits::default(),
             // Test suites sign many users up from one address.
             signup_rate_limit_per_hour: 0,

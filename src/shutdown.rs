@@ -100,13 +100,17 @@ impl Drain {
     }
 }
 
-/// Adds `Connection: close` to HTTP/1 responses once the shutdown has begun.
+/// Adds `Connection: close` to HTTP/1 responses once the shutdown has begun, and hands a
+/// request that asks to upgrade its connection the [`Draining`] signal.
 pub async fn close_when_draining(
     State(draining): State<watch::Receiver<bool>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let http1 = request.version() <= Version::HTTP_11;
+    if request.headers().contains_key(header::UPGRADE) {
+        request.extensions_mut().insert(Draining(draining.clone()));
+    }
     let mut response = next.run(request).await;
     if http1 && *draining.borrow() {
         response
@@ -114,6 +118,24 @@ pub async fn close_when_draining(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// The shutdown as a connection that outlives its request (a WebSocket) sees it: the server
+/// does not wait for such connections, so they close themselves when this says so.
+#[derive(Debug, Clone)]
+pub struct Draining(watch::Receiver<bool>);
+
+impl Draining {
+    /// Whether the shutdown has begun.
+    #[must_use]
+    pub fn has_begun(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once the shutdown has begun (or the server is gone).
+    pub async fn begun(&mut self) {
+        let _ = self.0.wait_for(|draining| *draining).await;
+    }
 }
 
 /// A TCP listener that [`Drain::begin`] can close, counting the connections it accepted.

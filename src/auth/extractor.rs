@@ -48,12 +48,34 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// How [`authenticate_with`] learns that a token's user still exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// Trusts a sighting of the last minute ([`AppState::known_users`]): what every request does.
+    Recent,
+    /// Asks the database: each message of a long-lived connection, which must end at the first
+    /// message after its user is deleted, not up to a minute later.
+    Fresh,
+}
+
 /// Verifies a token and that its user exists; a user known only to the external issuer is
 /// created on first sight.
 ///
 /// # Errors
 /// 401 for any invalid token or a deleted user; 503 if the database is down.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    authenticate_with(state, token, Lookup::Recent).await
+}
+
+/// [`authenticate`], looking the user up as `lookup` says.
+///
+/// # Errors
+/// As [`authenticate`].
+pub async fn authenticate_with(
+    state: &AppState,
+    token: &str,
+    lookup: Lookup,
+) -> Result<AuthUser, ApiError> {
     // The header is only read to route a token to the external issuer's keys; our own
     // verification checks the algorithm itself.
     let external_header = match &state.jwks {
@@ -68,10 +90,12 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
         None => (state.tokens.verify(token).map_err(refusal)?, false),
     };
     let user_id = claims.sub.clone();
-    if !state.known_users.contains_key(&user_id) {
+    if lookup == Lookup::Fresh || !state.known_users.contains_key(&user_id) {
         if external {
             service::ensure_external_user(&state.db, &claims).await?;
         } else if !service::exists(&state.db, &user_id).await? {
+            // Requests stop trusting the old sighting at once too.
+            state.known_users.invalidate(&user_id);
             return Err(ApiError::Unauthorized("the token's user no longer exists"));
         }
         state.known_users.insert(user_id.clone(), ());

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{HeaderValue, Method, StatusCode, header, request::Parts},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -65,19 +65,8 @@ pub async fn require_user(State(state): State<AppState>, request: Request, next:
 
 async fn admit(state: &AppState, request: Request) -> Result<(Request, AuthUser, bool), Response> {
     let (mut parts, body) = request.into_parts();
-    if let Some(origin) = parts.headers.get(header::ORIGIN)
-        && !origin_allowed(origin, &state.settings.allowed_origins)
-    {
-        return Err(
-            ApiError::Forbidden("this Origin is not allowed to use the MCP endpoint")
-                .into_response(),
-        );
-    }
-    let token =
-        extractor::bearer_token(&parts).ok_or_else(|| challenge(state, ApiError::MissingToken))?;
-    let user = extractor::authenticate(state, token)
-        .await
-        .map_err(|err| challenge(state, err))?;
+    check_origin(state, &parts.headers).map_err(IntoResponse::into_response)?;
+    let user = authenticate(state, extractor::bearer_token(&parts)).await?;
     if let Some(id) = parts.headers.get(SESSION_HEADER)
         && !id
             .to_str()
@@ -101,6 +90,32 @@ async fn admit(state: &AppState, request: Request) -> Result<(Request, AuthUser,
         (body, false)
     };
     Ok((Request::from_parts(parts, body), user, initialize))
+}
+
+/// Refuses (403) a request whose `Origin`, when it carries one, is not in `ALLOWED_ORIGINS`:
+/// a web page of another site must not drive the MCP endpoint with a user's credentials.
+///
+/// # Errors
+/// 403.
+pub fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    match headers.get(header::ORIGIN) {
+        Some(origin) if !origin_allowed(origin, &state.settings.allowed_origins) => Err(
+            ApiError::Forbidden("this Origin is not allowed to use the MCP endpoint"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The user of a bearer token presented to the MCP endpoint.
+///
+/// # Errors
+/// No or an invalid token: the 401 whose challenge names the resource metadata; 503 when the
+/// database does not answer.
+pub async fn authenticate(state: &AppState, token: Option<&str>) -> Result<AuthUser, Response> {
+    let token = token.ok_or_else(|| challenge(state, ApiError::MissingToken))?;
+    extractor::authenticate(state, token)
+        .await
+        .map_err(|err| challenge(state, err))
 }
 
 /// A 401 whose challenge points at the resource metadata (RFC 9728 §5.1).
@@ -134,9 +149,9 @@ fn is_json(response: &Response) -> bool {
 }
 
 /// rmcp answers transport-level refusals (disallowed `Host`, unsupported method or media type)
-/// in plain text; as everywhere else in tudu, they become problem+json (JSON-RPC errors, which
-/// clients parse, are left alone).
-async fn as_problem(response: Response) -> Response {
+/// in plain text, and so does axum when a WebSocket handshake is malformed; as everywhere else
+/// in tudu, they become problem+json (JSON-RPC errors, which clients parse, are left alone).
+pub async fn as_problem(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let detail = axum::body::to_bytes(body, 64 * 1024)
         .await

@@ -1,9 +1,15 @@
-//! Mounting: Streamable HTTP at `/mcp` behind [`super::auth::require_user`], and the RFC 9728
-//! protected-resource metadata that its 401 challenges point to.
+//! Mounting: Streamable HTTP at `/mcp` behind [`super::auth::require_user`], WebSocket upgrades
+//! of `/mcp` diverted to [`super::ws`], and the RFC 9728 protected-resource metadata that their
+//! 401 challenges point to.
 
 use std::sync::Arc;
 
-use axum::{Json, Router, extract::State, http::Uri, middleware};
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderMap, Uri, header, uri::Authority},
+    middleware,
+};
 use rmcp::transport::streamable_http_server::{
     StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
 };
@@ -11,7 +17,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{TodoMcp, auth};
+use super::{TodoMcp, auth, ws};
 use crate::state::AppState;
 
 /// `/mcp`, to merge into the application router (its metadata is in [`metadata_router`]).
@@ -34,6 +40,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             state.clone(),
             auth::require_user,
         ))
+        // Outermost: a WebSocket upgrade is answered by its own door, with the same checks.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            ws::upgrade_or_next,
+        ))
 }
 
 /// The RFC 9728 metadata routes, documented in the OpenAPI document like every other route.
@@ -41,6 +52,23 @@ pub fn metadata_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(resource_metadata))
         .routes(routes!(resource_metadata_of_mcp))
+}
+
+/// Whether `Host` names one of [`allowed_hosts`]: for the WebSocket door, the DNS-rebinding
+/// guard that rmcp applies to Streamable HTTP requests.
+pub(super) fn host_allowed(headers: &HeaderMap, public_url: &str) -> bool {
+    let Some(authority) = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .and_then(|host| host.parse::<Authority>().ok())
+    else {
+        return false;
+    };
+    let host = authority
+        .host()
+        .trim_matches(['[', ']'])
+        .to_ascii_lowercase();
+    allowed_hosts(public_url).contains(&host)
 }
 
 /// Loopback names (rmcp's DNS-rebinding guard) plus the host of `PUBLIC_URL`.
@@ -110,6 +138,22 @@ fn metadata(state: &AppState) -> Json<ResourceMetadata> {
 #[cfg(test)]
 mod tests {
     use super::allowed_hosts;
+
+    #[test]
+    fn a_host_is_allowed_with_any_port_by_its_name() {
+        use axum::http::{HeaderMap, HeaderValue, header};
+        let with_host = |host: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, HeaderValue::from_static(host));
+            headers
+        };
+        let public = "https://todo.example.com";
+        assert!(super::host_allowed(&with_host("127.0.0.1:8000"), public));
+        assert!(super::host_allowed(&with_host("[::1]:8000"), public));
+        assert!(super::host_allowed(&with_host("TODO.example.com"), public));
+        assert!(!super::host_allowed(&with_host("evil.example"), public));
+        assert!(!super::host_allowed(&HeaderMap::new(), public));
+    }
 
     #[test]
     fn the_public_host_is_allowed_besides_loopback() {

@@ -21,6 +21,7 @@ mod list_cache;
 mod listing;
 mod logs;
 mod mcp;
+mod mcp_ws;
 mod metrics;
 mod ops;
 mod pool;

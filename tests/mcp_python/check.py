@@ -1,6 +1,8 @@
 """Drives tudu's MCP server with the official Python SDK (`mcp` 2.x).
 
     check.py http  URL TOKEN     # Streamable HTTP: initialize (2025-11-25), discover (2026-07-28), 401
+    check.py ws    URL TOKEN     # WebSocket (ws://…/mcp, `websockets`): raw JSON-RPC frames, the SDK's
+                                 # session over the socket (both lifecycles), 401/403 before the upgrade
     check.py stdio BINARY EMAIL  # `BINARY mcp --user EMAIL`, with DATABASE_URL etc. from the environment
 
 Exits non-zero, naming the check, on the first failure.
@@ -9,14 +11,23 @@ Exits non-zero, naming the check, on the first failure.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx2
+import mcp_types
+import websockets
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.message import SessionMessage
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Origin, Subprotocol
 
 TOOLS = {
     # name: (read-only, destructive, idempotent)
@@ -115,11 +126,121 @@ async def over_stdio(binary: str, email: str) -> None:
                 await exercise(session, "stdio")
 
 
+async def rpc(ws: ClientConnection, id: int, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Sends one JSON-RPC request as a text frame; returns the answer, which must carry its id."""
+    await ws.send(json.dumps({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+    answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+    check(answer.get("id") == id, f"[ws] {method} is answered (id {id})")
+    return answer
+
+
+@asynccontextmanager
+async def websocket_streams(ws: ClientConnection) -> AsyncGenerator[tuple[Any, Any], None]:
+    """The SDK's session streams over a socket: one JSON-RPC message per text frame (mcp 2.x
+    ships no WebSocket client)."""
+    read_writer, read_stream = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+    write_stream, write_reader = anyio.create_memory_object_stream[SessionMessage](0)
+
+    async def reader() -> None:
+        async with read_writer:
+            async for text in ws:
+                try:
+                    message: SessionMessage | Exception = SessionMessage(
+                        mcp_types.jsonrpc_message_adapter.validate_json(text, by_name=False)
+                    )
+                except Exception as error:  # handed to the session, as the SDK's transports do
+                    message = error
+                await read_writer.send(message)
+
+    async def writer() -> None:
+        async with write_reader:
+            async for message in write_reader:
+                await ws.send(message.message.model_dump_json(by_alias=True, exclude_unset=True))
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(reader)
+        tasks.start_soon(writer)
+        try:
+            yield read_stream, write_stream
+        finally:
+            tasks.cancel_scope.cancel()
+
+
+async def refused_status(url: str, **options: Any) -> int | None:
+    """The HTTP status of a refused handshake, None if the socket opened."""
+    try:
+        async with connect(url, open_timeout=30, **options):
+            return None
+    except websockets.exceptions.InvalidStatus as refusal:
+        return refusal.response.status_code
+
+
+async def over_websocket(url: str, token: str) -> None:
+    # Raw frames, the token in the Authorization header of the upgrade request.
+    async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=30) as ws:
+        init = await rpc(
+            ws,
+            1,
+            "initialize",
+            {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "check.py", "version": "0"}},
+        )
+        check(init.get("result", {}).get("serverInfo", {}).get("name") == "tudu", "[ws] initialize over raw frames")
+        await ws.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        tools = await rpc(ws, 2, "tools/list", {})
+        names = {t["name"] for t in tools.get("result", {}).get("tools", [])}
+        check(names == set(TOOLS), "[ws] tools/list names the six tools")
+        added = await rpc(ws, 3, "tools/call", {"name": "add_task", "arguments": {"title": "Python ws raw"}})
+        task = added.get("result", {}).get("structuredContent") or {}
+        check(task.get("title") == "Python ws raw" and not added["result"].get("isError"), "[ws] tools/call add_task")
+        listed = await rpc(ws, 4, "tools/call", {"name": "list_tasks", "arguments": {"q": "ws raw"}})
+        found = [t["id"] for t in (listed.get("result", {}).get("structuredContent") or {}).get("tasks", [])]
+        check(found == [task.get("id")], "[ws] tools/call list_tasks finds it")
+        deleted = await rpc(ws, 5, "tools/call", {"name": "delete_task", "arguments": {"task_id": task.get("id")}})
+        check(not deleted.get("result", {}).get("isError"), "[ws] tools/call delete_task")
+        await ws.send("not JSON")
+        error = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+        check(error.get("error", {}).get("code") == -32700, "[ws] a frame that is not JSON gets a parse error")
+
+    # The SDK's session over a socket authenticated by the subprotocol, as a browser would.
+    protocol = Subprotocol(f"bearer.{token}")
+    async with connect(url, subprotocols=[protocol], open_timeout=30) as ws:
+        check(ws.subprotocol == protocol, "[ws] the 101 selects the bearer subprotocol")
+        async with websocket_streams(ws) as (read, write):
+            async with ClientSession(read, write) as session:
+                init = await session.initialize()
+                check(init.server_info.name == "tudu", "[ws] initialize (2025-11-25) with the SDK")
+                await exercise(session, "ws/initialize")
+    async with connect(url, subprotocols=[protocol], open_timeout=30) as ws:
+        async with websocket_streams(ws) as (read, write):
+            async with ClientSession(read, write) as session:
+                discovered = await session.discover()
+                check("2026-07-28" in discovered.supported_versions, "[ws] server/discover (2026-07-28) with the SDK")
+                await exercise(session, "ws/discover")
+
+    check(await refused_status(url) == 401, "[ws] no token: HTTP 401 before the upgrade")
+    check(
+        await refused_status(url, additional_headers={"Authorization": "Bearer invalid"}) == 401,
+        "[ws] invalid token: HTTP 401 before the upgrade",
+    )
+    check(
+        await refused_status(url, subprotocols=[Subprotocol("bearer.invalid")]) == 401,
+        "[ws] invalid subprotocol token: HTTP 401 before the upgrade",
+    )
+    check(
+        await refused_status(
+            url, additional_headers={"Authorization": f"Bearer {token}"}, origin=Origin("https://evil.example")
+        )
+        == 403,
+        "[ws] foreign Origin: HTTP 403 before the upgrade",
+    )
+
+
 def main() -> None:
-    if len(sys.argv) != 4 or sys.argv[1] not in ("http", "stdio"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("http", "ws", "stdio"):
         raise SystemExit(__doc__)
     mode, first, second = sys.argv[1:]
-    asyncio.run(over_http(first, second) if mode == "http" else over_stdio(first, second))
+    run = {"http": over_http, "ws": over_websocket, "stdio": over_stdio}[mode]
+    asyncio.run(run(first, second))
 
 
 if __name__ == "__main__":

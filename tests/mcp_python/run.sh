@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# Checks tudu's MCP server with the official Python SDK, over HTTP and over stdio: starts the
-# built binary (release if present and newer, else debug) on a free port with a temporary
-# SQLite database, signs a user up with curl, then runs check.py both ways.
+# Checks tudu's MCP server with the official Python SDK, over HTTP, WebSocket and stdio: starts
+# the built binary (release if present and newer, else debug; under $CARGO_TARGET_DIR if set) on
+# a free port with a temporary SQLite database, signs a user up with curl, then runs check.py
+# each way.
 #
-#   tests/mcp_python/run.sh            # needs `cargo build` first; installs `mcp` into target/mcp-venv
-#   PYTHON=/path/to/python run.sh      # use an interpreter that already has `mcp` 2.x
+#   tests/mcp_python/run.sh            # needs `cargo build` first; installs `mcp` and `websockets`
+#                                      # into <target>/mcp-venv
+#   PYTHON=/path/to/python run.sh      # use an interpreter that already has `mcp` 2.x and `websockets`
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-bin=target/debug/tudu
-if [[ -x target/release/tudu && target/release/tudu -nt "$bin" ]]; then bin=target/release/tudu; fi
+target=${CARGO_TARGET_DIR:-target}
+bin=$target/debug/tudu
+if [[ -x $target/release/tudu && $target/release/tudu -nt "$bin" ]]; then bin=$target/release/tudu; fi
 [[ -x $bin ]] || { echo "build tudu first (cargo build)" >&2; exit 1; }
 
 if [[ -z ${PYTHON:-} ]]; then
-  venv=target/mcp-venv
+  venv=$target/mcp-venv
   [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
-  "$venv/bin/python" -c 'import mcp.client.streamable_http' 2>/dev/null \
-    || "$venv/bin/pip" install --quiet --disable-pip-version-check 'mcp>=2.3,<3'
+  "$venv/bin/python" -c 'import mcp.client.streamable_http, websockets, sys; sys.exit(websockets.__version__ != "17.4")' 2>/dev/null \
+    || "$venv/bin/pip" install --quiet --disable-pip-version-check 'mcp>=2.3,<3' 'websockets==17.4'
   PYTHON=$venv/bin/python
 fi
 
@@ -48,5 +51,7 @@ token=$(curl -fsS -X POST "$base/api/v1/auth/signup" -H 'Content-Type: applicati
 
 echo "== MCP over Streamable HTTP ($base/mcp) with the Python SDK =="
 "$PYTHON" tests/mcp_python/check.py http "$base/mcp" "$token"
+echo "== MCP over WebSocket (${base/http/ws}/mcp) with websockets and the Python SDK =="
+"$PYTHON" tests/mcp_python/check.py ws "${base/http/ws}/mcp" "$token"
 echo "== MCP over stdio ($bin mcp --user $email) with the Python SDK =="
 "$PYTHON" tests/mcp_python/check.py stdio "$bin" "$email"
