@@ -217,10 +217,12 @@ fn is_connection_error(err: &io::Error) -> bool {
     )
 }
 
-/// An accepted connection, counted as open until it is dropped.
+/// An accepted connection, counted as open until it is dropped, that reports the bytes it
+/// receives to the server's watchdog once [`Counted::watch`] gave it one.
 pub struct Counted {
     stream: TcpStream,
     open: Arc<Open>,
+    activity: Option<Arc<crate::server::Activity>>,
 }
 
 impl Counted {
@@ -229,7 +231,13 @@ impl Counted {
         Self {
             stream,
             open: Arc::clone(open),
+            activity: None,
         }
+    }
+
+    /// Reports received bytes to `activity` from now on.
+    pub fn watch(&mut self, activity: Arc<crate::server::Activity>) {
+        self.activity = Some(activity);
     }
 }
 
@@ -246,7 +254,15 @@ impl AsyncRead for Counted {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if let Some(activity) = &self.activity
+            && matches!(polled, Poll::Ready(Ok(())))
+            && buf.filled().len() > before
+        {
+            activity.received();
+        }
+        polled
     }
 }
 

@@ -54,6 +54,8 @@ pub struct ProfilePatch {
     pub timezone: Option<String>,
     /// New password, at least 8 characters.
     pub password: Option<String>,
+    /// The password in use now; required with `password`.
+    pub current_password: Option<String>,
 }
 
 /// Answer to signup and login.

@@ -223,10 +223,10 @@ pub async fn timezone(db: &Db, user_id: &str) -> Result<chrono_tz::Tz> {
     Ok(name.and_then(|n| n.parse().ok()).unwrap_or(chrono_tz::UTC))
 }
 
-/// Changes name, time zone and/or password.
+/// Changes name, time zone and/or password (which needs the current one).
 ///
 /// # Errors
-/// Invalid fields (422) or the user vanished (401).
+/// Invalid fields (422), a wrong current password (403) or the user vanished (401).
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Result<User> {
     let mut errors = Vec::new();
@@ -239,12 +239,35 @@ pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Resu
         .as_deref()
         .and_then(|tz| check_timezone(tz, &mut errors));
     let password = check_password(patch.password.as_deref(), false, &mut errors);
+    if password.is_some() && patch.current_password.is_none() {
+        errors.push(FieldError::new(
+            "current_password",
+            "is required to change the password",
+        ));
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let password_hash = match password {
-        Some(password) => Some(password::hash(password).await?),
-        None => None,
+    let password_hash = match (password, patch.current_password) {
+        (Some(password), Some(current)) => {
+            // A stolen token alone must not be enough to take the account over.
+            let stored: Option<Option<String>> = with_pool!(db, |conn| {
+                sqlx::query_scalar("select password_hash from app_user where id = $1")
+                    .bind(user_id)
+                    .fetch_optional(conn)
+                    .await?
+            });
+            let Some(stored) = stored else {
+                return Err(ApiError::Unauthorized("user no longer exists"));
+            };
+            if !password::verify(current, stored).await? {
+                return Err(ApiError::Forbidden(
+                    "current_password is not the password in use",
+                ));
+            }
+            Some(password::hash(password).await?)
+        }
+        _ => None,
     };
     // The version bump retires cached listings: a new zone changes what naive dates in a
     // listing's query mean (the cache key holds resolved instants too; this is the second guard).

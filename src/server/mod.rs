@@ -40,7 +40,8 @@ use crate::error::ApiError;
 use crate::shutdown::{Counted, Drain, DrainingListener};
 
 use self::body::{BodyProgress, RequestBody};
-use self::watch::{Activity, InFlight, Verdict, Watched};
+pub use self::watch::Activity;
+use self::watch::{InFlight, Verdict};
 
 /// Most header fields a request may carry.
 pub const MAX_HEADERS: usize = 100;
@@ -113,7 +114,7 @@ pub async fn serve(
 
 /// Serves one connection, closing it when it breaks a time limit or the server stops.
 async fn connection(
-    io: Counted,
+    mut io: Counted,
     remote: SocketAddr,
     router: Router,
     limits: Arc<ConnectionLimits>,
@@ -127,7 +128,8 @@ async fn connection(
         activity: Arc::clone(&activity),
         body_timeout: limits.body_timeout,
     };
-    let io = TokioIo::new(Watched::new(io, Arc::clone(&activity)));
+    io.watch(Arc::clone(&activity));
+    let io = TokioIo::new(io);
     let mut conn = pin!(
         hyper::server::conn::http1::Builder::new()
             .max_headers(HYPER_MAX_HEADERS)

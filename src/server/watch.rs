@@ -1,20 +1,12 @@
 //! What a connection is doing, for its time limits: receiving a request head, serving a
 //! request, or idle between requests.
 
-use std::{
-    io,
-    pin::Pin,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
-    },
-    task::{Context, Poll},
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, AtomicUsize, Ordering},
 };
 
-use tokio::{
-    io::{AsyncRead, AsyncWrite, ReadBuf},
-    time::Instant,
-};
+use tokio::time::Instant;
 
 use crate::config::ConnectionLimits;
 
@@ -44,8 +36,15 @@ pub enum Verdict {
     HeadTooSlow,
 }
 
+impl Default for Activity {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Activity {
     /// A connection just accepted: its first request head is awaited from now.
+    #[must_use]
     pub fn new() -> Self {
         Self {
             origin: Instant::now(),
@@ -64,7 +63,7 @@ impl Activity {
     }
 
     /// Bytes arrived: on an idle connection they start a request head.
-    fn received(&self) {
+    pub fn received(&self) {
         if self.in_flight.load(Ordering::Acquire) == 0
             && self.head_since.load(Ordering::Acquire) == NO_HEAD
         {
@@ -119,64 +118,6 @@ impl Drop for InFlight {
             .idle_since
             .store(activity.millis(Instant::now()), Ordering::Release);
         activity.in_flight.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// A socket that reports the bytes it receives to its [`Activity`].
-pub struct Watched<T> {
-    inner: T,
-    activity: Arc<Activity>,
-}
-
-impl<T> Watched<T> {
-    /// Wraps `inner`.
-    pub fn new(inner: T, activity: Arc<Activity>) -> Self {
-        Self { inner, activity }
-    }
-}
-
-impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.activity.received();
-        }
-        polled
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 

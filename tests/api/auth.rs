@@ -20,6 +20,7 @@ both_backends!(
     patch_me_changes_name_and_timezone_and_keeps_the_rest,
     patch_me_password_replaces_the_old_password,
     patch_me_with_invalid_fields_returns_422,
+    a_password_change_needs_the_current_password,
     validate_token_returns_validity_user_and_expiry,
     login_attempts_beyond_the_per_email_budget_return_429_with_retry_after,
 );
@@ -259,7 +260,10 @@ async fn patch_me_password_replaces_the_old_password(app: TestApp) {
 
     // Act
     let res = app
-        .patch_me(&user.token, &json!({ "password": new_password }))
+        .patch_me(
+            &user.token,
+            &json!({ "password": new_password, "current_password": user.password }),
+        )
         .await;
 
     // Assert
@@ -398,4 +402,29 @@ async fn signups_beyond_the_hourly_budget_of_an_address_return_429() {
         refused.header("ratelimit-policy"),
         Some("\"address\";q=3;w=3600")
     );
+}
+
+async fn a_password_change_needs_the_current_password(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+
+    // Act: without it, then with a wrong one.
+    let missing = app
+        .patch_me(&user.token, &json!({ "password": "taken over now" }))
+        .await;
+    let wrong = app
+        .patch_me(
+            &user.token,
+            &json!({ "password": "taken over now", "current_password": "a guess!" }),
+        )
+        .await;
+
+    // Assert: refused, and the password in use still works.
+    assert_invalid(&missing, "current_password");
+    assert_problem(&wrong, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.login(&user.email, &user.password).await.status,
+        StatusCode::OK
+    );
+    assert_unauthorized(&app.login(&user.email, "taken over now").await);
 }
