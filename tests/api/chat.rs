@@ -70,6 +70,7 @@ both_backends!(
     chat_needs_a_token,
     compatibility_chat_route_checks_the_user,
     a_question_asked_on_one_replica_is_answered_on_another,
+    a_pointing_word_or_a_piece_of_a_word_never_changes_a_task,
 );
 
 async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
@@ -392,4 +393,61 @@ async fn a_question_asked_on_one_replica_is_answered_on_another(app: TestApp) {
     assert_eq!(tasks[0]["completed"], true);
     let stored = conversation(&replica, &user.token, &id).await.json();
     assert_eq!(roles_and_contents(&stored).len(), 6, "{stored}");
+}
+
+async fn a_pointing_word_or_a_piece_of_a_word_never_changes_a_task(app: TestApp) {
+    // Arrange: titles holding "it" and "art" inside longer words.
+    let user = app.new_user().await;
+    for title in ["Submit report", "Start the car"] {
+        app.create_task_ok(&user.token, &serde_json::json!({ "title": title }))
+            .await;
+    }
+
+    // Act: each in a new conversation, with nothing said before to point at.
+    for message in [
+        "delete it",
+        "complete it",
+        "remove that one",
+        "delete art",
+        "finish it",
+    ] {
+        let res = say(&app, &user.token, message, None).await;
+        assert_eq!(res.status, StatusCode::OK, "[{}] {message}", app.backend);
+        let called: Vec<String> = res.json()["tool_calls"]
+            .as_array()
+            .expect("tool_calls")
+            .iter()
+            .filter_map(|c| c["name"].as_str().map(str::to_owned))
+            .collect();
+        assert!(
+            !called
+                .iter()
+                .any(|n| n == "delete_task" || n == "complete_task" || n == "update_task"),
+            "[{}] {message} changed a task: {called:?}",
+            app.backend
+        );
+    }
+
+    // Assert: both tasks are still there, open.
+    let listed = app
+        .send(app.authed(reqwest::Method::GET, "/api/v1/tasks", &user.token))
+        .await
+        .json();
+    let open: Vec<(&str, bool)> = listed
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|t| {
+            (
+                t["title"].as_str().unwrap_or_default(),
+                t["completed"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        open,
+        [("Start the car", false), ("Submit report", false)],
+        "[{}]",
+        app.backend
+    );
 }

@@ -364,23 +364,24 @@ async fn resolve(
             }))
         }
         TaskRef::Text(fragment) => {
-            // `q` also searches descriptions; a task is only named by its title.
-            let wanted = folded(fragment);
+            // `q` also searches descriptions and inside words; a task is only named by whole
+            // words of its title ("art" never names "Start the car").
+            let wanted = words_of(fragment);
             let mut candidates: Vec<TaskView> = search(
                 tools,
                 json!({ "q": fragment, "sort": "number", "order": "asc", "limit": 100 }),
             )
             .await?
             .into_iter()
-            .filter(|t| folded(&t.title).contains(&wanted))
+            .filter(|t| names_in_order(&words_of(&t.title), &wanted))
             .collect();
             if candidates.is_empty() {
                 // "the dentist" for "Dentist appointment" matched already; this catches words
                 // out of order ("report write" for "write report").
                 let words: Vec<String> = wanted
-                    .split_whitespace()
+                    .iter()
                     .filter(|w| w.chars().count() > 2)
-                    .map(str::to_owned)
+                    .cloned()
                     .collect();
                 if words.len() > 1 {
                     let first = words.first().cloned().unwrap_or_default();
@@ -391,8 +392,10 @@ async fn resolve(
                     .await?
                     .into_iter()
                     .filter(|t| {
-                        let title = folded(&t.title);
-                        words.iter().all(|w| title.contains(w.as_str()))
+                        let title = words_of(&t.title);
+                        words
+                            .iter()
+                            .all(|w| title.iter().any(|word| same_word(word, w)))
                     })
                     .collect();
                 }
@@ -412,6 +415,34 @@ async fn search(tools: &mut ToolBox, args: Value) -> Result<Vec<TaskView>, ApiEr
 /// Case-insensitive in any script: "MÜSLI" names "müsli kaufen".
 fn folded(text: &str) -> String {
     text.trim().to_lowercase()
+}
+
+/// The folded words of a title or a reference, split at anything not a letter or digit
+/// ("mom's" → "mom", "s").
+fn words_of(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The same word, or one the plural of the other ("letter" and "letters", "box" and "boxes").
+fn same_word(a: &str, b: &str) -> bool {
+    let plural_of = |plural: &str, single: &str| {
+        plural
+            .strip_prefix(single)
+            .is_some_and(|rest| rest == "s" || rest == "es")
+    };
+    a == b || plural_of(a, b) || plural_of(b, a)
+}
+
+/// Whether `wanted` appears in `title` as consecutive whole words.
+fn names_in_order(title: &[String], wanted: &[String]) -> bool {
+    !wanted.is_empty()
+        && title
+            .windows(wanted.len())
+            .any(|run| run.iter().zip(wanted).all(|(word, w)| same_word(word, w)))
 }
 
 /// Chooses among the tasks a fragment matched (see [`Prefer`]); several left means asking
@@ -468,4 +499,31 @@ fn page_of(outcome: &ToolOutcome) -> Option<(Vec<TaskView>, i64)> {
         .collect();
     let total = outcome.value.get("total")?.as_i64()?;
     Some((tasks, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(title: &str, reference: &str) -> bool {
+        names_in_order(&words_of(title), &words_of(reference))
+    }
+
+    #[test]
+    fn a_reference_names_whole_words_of_a_title_in_order() {
+        assert!(names("Post the letter", "letter"));
+        assert!(names("Post the letters", "the letter"));
+        assert!(names("Call mom's dentist", "mom"));
+        assert!(names("Pack two boxes", "box"));
+        assert!(names("MÜSLI kaufen", "müsli"));
+    }
+
+    #[test]
+    fn a_reference_never_matches_inside_a_word() {
+        assert!(!names("Start the car", "art"));
+        assert!(!names("Submit report", "it"));
+        assert!(!names("Buy milkshake", "milk"));
+        assert!(!names("letter post", "post letter"));
+        assert!(!names("anything", ""));
+    }
 }

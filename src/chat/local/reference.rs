@@ -15,10 +15,40 @@ const TRAILING: &[&str] = &[
     "to", "from", "on", "of", "as", "with", "and", "too", "already", "again", "then",
 ];
 
-/// Reads the words that name a task; `None` when nothing is left once filler is removed.
+/// Words that point at a task without naming any of its title ("delete it", "finish that",
+/// "the last one"). Matched as text they would name whatever title holds them ("it" in "Submit
+/// it"), so a reference made of them alone is no reference: the agent asks which task.
+const POINTERS: &[&str] = &[
+    "it",
+    "its",
+    "that",
+    "this",
+    "these",
+    "those",
+    "them",
+    "they",
+    "one",
+    "ones",
+    "last",
+    "latest",
+    "previous",
+    "same",
+    "former",
+    "latter",
+    "thing",
+    "stuff",
+    "everything",
+    "all",
+];
+
+/// Reads the words that name a task; `None` when nothing is left once filler is removed, or
+/// when only pointing words are ([`POINTERS`]).
 #[must_use]
 pub fn parse_ref(words: &[Word]) -> Option<TaskRef> {
     let core = trim(words, LEADING, TRAILING);
+    if !core.is_empty() && core.iter().all(|w| POINTERS.contains(&w.norm.as_str())) {
+        return None;
+    }
     if let [only] = core
         && let Some(number) = number_of(&only.norm)
     {
@@ -50,6 +80,24 @@ mod tests {
 
     fn parse(s: &str) -> Option<TaskRef> {
         parse_ref(&split(s))
+    }
+
+    #[test]
+    fn pointing_words_alone_name_no_task() {
+        for s in [
+            "it",
+            "that",
+            "this one",
+            "the last one",
+            "them",
+            "that thing",
+        ] {
+            assert_eq!(parse(s), None, "{s}");
+        }
+        assert_eq!(
+            parse("it report"),
+            Some(TaskRef::Text("it report".to_owned()))
+        );
     }
 
     #[test]
