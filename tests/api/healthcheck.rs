@@ -8,9 +8,14 @@ use crate::helpers::{Backend, TestApp};
 /// variables, no `.env` and no CA certificates, as in a bare container.
 async fn healthcheck(host: &str, port: u16) -> Output {
     let no_certs = tempfile::TempDir::new().expect("create a temporary directory");
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_tudu"))
-        .arg("healthcheck")
-        .env_clear()
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tudu"));
+    command.arg("healthcheck").env_clear();
+    // Under `.ci/coverage.sh` the instrumented binary writes its profile here; keeping it lets
+    // the check count as run. It configures nothing tudu reads.
+    if let Some(profile) = std::env::var_os("LLVM_PROFILE_FILE") {
+        command.env("LLVM_PROFILE_FILE", profile);
+    }
+    command
         .env("HOST", host)
         .env("PORT", port.to_string())
         // Where rustls looks for the system's roots: nowhere.
