@@ -10,7 +10,7 @@
 # For each binary: a fresh PostgreSQL database seeded through the API (USERS users x
 # TASKS_PER_USER tasks, bench/seed.py), then the server under callgrind with the list cache off,
 # REQUESTS sequential `GET /api/v1/tasks?limit=50` (users in turn), counting only
-# inside hyper's connection tasks (`--toggle-collect`), so start-up is excluded. Prints the
+# inside the connection tasks (`--toggle-collect`), so start-up is excluded. Prints the
 # instructions per request and keeps the callgrind file for `callgrind_annotate`.
 #
 # Knobs: REQUESTS=300 USERS=10 TASKS_PER_USER=100 PG_URL=postgres://postgres@127.0.0.1:5432/tudu_instructions
@@ -71,7 +71,9 @@ for bin in "$@"; do
     psql -q "$PG_URL" -c "vacuum analyze" >/dev/null
     stop
     out="$WORK/callgrind.$(basename "$bin").out"
+    # axum::serve's connection task (binaries before the server loop of src/server) and ours.
     start "$port" valgrind --tool=callgrind --toggle-collect='*handle_connection*' \
+        --toggle-collect='*tudu::server::connection*' \
         --callgrind-out-file="$out" "$bin" serve
     python3 - "$port" "$REQUESTS" "$WORK/users.txt" <<'PY'
 import http.client, sys
