@@ -86,12 +86,9 @@ pub enum ApiError {
     /// The database does not answer in time, or cannot serve now.
     #[error("the service is temporarily unavailable, please retry")]
     ServiceUnavailable,
-    /// The database ended the connection's session before running the statement (a restart).
+    /// The database is away; the failure says how (and whether a retry may follow).
     #[error("the service is temporarily unavailable, please retry")]
-    SessionEnded,
-    /// The connection to the database broke during the request.
-    #[error("the service is temporarily unavailable, please retry")]
-    ConnectionLost,
+    DatabaseUnavailable(crate::db::Failure),
     /// The language-model provider failed or answered nonsense; the cause is logged.
     #[error("the language model provider failed; your message was saved, please retry")]
     BadGateway,
@@ -152,12 +149,15 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    /// Whether this is the database being away (503), as opposed to a request's own fault.
+    /// Whether the database connection this error came from is dead (its pool's idle
+    /// siblings most likely are too).
     #[must_use]
-    pub fn is_database_outage(&self) -> bool {
+    pub fn is_dead_connection(&self) -> bool {
         matches!(
             self,
-            Self::ServiceUnavailable | Self::SessionEnded | Self::ConnectionLost
+            Self::DatabaseUnavailable(
+                crate::db::Failure::SessionEnded | crate::db::Failure::ConnectionLost
+            )
         )
     }
 
@@ -179,7 +179,7 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::ServiceUnavailable | Self::SessionEnded | Self::ConnectionLost => {
+            Self::ServiceUnavailable | Self::DatabaseUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::BadGateway => StatusCode::BAD_GATEWAY,
@@ -196,11 +196,7 @@ impl From<sqlx::Error> for ApiError {
             return Self::Internal(anyhow::Error::new(err));
         }
         outage_log::warn(&err);
-        match failure {
-            crate::db::Failure::SessionEnded => Self::SessionEnded,
-            crate::db::Failure::ConnectionLost => Self::ConnectionLost,
-            _ => Self::ServiceUnavailable,
-        }
+        Self::DatabaseUnavailable(failure)
     }
 }
 

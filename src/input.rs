@@ -152,16 +152,17 @@ fn nul_field(bytes: &[u8]) -> Option<String> {
 }
 
 /// The path (`title`, `tags[2]`, `a.b`) of the first string or key in `value` holding a NUL.
+/// Paths are only built along the branch that holds one: MCP checks every call's arguments.
 #[must_use]
 pub fn find_nul(value: &Value, at: &str) -> Option<String> {
     match value {
         Value::String(text) if text.contains('\0') => {
             Some(if at.is_empty() { "body" } else { at }.to_owned())
         }
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| find_nul(item, &format!("{at}[{i}]"))),
+        Value::Array(items) => {
+            let (i, item) = items.iter().enumerate().find(|(_, item)| holds_nul(item))?;
+            find_nul(item, &format!("{at}[{i}]"))
+        }
         Value::Object(fields) => find_nul_in(fields, at),
         _ => None,
     }
@@ -170,18 +171,33 @@ pub fn find_nul(value: &Value, at: &str) -> Option<String> {
 /// [`find_nul`] over the fields of an object.
 #[must_use]
 pub fn find_nul_in(fields: &serde_json::Map<String, Value>, at: &str) -> Option<String> {
-    fields.iter().find_map(|(key, item)| {
-        let path = if at.is_empty() {
-            key.clone()
-        } else {
-            format!("{at}.{key}")
-        };
-        if key.contains('\0') {
-            Some(path)
-        } else {
-            find_nul(item, &path)
-        }
-    })
+    let (key, item) = fields
+        .iter()
+        .find(|(key, item)| key.contains('\0') || holds_nul(item))?;
+    // The name is echoed in the answer: its NUL is shown as U+FFFD, as in a query's.
+    let name = key.replace('\0', "\u{FFFD}");
+    let path = if at.is_empty() {
+        name
+    } else {
+        format!("{at}.{name}")
+    };
+    if key.contains('\0') {
+        Some(path)
+    } else {
+        find_nul(item, &path)
+    }
+}
+
+/// Whether any string or key inside `value` holds a NUL.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(fields) => fields
+            .iter()
+            .any(|(key, item)| key.contains('\0') || holds_nul(item)),
+        _ => false,
+    }
 }
 
 /// The first query parameter whose name or value holds a NUL character, as a 422: no route

@@ -125,7 +125,7 @@ macro_rules! with_connection {
                         $crate::db::pool::forget_idle($pool);
                         continue;
                     }
-                    if err.is_database_outage() {
+                    if err.is_dead_connection() {
                         $crate::db::pool::forget_idle($pool);
                     }
                     return ::std::result::Result::Err(::core::convert::From::from(err));
@@ -149,11 +149,13 @@ impl Retry {
     /// retried once on a fresh connection.
     #[must_use]
     pub fn after(self, err: &crate::error::ApiError, reused: bool) -> bool {
-        use crate::error::ApiError;
+        let crate::error::ApiError::DatabaseUnavailable(failure) = err else {
+            return false;
+        };
         reused
             && match self {
-                Self::Read => matches!(err, ApiError::SessionEnded | ApiError::ConnectionLost),
-                Self::Write => matches!(err, ApiError::SessionEnded),
+                Self::Read => matches!(failure, Failure::SessionEnded | Failure::ConnectionLost),
+                Self::Write => *failure == Failure::SessionEnded,
             }
     }
 }

@@ -166,13 +166,14 @@ async fn connection(
 
 /// Answers a connection over the cap with a 503 instead of leaving it queued.
 async fn refuse(mut io: Counted, _turn: OwnedSemaphorePermit) {
-    let problem = serde_json::json!({
-        "type": "about:blank",
-        "title": "Service Unavailable",
-        "status": 503,
-        "detail": "the server has too many open connections, please retry",
+    let problem = serde_json::to_string(&crate::error::Problem {
+        kind: "about:blank",
+        title: "Service Unavailable",
+        status: 503,
+        detail: "the server has too many open connections, please retry".to_owned(),
+        errors: None,
     })
-    .to_string();
+    .unwrap_or_default();
     let answer = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\n\
          retry-after: 1\r\nx-content-type-options: nosniff\r\nx-request-id: {}\r\n\
@@ -238,12 +239,10 @@ impl hyper::service::Service<Request<Incoming>> for ConnectionService {
             if let Some(progress) = progress {
                 if progress.timed_out() {
                     response = ApiError::RequestTimeout.into_response();
-                    response
-                        .headers_mut()
-                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                } else if http1 && !progress.finished() {
-                    // The rest of the body is still on the wire: the connection cannot carry
-                    // another request, and the client must be told so before it sends one.
+                }
+                // The rest of the body is still on the wire: the connection cannot carry
+                // another request, and the client must be told so before it sends one.
+                if http1 && !progress.finished() {
                     response
                         .headers_mut()
                         .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -277,12 +276,10 @@ fn refused_head<B>(request: &Request<B>) -> Option<Response<Body>> {
     } else {
         return None;
     };
-    let head_too_large = !matches!(error, ApiError::Validation(_));
     let mut response = error.into_response();
     let headers = response.headers_mut();
-    if head_too_large {
-        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
+    // Refused before anything read its body, if it has one.
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
