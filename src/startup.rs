@@ -177,10 +177,6 @@ pub fn app_state(
         tokens: Arc::new(tokens),
         jwks,
         settings: Arc::new(settings),
-        known_users: moka::sync::Cache::builder()
-            .max_capacity(100_000)
-            .time_to_live(Duration::from_secs(60))
-            .build(),
         list_cache,
         auth_limiter,
         chat,

@@ -103,7 +103,7 @@ pub async fn list_tasks(
     let filter = service::filter_for(&state.db, &auth.user_id, &query).await?;
     let page = state
         .list_cache
-        .page(&state.db, &auth.user_id, &filter)
+        .page(&state.db, &auth.user_id, Some(auth.list_version), &filter)
         .await?;
     let mut response = (
         [(

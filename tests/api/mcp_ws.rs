@@ -10,7 +10,6 @@ use rmcp::{
     model::{CallToolRequestParams, ClientJsonRpcMessage, ProtocolVersion, ServerJsonRpcMessage},
 };
 use serde_json::{Value, json};
-use sqlx::{Connection, PgConnection, SqliteConnection};
 use tokio::{io::AsyncReadExt, net::TcpStream, time::timeout};
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream, connect_async,
@@ -423,20 +422,15 @@ async fn two_users_on_two_sockets_see_only_their_own_tasks(app: TestApp) {
     );
 }
 
-/// Deletes the user's row behind the application's back, on a connection of the test's own.
+/// Deletes the account through the API, from another connection than the socket's.
 async fn delete_user(app: &TestApp, user: &TestUser) {
-    const DELETE: &str = "delete from app_user where id = $1";
-    let url = app.database_url();
-    let deleted = if app.backend == "postgres" {
-        let mut conn = PgConnection::connect(url).await.expect("connect");
-        let done = sqlx::query(DELETE).bind(&user.id).execute(&mut conn).await;
-        done.expect("delete the user").rows_affected()
-    } else {
-        let mut conn = SqliteConnection::connect(url).await.expect("connect");
-        let done = sqlx::query(DELETE).bind(&user.id).execute(&mut conn).await;
-        done.expect("delete the user").rows_affected()
-    };
-    assert_eq!(deleted, 1);
+    let res = app
+        .send(
+            app.authed(Method::DELETE, "/api/v1/auth/me", &user.token)
+                .json(&json!({ "password": user.password })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text);
 }
 
 async fn a_deleted_user_is_disconnected_at_the_next_message(app: TestApp) {
@@ -457,7 +451,7 @@ async fn a_deleted_user_is_disconnected_at_the_next_message(app: TestApp) {
 
     // Assert: no answer, a policy close
     let reason = assert_closed_with(&mut socket, CloseCode::Policy).await;
-    assert!(reason.contains("no longer exists"), "{reason}");
+    assert!(reason.contains("revoked"), "{reason}");
     assert!(
         next_frame(&mut socket).await.is_none(),
         "the connection ends after the close frame"
