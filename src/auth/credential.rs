@@ -44,6 +44,30 @@ pub enum Credential {
     },
 }
 
+/// What a task query can check itself about the presented credential, so that the list's one
+/// statement also proves the token still stands (no round trip before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing<'a> {
+    /// The session row with this id exists.
+    Session(&'a str),
+    /// The user exists and retired no token issued at this second or later.
+    IssuedAt(i64),
+}
+
+impl Standing<'_> {
+    /// A condition on the user id bound as `$1`, to be completed by one bound value (text for
+    /// a session, an integer for `IssuedAt`) and a closing parenthesis.
+    #[must_use]
+    pub const fn condition(self) -> &'static str {
+        match self {
+            Self::Session(_) => "exists (select 1 from credential where user_id = $1 and id = ",
+            Self::IssuedAt(_) => {
+                "exists (select 1 from app_user where id = $1 and tokens_valid_after < "
+            }
+        }
+    }
+}
+
 /// A personal access token as its owner sees it; never the secret.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TokenInfo {

@@ -6,9 +6,13 @@ use axum::{
     http::{header, request::Parts},
 };
 
-use super::credential::{self, Credential};
+use super::credential::{self, Credential, Standing};
 use super::scope::{self, Needs, Scope, Scopes};
-use super::{jwks::JwksVerifier, service, token::TokenError};
+use super::{
+    jwks::JwksVerifier,
+    service,
+    token::{Claims, TokenError},
+};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -129,6 +133,84 @@ async fn personal(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
 }
 
 async fn session(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    verify_signed(state, token).await?.confirm(state).await
+}
+
+/// A signed token whose signature and claims are verified but whose credential is not yet
+/// known to stand: [`PendingUser::confirm`] asks the database, or a task list's own statement
+/// checks [`PendingUser::standing`] (the list then confirms only when it found nothing).
+#[derive(Debug, Clone)]
+pub struct PendingUser {
+    claims: Claims,
+    external: bool,
+}
+
+impl PendingUser {
+    /// The token's user id (not yet known to stand).
+    #[must_use]
+    pub fn user_id(&self) -> &str {
+        &self.claims.sub
+    }
+
+    /// What a query must find for the token to stand.
+    #[must_use]
+    pub fn standing(&self) -> Standing<'_> {
+        match self.claims.sid.as_deref().filter(|_| !self.external) {
+            Some(id) => Standing::Session(id),
+            None => Standing::IssuedAt(self.claims.iat),
+        }
+    }
+
+    /// Checks that the credential stands (one primary-key read).
+    ///
+    /// # Errors
+    /// 401 when revoked or the user is gone; 503 if the database is down.
+    pub async fn confirm(self, state: &AppState) -> Result<AuthUser, ApiError> {
+        let claims = self.claims;
+        let (credential, list_version) = match claims.sid.clone().filter(|_| !self.external) {
+            Some(id) => {
+                let version = credential::session_version(&state.db, &id, &claims.sub)
+                    .await?
+                    .ok_or(REVOKED)?;
+                (Credential::Session { id }, version)
+            }
+            // No row to look for: the token is judged by its `iat` against the user's
+            // revocation time.
+            None => {
+                let standing = match credential::user_standing(&state.db, &claims.sub).await? {
+                    Some(standing) => standing,
+                    None if self.external => {
+                        service::ensure_external_user(&state.db, &claims).await?;
+                        credential::user_standing(&state.db, &claims.sub)
+                            .await?
+                            .ok_or(GONE)?
+                    }
+                    None => return Err(GONE),
+                };
+                let (list_version, valid_after) = standing;
+                if claims.iat <= valid_after {
+                    return Err(REVOKED);
+                }
+                (
+                    Credential::Stateless {
+                        issued_at: claims.iat,
+                    },
+                    list_version,
+                )
+            }
+        };
+        Ok(AuthUser {
+            user_id: claims.sub,
+            expires_at: Some(claims.exp),
+            scopes: Scopes::SESSION,
+            credential,
+            list_version,
+        })
+    }
+}
+
+/// Verifies a signed token (ours or the external issuer's) without asking the database.
+async fn verify_signed(state: &AppState, token: &str) -> Result<PendingUser, ApiError> {
     // The header is only read to route a token to the external issuer's keys; our own
     // verification checks the algorithm itself.
     let external_header = match &state.jwks {
@@ -142,45 +224,46 @@ async fn session(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
         Some((jwks, header)) => (jwks.verify(token, &header).await.map_err(refusal)?, true),
         None => (state.tokens.verify(token).map_err(refusal)?, false),
     };
-    let (credential, list_version) = match claims.sid.clone().filter(|_| !external) {
-        Some(id) => {
-            let version = credential::session_version(&state.db, &id, &claims.sub)
-                .await?
-                .ok_or(REVOKED)?;
-            (Credential::Session { id }, version)
+    Ok(PendingUser { claims, external })
+}
+
+/// The caller of a route that can check the credential in its own query (the task list): a
+/// personal access token, already checked (its lookup is the check), or a signed token still
+/// to be confirmed.
+#[derive(Debug)]
+pub enum Presented {
+    /// Fully authenticated.
+    Verified(AuthUser),
+    /// Signature verified; standing not yet checked.
+    Pending(PendingUser),
+}
+
+impl<S> FromRequestParts<S> for Presented
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(Self::Verified(user.clone()));
         }
-        // No row to look for: the token is judged by its `iat` against the user's
-        // revocation time.
-        None => {
-            let standing = match credential::user_standing(&state.db, &claims.sub).await? {
-                Some(standing) => standing,
-                None if external => {
-                    service::ensure_external_user(&state.db, &claims).await?;
-                    credential::user_standing(&state.db, &claims.sub)
-                        .await?
-                        .ok_or(GONE)?
-                }
-                None => return Err(GONE),
-            };
-            let (list_version, valid_after) = standing;
-            if claims.iat <= valid_after {
-                return Err(REVOKED);
-            }
-            (
-                Credential::Stateless {
-                    issued_at: claims.iat,
-                },
-                list_version,
-            )
+        let is_personal = bearer_token(parts)
+            .ok_or(ApiError::MissingToken)?
+            .starts_with(credential::PAT_PREFIX);
+        if is_personal {
+            return AuthUser::from_request_parts(parts, state)
+                .await
+                .map(Self::Verified);
         }
-    };
-    Ok(AuthUser {
-        user_id: claims.sub,
-        expires_at: Some(claims.exp),
-        scopes: Scopes::SESSION,
-        credential,
-        list_version,
-    })
+        let state = AppState::from_ref(state);
+        let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
+        // A signed token is a session, which every route allows: no scope to check.
+        let pending = verify_signed(&state, token).await?;
+        crate::observe::record_user(pending.user_id());
+        Ok(Self::Pending(pending))
+    }
 }
 
 const INVALID: ApiError = ApiError::Unauthorized("invalid token");

@@ -54,6 +54,12 @@ impl ListCache {
         Self { pages }
     }
 
+    /// Whether a page for `filter` would be served from (or kept in) memory.
+    #[must_use]
+    pub fn serves(&self, filter: &TaskFilter) -> bool {
+        self.pages.is_some() && cacheable(filter)
+    }
+
     /// The page of `user_id`'s tasks matching `filter`, from memory when their tasks have not
     /// changed since it was read. `known_version` is the user's `list_version` if the caller
     /// read it already (authentication does), before anything else of the request.

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use tudu::db::{Db, PoolSettings};
 
 use crate::helpers::{
-    TEST_SECRET, TestApp, TestUser, assert_invalid, assert_problem, assert_unauthorized,
-    both_backends, sign_token, string_at, task_total, unix_now, valid_claims,
+    Backend, TEST_SECRET, TestApp, TestUser, assert_invalid, assert_problem, assert_unauthorized,
+    both_backends, each_backend, sign_token, string_at, task_total, unix_now, valid_claims,
 };
 
 both_backends!(
@@ -25,6 +25,8 @@ both_backends!(
     a_personal_access_token_cannot_manage_the_account,
     chat_acts_with_the_scopes_of_the_token_that_called_it,
 );
+
+each_backend!(lists_read_without_the_cache_check_the_token_in_their_own_query);
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
@@ -239,12 +241,7 @@ async fn deleting_the_account_needs_the_password_and_removes_everything(app: Tes
     let conversations = app
         .send(app.authed(Method::GET, "/api/v1/conversations", &token))
         .await;
-    assert_eq!(
-        conversations.json()["conversations"],
-        json!([]),
-        "{}",
-        conversations.text
-    );
+    assert_eq!(conversations.json(), json!([]), "{}", conversations.text);
 }
 
 /// Rows of every table that holds something of `user_id`.
@@ -540,4 +537,59 @@ async fn chat_acts_with_the_scopes_of_the_token_that_called_it(app: TestApp) {
     assert_eq!(tasks[0]["completed"], false, "nothing was completed");
     let problem = assert_problem(&refused, StatusCode::FORBIDDEN);
     assert_eq!(problem["error"], "insufficient_scope");
+}
+
+async fn lists_read_without_the_cache_check_the_token_in_their_own_query(backend: Backend) {
+    // Arrange: no list cache, so every list is read by the statement that also checks the
+    // token; a user with tasks, one without, and a token signed outside tudu
+    let app = TestApp::spawn_with(backend, |s| s.list_cache_bytes = 0).await;
+    let user = app.new_user().await;
+    let empty = app.new_user().await;
+    for title in ["one", "two", "three"] {
+        app.create_task_ok(&user.token, &json!({ "title": title }))
+            .await;
+    }
+    let phone = login_token(&app, &user, &user.password).await;
+    let mut claims = valid_claims(&user.id);
+    claims["iat"] = json!(unix_now() - 5);
+    let signed = sign_token(Algorithm::HS256, &claims, TEST_SECRET.as_bytes());
+    let first_page = app.list_tasks(&phone, "limit=2").await;
+    assert_eq!(first_page.json().as_array().map(Vec::len), Some(2));
+    let next = crate::helpers::link_next(&first_page, "/api/v1/tasks").expect("a next page");
+    assert_eq!(
+        app.list_tasks(&signed, "")
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    let nothing = app.list_tasks(&empty.token, "").await;
+    assert_eq!(
+        (nothing.status, nothing.json()),
+        (StatusCode::OK, json!([]))
+    );
+
+    // Act: the phone logs out; then every token of the user is retired
+    let logout = app
+        .send(app.authed(Method::POST, "/api/v1/auth/logout", &phone))
+        .await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    let phone_list = app.list_tasks(&phone, "").await;
+    let phone_next = app.send(app.authed(Method::GET, &next, &phone)).await;
+    let phone_bad_query = app.list_tasks(&phone, "sort=nonsense").await;
+    let still = app.list_tasks(&user.token, "").await;
+    let all = app
+        .send(app.authed(Method::POST, "/api/v1/auth/logout-all", &user.token))
+        .await;
+    assert_eq!(all.status, StatusCode::NO_CONTENT);
+
+    // Assert
+    assert_unauthorized(&phone_list);
+    assert_unauthorized(&phone_next);
+    assert_unauthorized(&phone_bad_query);
+    assert_eq!(still.json().as_array().map(Vec::len), Some(3));
+    assert_unauthorized(&app.list_tasks(&user.token, "").await);
+    assert_unauthorized(&app.list_tasks(&signed, "overdue=true").await);
+    assert_unauthorized(&app.list_tasks(&signed, "").await);
 }
