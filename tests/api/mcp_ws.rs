@@ -30,6 +30,7 @@ both_backends!(
     tools_are_listed_and_called_over_a_socket,
     the_token_may_come_as_a_subprotocol_that_the_answer_selects,
     no_or_a_bad_token_is_401_before_the_upgrade,
+    a_token_without_the_mcp_scope_is_403_before_the_upgrade,
     a_foreign_origin_or_host_is_403_before_the_upgrade,
     two_users_on_two_sockets_see_only_their_own_tasks,
     a_deleted_user_is_disconnected_at_the_next_message,
@@ -699,4 +700,32 @@ async fn the_server_shutting_down_closes_sockets_with_1001(app: TestApp) {
 
     // Assert
     assert_closed_with(&mut socket, CloseCode::Away).await;
+}
+
+async fn a_token_without_the_mcp_scope_is_403_before_the_upgrade(app: TestApp) {
+    // Arrange: a personal access token for REST only
+    let user = app.new_user().await;
+    let created = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            &user.token,
+            Some(&json!({"name": "rest", "scopes": ["tasks:read", "tasks:write"]})),
+        ))
+        .await;
+    let rest_only = created.json()["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    // Act
+    let res = refused(&app, &[("authorization", &format!("Bearer {rest_only}"))]).await;
+
+    // Assert
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    let challenge = res.header("www-authenticate").unwrap_or_default();
+    assert!(
+        challenge.contains(r#"error="insufficient_scope""#) && challenge.contains(r#"scope="mcp""#),
+        "{challenge}"
+    );
 }
