@@ -197,6 +197,9 @@ fn spawn_housekeeping(state: &AppState) {
             if let Err(err) = crate::tasks::service::forget_expired_idempotency_keys(&db).await {
                 tracing::warn!(error = %err, "could not forget expired idempotency keys");
             }
+            if let Err(err) = crate::auth::credential::forget_expired_sessions(&db).await {
+                tracing::warn!(error = %err, "could not forget expired sessions");
+            }
         }
     });
 }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::scope::Scopes;
-use crate::db::{self, BeginWrite, Db};
+use crate::db::{self, Db};
 use crate::error::Result;
 use crate::{with_pool, with_writer};
 
@@ -113,39 +113,6 @@ pub struct PatRow {
     pub list_version: i64,
 }
 
-/// Records a new session of `user_id` lasting until `expires_at` and returns its id (the JWT's
-/// `sid`). The user's expired sessions are cleared on the way.
-///
-/// # Errors
-/// Database failure.
-pub async fn open_session(db: &Db, user_id: &str, expires_at: DateTime<Utc>) -> Result<String> {
-    let id = Uuid::now_v7().to_string();
-    let now = db::now();
-    with_writer!(db, |conn| {
-        let mut tx = conn.begin_write().await?;
-        sqlx::query(
-            "delete from credential where user_id = $1 and kind = 'session' and expires_at < $2",
-        )
-        .bind(user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "insert into credential (id, user_id, kind, scopes, created_at, expires_at)
-             values ($1, $2, 'session', $3, $4, $5)",
-        )
-        .bind(&id)
-        .bind(user_id)
-        .bind(Scopes::SESSION.to_stored())
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-    });
-    Ok(id)
-}
-
 /// Records a session for `user` and mints its token.
 ///
 /// # Errors
@@ -158,6 +125,46 @@ pub async fn start_session(
     let expires_at = Utc::now() + keys.lifetime();
     let session_id = open_session(db, &user.id, expires_at).await?;
     Ok(keys.issue(&user.id, &user.email, &user.name, &session_id)?)
+}
+
+/// Records a new session of `user_id` lasting until `expires_at` and returns its id (the JWT's
+/// `sid`).
+///
+/// # Errors
+/// Database failure.
+pub async fn open_session(db: &Db, user_id: &str, expires_at: DateTime<Utc>) -> Result<String> {
+    let id = Uuid::now_v7().to_string();
+    let now = db::now();
+    with_writer!(db, |conn| {
+        sqlx::query(
+            "insert into credential (id, user_id, kind, scopes, created_at, expires_at)
+             values ($1, $2, 'session', $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(user_id)
+        .bind(Scopes::SESSION.to_stored())
+        .bind(now)
+        .bind(expires_at)
+        .execute(conn)
+        .await?;
+    });
+    Ok(id)
+}
+
+/// Deletes the rows of sessions past their expiry (their tokens are refused by `exp` anyway).
+/// Expired personal access tokens stay listed, so that their owner sees why a script stopped.
+///
+/// # Errors
+/// Database failure.
+pub async fn forget_expired_sessions(db: &Db) -> Result<()> {
+    let now = db::now();
+    with_writer!(db, |conn| {
+        sqlx::query("delete from credential where kind = 'session' and expires_at < $1")
+            .bind(now)
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
 }
 
 /// The `list_version` of `user_id` if the session `id` of that user still stands.
