@@ -107,6 +107,17 @@ async fn logout_revokes_only_the_presented_token(app: TestApp) {
     assert_revoked(&app, &laptop).await;
     let validity = app.validate_token(&laptop).await;
     assert_unauthorized(&validity);
+    for compat in [
+        format!("/api/{}/tasks", user.id),
+        format!("/api/v1/{}/todos", user.id),
+        "/api/v1/me".to_owned(),
+    ] {
+        assert_unauthorized(&app.send(app.authed(Method::GET, &compat, &laptop)).await);
+        let works = app
+            .send(app.authed(Method::GET, &compat, &user.token))
+            .await;
+        assert_eq!(works.status, StatusCode::OK, "{compat}: {}", works.text);
+    }
     assert_accepted(&app, &user.token).await;
     let again = app
         .send(app.authed(Method::POST, "/api/v1/auth/logout", &laptop))
