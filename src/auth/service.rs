@@ -251,20 +251,13 @@ pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Resu
     let password_hash = match (password, patch.current_password) {
         (Some(password), Some(current)) => {
             // A stolen token alone must not be enough to take the account over.
-            let stored: Option<Option<String>> = with_pool!(db, |conn| {
-                sqlx::query_scalar("select password_hash from app_user where id = $1")
-                    .bind(user_id)
-                    .fetch_optional(conn)
-                    .await?
-            });
-            let Some(stored) = stored else {
-                return Err(ApiError::Unauthorized("user no longer exists"));
-            };
-            if !password::verify(current, stored).await? {
-                return Err(ApiError::Forbidden(
-                    "current_password is not the password in use",
-                ));
-            }
+            prove_password(
+                db,
+                user_id,
+                current,
+                "current_password is not the password in use",
+            )
+            .await?;
             Some(password::hash(password).await?)
         }
         _ => None,
@@ -344,18 +337,7 @@ pub async fn delete_account(db: &Db, user_id: &str, password: Option<String>) ->
             "is required to delete the account",
         )])
     })?;
-    let stored: Option<Option<String>> = with_pool!(db, |conn| {
-        sqlx::query_scalar("select password_hash from app_user where id = $1")
-            .bind(user_id)
-            .fetch_optional(conn)
-            .await?
-    });
-    let Some(stored) = stored else {
-        return Err(ApiError::Unauthorized("user no longer exists"));
-    };
-    if !password::verify(password, stored).await? {
-        return Err(ApiError::Forbidden("password is not the password in use"));
-    }
+    prove_password(db, user_id, password, "password is not the password in use").await?;
     with_writer!(db, |conn| {
         let mut tx = conn.begin_write().await?;
         // Each owned table by name (not only by cascade): what goes is visible here, and the
@@ -377,6 +359,33 @@ pub async fn delete_account(db: &Db, user_id: &str, password: Option<String>) ->
         tx.commit().await?;
     });
     Ok(())
+}
+
+/// Checks that `password` is the user's password.
+///
+/// # Errors
+/// 403 with `refusal` when it is not (an account without a password never matches), 401 if
+/// the user vanished.
+async fn prove_password(
+    db: &Db,
+    user_id: &str,
+    password: String,
+    refusal: &'static str,
+) -> Result<()> {
+    let stored: Option<Option<String>> = with_pool!(db, |conn| {
+        sqlx::query_scalar("select password_hash from app_user where id = $1")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?
+    });
+    let Some(stored) = stored else {
+        return Err(ApiError::Unauthorized("user no longer exists"));
+    };
+    if password::verify(password, stored).await? {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(refusal))
+    }
 }
 
 fn check_email(email: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
