@@ -1,5 +1,5 @@
-//! `AuthUser`: a handler that takes it only runs for a valid, unrevoked bearer token of an
-//! existing user, carrying the scope its route needs.
+//! `AuthUser`: a handler that takes it only runs for a valid, unrevoked bearer token (or web
+//! session cookie) of an existing user, carrying the scope its route needs.
 
 use axum::{
     extract::{FromRef, FromRequestParts, MatchedPath},
@@ -73,7 +73,11 @@ where
             return Ok(user.clone());
         }
         let state = AppState::from_ref(state);
-        let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
+        let token = match bearer_token(parts) {
+            Some(token) => token,
+            None => super::cookie::session_token(parts, &state.settings.public_url)?
+                .ok_or(ApiError::MissingToken)?,
+        };
         let user = authenticate(&state, token).await?;
         // Every route is checked against the one table of what it needs.
         let needs = parts
