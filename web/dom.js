@@ -54,7 +54,7 @@ export function field(label, control, { hint, className } = {}) {
   }
   control.setAttribute('aria-describedby', described.join(' '));
   return h('div', { class: `field ${className || ''}`.trim() },
-    h('label', { for: id }, label), hintEl, control, error);
+    h('label', { for: id }, label), control, hintEl, error);
 }
 
 /** Shows a field's error (or clears it with null). */

@@ -44,6 +44,10 @@ export function editView(ctx, id) {
       type: 'number', name: 'recurrence_interval', min: '1', max: '1000', inputmode: 'numeric',
       value: String(task.recurrence_interval || 1),
     });
+    // The interval only means something for a repeating task.
+    const syncInterval = () => { interval.disabled = !repeat.value; };
+    repeat.addEventListener('change', syncInterval);
+    syncInterval();
     const controls = { title, description, priority, tags, due_date: due, recurrence_pattern: repeat, recurrence_interval: interval };
     const banner = h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
     const status = [];
@@ -66,9 +70,9 @@ export function editView(ctx, id) {
       h('div', { class: 'grid' },
         field('Priority', priority),
         field('Due', due, { hint: `Your time zone: ${currentZone()}. Leave empty for no date.` }),
-        field('Tags', tags, { hint: 'Separated by commas or spaces.' }),
         field('Repeats', repeat),
-        field('Repeat every', interval, { hint: 'Days, weeks or months.' })),
+        field('Repeat every', interval, { hint: 'Days, weeks or months.' }),
+        field('Tags', tags, { hint: 'Separated by commas or spaces.' })),
       h('div', { class: 'actions' }, save, h('a', { href: '/app', class: 'button' }, 'Cancel'), remove),
       confirmRow);
 

@@ -17,15 +17,23 @@ let current = null;
 
 const PUBLIC = ['/app/login', '/app/signup'];
 
+function decode(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 function route(path) {
   const clean = path.replace(/\/+$/, '') || '/app';
   let m;
   if (clean === '/app/login') return (ctx) => loginView(ctx);
   if (clean === '/app/signup') return (ctx) => signupView(ctx);
   if (clean === '/app') return (ctx) => tasksView(ctx);
-  if ((m = /^\/app\/tasks\/([^/]+)$/.exec(clean))) return (ctx) => editView(ctx, decodeURIComponent(m[1]));
+  if ((m = /^\/app\/tasks\/([^/]+)$/.exec(clean))) return (ctx) => editView(ctx, decode(m[1]));
   if (clean === '/app/chat') return (ctx) => chatView(ctx, null);
-  if ((m = /^\/app\/chat\/([^/]+)$/.exec(clean))) return (ctx) => chatView(ctx, decodeURIComponent(m[1]));
+  if ((m = /^\/app\/chat\/([^/]+)$/.exec(clean))) return (ctx) => chatView(ctx, decode(m[1]));
   if (clean === '/app/account') return (ctx) => accountView(ctx);
   return () => {
     const heading = h('h1', { tabindex: '-1' }, 'Page not found');

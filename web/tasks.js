@@ -10,16 +10,16 @@ import {
 
 const PAGE = 50;
 const SORTS = [
-  ['created_at:desc', 'Newest first'],
-  ['created_at:asc', 'Oldest first'],
+  ['created_at:desc', 'Newest'],
+  ['created_at:asc', 'Oldest'],
   ['due_date:asc', 'Due date'],
   ['priority:desc', 'Priority'],
   ['title:asc', 'Title'],
-  ['updated_at:desc', 'Recently changed'],
+  ['updated_at:desc', 'Last changed'],
 ];
 const STATUSES = [['pending', 'Open'], ['completed', 'Completed'], ['all', 'All']];
 const HINT = 'Dates (“tomorrow 5pm”, “on the 1st”), “every week”, #tags and !high are understood.';
-const DUES = [['', 'Any time'], ['overdue', 'Overdue'], ['today', 'Due today'], ['week', 'Next 7 days']];
+const DUES = [['', 'Any'], ['overdue', 'Overdue'], ['today', 'Due today'], ['week', 'Next 7 days']];
 
 function readFilters() {
   const q = new URLSearchParams(location.search);
@@ -197,7 +197,11 @@ function filterBar(filters, onChange) {
     event.preventDefault();
     onChange(read());
   });
-  return form;
+  // On a phone the filters start folded (unless one is in use), so the list is what shows.
+  const active = filters.q || filters.priority || filters.tag || filters.due
+    || filters.status !== 'pending' || filters.sort !== 'created_at:desc';
+  const open = active || !window.matchMedia('(max-width: 40rem)').matches;
+  return h('details', { class: 'filter-box', open }, h('summary', {}, 'Search, filters and sort'), form);
 }
 
 /** The Inbox: every task of the user until projects exist. */
