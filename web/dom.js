@@ -85,7 +85,15 @@ export function toast(message, action) {
   }
   replace(region, h('div', { class: 'toast-body' }, body));
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => region.replaceChildren(), action ? 10000 : 4000);
+  // Never taken away from under the keyboard or the pointer (WCAG 2.2.1).
+  const dismiss = () => {
+    if (region.contains(document.activeElement) || region.matches(':hover')) {
+      toast.timer = setTimeout(dismiss, 2000);
+    } else {
+      region.replaceChildren();
+    }
+  };
+  toast.timer = setTimeout(dismiss, action ? 10000 : 4000);
 }
 
 /** Calls `fn` once typing pauses for `ms`. */

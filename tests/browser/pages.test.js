@@ -100,3 +100,15 @@ test('the page does not shift when the list arrives', async () => {
   check();
   await context.close();
 });
+
+test('the Inbox is interactive within 1 s of navigation on loopback', async () => {
+  const { context, page, check } = await openContext(browser);
+  await logIn(page, user.email);
+  await page.goto('/app');
+  await taskItem(page, 'Pay rent').waitFor();
+  const ms = await page.evaluate(() => performance.getEntriesByName('tudu:tasks-shown')[0].startTime);
+  console.log(`# Inbox with its first page of tasks ready ${Math.round(ms)} ms after navigation`);
+  assert.ok(ms < 1000, `ready after ${ms} ms`);
+  check();
+  await context.close();
+});
