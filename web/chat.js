@@ -45,7 +45,8 @@ export function chatView(ctx, id) {
   let conversationId = id || null;
   const heading = h('h1', { tabindex: '-1' }, 'Chat');
   const conversations = h('ul', { class: 'conversations' });
-  const messages = h('ol', { class: 'messages', 'aria-label': 'Messages' });
+  // New replies are read out; the history loaded with the page is not.
+  const messages = h('ol', { class: 'messages', 'aria-label': 'Messages', 'aria-live': 'polite', 'aria-relevant': 'additions' });
   const input = h('input', { type: 'text', name: 'message', autocomplete: 'off', maxlength: '4000', placeholder: 'add milk tomorrow #shopping' });
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send');
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -66,6 +67,7 @@ export function chatView(ctx, id) {
       if (!conversationId) {
         conversationId = data.conversation_id;
         history.replaceState(history.state, '', `/app/chat/${conversationId}`);
+        remove.hidden = false;
         listConversations();
       }
     } catch (err) {
@@ -99,6 +101,22 @@ export function chatView(ctx, id) {
     }
   }
 
+  const remove = h('button', { type: 'button', class: 'danger', hidden: !conversationId, onclick: () => { confirmRow.hidden = false; confirmRow.querySelector('button').focus(); } }, 'Delete conversation');
+  const confirmRow = h('div', { class: 'confirm', hidden: true },
+    h('span', {}, 'Delete this conversation and its messages? Tasks stay as they are.'),
+    h('button', { type: 'button', class: 'danger', onclick: () => destroy() }, 'Yes, delete'),
+    h('button', { type: 'button', onclick: () => { confirmRow.hidden = true; remove.focus(); } }, 'Keep it'));
+
+  async function destroy() {
+    try {
+      await api('DELETE', `/api/v1/conversations/${encodeURIComponent(conversationId)}`);
+      ctx.navigate('/app/chat');
+    } catch (err) {
+      error.textContent = err.message;
+      error.hidden = false;
+    }
+  }
+
   listConversations();
   loadConversation();
   return {
@@ -107,7 +125,7 @@ export function chatView(ctx, id) {
       h('div', { class: 'chat' },
         h('nav', { class: 'conversation-list', 'aria-label': 'Conversations' },
           h('a', { href: '/app/chat', class: 'button' }, 'New conversation'), conversations),
-        h('div', { class: 'conversation' }, intro, messages, form))),
+        h('div', { class: 'conversation' }, intro, messages, form, h('div', { class: 'actions end' }, remove), confirmRow))),
     focus: input,
   };
 }

@@ -104,7 +104,7 @@ async fn sign_up_route(
 async fn log_out_route(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
     require_same_origin(&headers, &state.settings.public_url)?;
     log_out(&state, cookie(&headers, SESSION_COOKIE)).await?;
-    let clear = session_cookie("", 0, secure(&headers));
+    let clear = session_cookie("", 0, secure(&state, &headers));
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 
@@ -145,7 +145,7 @@ async fn start_session(
 ) -> Result<Response> {
     let issued = credential::start_session(&state.db, &state.tokens, &user).await?;
     let max_age = (issued.expires_at - Utc::now()).num_seconds().max(0);
-    let cookie = session_cookie(&issued.token, max_age, secure(headers));
+    let cookie = session_cookie(&issued.token, max_age, secure(state, headers));
     let body = Session {
         user,
         expires_at: issued.expires_at,
@@ -163,8 +163,12 @@ fn session_cookie(token: &str, max_age: i64, secure: bool) -> HeaderValue {
 }
 
 /// `Secure` everywhere but on a loopback host, where browsers are reached over plain HTTP (a
-/// `Secure` cookie would not be stored there by every browser).
-fn secure(headers: &HeaderMap) -> bool {
+/// `Secure` cookie would not be stored there by every browser). An `https` `PUBLIC_URL` always
+/// gets it: a proxy in front may send a loopback `Host` for a public site.
+fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    if state.settings.public_url.starts_with("https://") {
+        return true;
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())

@@ -243,6 +243,35 @@ async fn the_cookie_is_secure_outside_loopback(app: TestApp) {
     assert!(cookie.ends_with("; Secure"), "{cookie}");
 }
 
+mod secure_behind_an_https_public_url {
+    use super::*;
+    use crate::helpers::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        // Arrange: a proxy terminating TLS that sends the request on with a loopback Host.
+        let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+            settings.public_url = "https://tasks.example.com".to_owned();
+        })
+        .await;
+        let user = app.new_user().await;
+
+        // Act
+        let res = app
+            .send(
+                app.request(Method::POST, "/app/api/session")
+                    .header(header::ORIGIN, "https://tasks.example.com")
+                    .json(&json!({ "email": user.email, "password": PASSWORD })),
+            )
+            .await;
+
+        // Assert
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let (_, cookie) = session_cookie(&res).expect("a session cookie");
+        assert!(cookie.ends_with("; Secure"), "{cookie}");
+    }
+}
+
 async fn signup_sets_the_cookie_and_a_wrong_password_sets_none(app: TestApp) {
     let email = crate::helpers::unique_email();
     let res = app

@@ -170,6 +170,14 @@ test('the chat panel adds a task and shows its tool calls', async () => {
   await page.getByRole('link', { name: 'Tasks' }).click();
   await taskItem(page, 'water the ferns').waitFor();
   assert.match(await taskItem(page, 'water the ferns').innerText(), /#garden/);
+  // Deleting the conversation keeps the task.
+  await page.goBack();
+  await page.getByRole('button', { name: 'Delete conversation' }).click();
+  await page.getByRole('button', { name: 'Yes, delete' }).click();
+  await until(page, () => location.pathname === '/app/chat'
+    && document.querySelectorAll('.conversations li').length === 0);
+  await page.getByRole('link', { name: 'Tasks' }).click();
+  await taskItem(page, 'water the ferns').waitFor();
   check();
   await context.close();
 });
