@@ -56,6 +56,17 @@ const ctx = {
     navigate(next && next.startsWith('/app') && !next.startsWith('//') ? next : '/app', { replace: true });
   },
   setUser,
+  /** After the session ended on the server (logout everywhere, account deleted). */
+  async signedOut(message) {
+    try {
+      await api('DELETE', '/app/api/session');
+    } catch {
+      // The cookie only holds a revoked token now; the login page replaces it.
+    }
+    setUser(null);
+    navigate('/app/login', { replace: true });
+    toast(message);
+  },
 };
 
 function setUser(who) {

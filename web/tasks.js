@@ -214,6 +214,7 @@ export function tasksView() {
   const count = h('p', { class: 'count', 'aria-live': 'polite' }, '\u00a0');
   const more = h('button', { type: 'button', class: 'more', hidden: true, onclick: () => loadMore() }, 'Load more tasks');
   const empty = h('p', { class: 'empty', hidden: true });
+  const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
 
   const actions = {
     async setDone(task, done, item) {
@@ -282,6 +283,9 @@ export function tasksView() {
       if (mine === generation) {
         loading = false;
         list.setAttribute('aria-busy', 'false');
+        // The observer only reports changes: if the end of the list is still in reach (a short
+        // page, or a scroll made while loading), nothing else would ask for the next page.
+        if (next && sentinel.isConnected && sentinel.getBoundingClientRect().top < window.innerHeight + 600) loadMore();
       }
     }
   }
@@ -304,7 +308,6 @@ export function tasksView() {
     writeFilters(filters);
     reload();
   });
-  const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
   const observer = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) loadMore();
   }, { rootMargin: '600px' });

@@ -2,8 +2,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'playwright-core';
 import {
-  PASSWORD, apiUser, axe, createTask, launch, logIn, openContext, signUp, taskItem, until,
+  BASE, PASSWORD, apiUser, axe, createTask, launch, logIn, openContext, signUp, taskItem, until,
 } from './support.js';
 
 let browser;
@@ -217,7 +218,7 @@ test('account: profile and a password change that needs the current password', a
   const { context, page, check } = await openContext(browser);
   const email = await signUp(page, 'Old Name');
   await page.getByRole('link', { name: 'Account' }).click();
-  await page.getByRole('heading', { name: 'Account' }).waitFor();
+  await page.getByRole('heading', { name: 'Account', exact: true }).waitFor();
   await page.getByLabel('Name').fill('New Name');
   await page.getByLabel('Time zone').fill('Asia/Tokyo');
   await page.getByRole('button', { name: 'Save profile' }).click();
@@ -237,6 +238,50 @@ test('account: profile and a password change that needs the current password', a
   await page.goto('/app/account');
   assert.equal(await page.getByLabel('Name').inputValue(), 'New Name');
   assert.equal(await page.getByLabel('Time zone').inputValue(), 'Asia/Tokyo');
+  check();
+  await context.close();
+});
+
+test('account: an access token shown once, log out everywhere, delete the account', async () => {
+  const { context, page, check } = await openContext(browser);
+  const email = await signUp(page);
+  await page.goto('/app/account');
+  await page.getByLabel('What the token is for').fill('my script');
+  await page.getByLabel('Read tasks (tasks:read)').check();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = page.getByLabel(/New token “my script”/);
+  await secret.waitFor();
+  const pat = await secret.inputValue();
+  assert.match(pat, /^tudu_pat_/);
+  const api = await request.newContext({ baseURL: BASE, extraHTTPHeaders: { Authorization: `Bearer ${pat}` } });
+  assert.equal((await api.get('/api/v1/tasks')).status(), 200);
+  await page.getByRole('button', { name: 'Revoke my script' }).click();
+  await page.getByRole('status').filter({ hasText: 'Revoked' }).waitFor();
+  assert.equal((await api.get('/api/v1/tasks')).status(), 401);
+  await api.dispose();
+
+  // Another device's session ends too.
+  const other = await openContext(browser);
+  await logIn(other.page, email);
+  await page.getByRole('button', { name: 'End every session' }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await other.page.reload();
+  await other.page.getByRole('heading', { name: 'Log in' }).waitFor();
+  other.check();
+  await other.context.close();
+
+  await logIn(page, email);
+  await page.goto('/app/account');
+  await page.getByLabel('Password to confirm').fill('wrong password');
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await page.getByText('This is not your password.').waitFor();
+  await page.getByLabel('Password to confirm').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').filter({ hasText: /invalid|incorrect|wrong/i }).waitFor();
   check();
   await context.close();
 });
@@ -304,7 +349,6 @@ test('1 000 tasks load page by page as the list scrolls', async () => {
   assert.equal(await page.locator('.tasks li').count(), 50, 'one page at first');
   const started = Date.now();
   while (await page.locator('.tasks li').count() < 1000) {
-    await page.keyboard.press('End');
     await page.mouse.wheel(0, 20000);
     await until(page, (n) => document.querySelectorAll('.tasks li').length > n
       || document.querySelector('.more').hidden, await page.locator('.tasks li').count());
