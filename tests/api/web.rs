@@ -417,6 +417,14 @@ async fn logout_clears_the_cookie(app: TestApp) {
         ))
         .await;
     assert_problem(&replayed, StatusCode::UNAUTHORIZED);
+    // The task list checks the token in its own query: the revoked cookie is refused there too.
+    let listed = app
+        .send(with_cookie(
+            app.request(Method::GET, "/api/v1/tasks"),
+            &cookie,
+        ))
+        .await;
+    assert_problem(&listed, StatusCode::UNAUTHORIZED);
 }
 
 async fn the_session_route_says_who_is_signed_in(app: TestApp) {
