@@ -71,10 +71,10 @@ for (const scheme of ['light', 'dark']) {
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `${spec.name} scrolls sideways by ${overflow} px at ${width} px`);
         const shot = spec.name === 'tasks'
-          || (['chat', 'edit'].includes(spec.name) && width === 1280 && scheme === 'light')
+          || (['chat', 'edit', 'account'].includes(spec.name) && width === 1280 && scheme === 'light')
           || (spec.name === 'login' && width === 375 && scheme === 'dark');
         if (shot) {
-          await page.screenshot({ path: `${SHOTS}${spec.name}-${width}-${scheme}.png` });
+          await page.screenshot({ path: `${SHOTS}${spec.name}-${width}-${scheme}.png`, fullPage: spec.name === 'account' });
         }
       }
       check();
