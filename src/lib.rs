@@ -22,3 +22,4 @@ pub mod state;
 pub mod tasks;
 pub mod telemetry;
 pub mod validate;
+pub mod web;

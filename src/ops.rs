@@ -3,8 +3,8 @@
 use axum::{
     Json,
     extract::State,
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -50,13 +50,20 @@ pub struct Health {
     pub redis: Option<&'static str>,
 }
 
-/// Service banner.
-#[utoipa::path(get, path = "/", tag = "operations", responses((status = 200, body = Banner)))]
-pub async fn root() -> Json<Banner> {
-    Json(Banner {
+/// Service banner; a browser (`Accept: text/html`) is sent to the web app instead.
+#[utoipa::path(get, path = "/", tag = "operations", responses((status = 200, body = Banner),
+    (status = 303, description = "a browser is redirected to the web app at /app")))]
+pub async fn root(headers: HeaderMap) -> Response {
+    // Caches must not hand one kind of client the other's answer.
+    let vary = [(header::VARY, "Accept")];
+    if crate::web::wants_html(&headers) {
+        return (vary, Redirect::to(crate::web::APP_PATH)).into_response();
+    }
+    let banner = Banner {
         message: "Todo API is running",
         version: env!("CARGO_PKG_VERSION"),
-    })
+    };
+    (vary, Json(banner)).into_response()
 }
 
 /// The process is up.

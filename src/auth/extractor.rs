@@ -1,5 +1,5 @@
-//! `AuthUser`: a handler that takes it only runs for a valid, unrevoked bearer token of an
-//! existing user, carrying the scope its route needs.
+//! `AuthUser`: a handler that takes it only runs for a valid, unrevoked bearer token (or web
+//! session cookie) of an existing user, carrying the scope its route needs.
 
 use axum::{
     extract::{FromRef, FromRequestParts, MatchedPath},
@@ -73,7 +73,7 @@ where
             return Ok(user.clone());
         }
         let state = AppState::from_ref(state);
-        let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
+        let token = presented_token(parts, &state)?;
         let user = authenticate(&state, token).await?;
         // Every route is checked against the one table of what it needs.
         let needs = parts
@@ -83,6 +83,19 @@ where
         user.require_route(needs)?;
         parts.extensions.insert(user.clone());
         Ok(user)
+    }
+}
+
+/// The token a request presents: `Authorization: Bearer …`, else the web app's session cookie
+/// (whose writes must come from this site, see [`super::cookie`]).
+///
+/// # Errors
+/// 401 without either; 403 for a cookie write from another origin.
+pub fn presented_token<'p>(parts: &'p Parts, state: &AppState) -> Result<&'p str, ApiError> {
+    match bearer_token(parts) {
+        Some(token) => Ok(token),
+        None => super::cookie::session_token(parts, &state.settings.public_url)?
+            .ok_or(ApiError::MissingToken),
     }
 }
 
@@ -249,16 +262,15 @@ where
         if let Some(user) = parts.extensions.get::<AuthUser>() {
             return Ok(Self::Verified(user.clone()));
         }
-        let is_personal = bearer_token(parts)
-            .ok_or(ApiError::MissingToken)?
-            .starts_with(credential::PAT_PREFIX);
+        let app = AppState::from_ref(state);
+        let is_personal = presented_token(parts, &app)?.starts_with(credential::PAT_PREFIX);
         if is_personal {
             return AuthUser::from_request_parts(parts, state)
                 .await
                 .map(Self::Verified);
         }
-        let state = AppState::from_ref(state);
-        let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
+        let state = app;
+        let token = presented_token(parts, &state)?;
         // A signed token is a session, which every route allows: no scope to check.
         let pending = verify_signed(&state, token).await?;
         crate::observe::record_user(pending.user_id());

@@ -1,5 +1,6 @@
 //! Accounts and authentication: users, passwords, JWTs and the `AuthUser` extractor.
 
+pub mod cookie;
 pub mod credential;
 pub mod extractor;
 pub mod http;

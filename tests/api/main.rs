@@ -33,3 +33,4 @@ mod shutdown;
 mod task_validation;
 mod tasks;
 mod tokens;
+mod web;

@@ -1,0 +1,137 @@
+// Editing every field of one task. The write carries the ETag of what was read, so a change
+// made elsewhere in between is reported instead of overwritten.
+
+import { h, field, options, setError, toast } from './dom.js';
+import { api, ApiError, taskPath } from './api.js';
+import { PRIORITIES, toLocalInput, isOverdue, dueText, currentZone } from './format.js';
+
+const REPEATS = [['', 'Does not repeat'], ['DAILY', 'Daily'], ['WEEKLY', 'Weekly'], ['MONTHLY', 'Monthly']];
+
+function tagsOf(text) {
+  return text.split(/[\s,]+/).map((t) => t.replace(/^#/, '').trim()).filter(Boolean);
+}
+
+/** The edit page of one task. */
+export function editView(ctx, id) {
+  const heading = h('h1', { tabindex: '-1' }, 'Edit task');
+  const body = h('div', { class: 'card' }, h('p', { class: 'loading' }, 'Loading…'));
+  const node = h('section', { class: 'edit-page' },
+    h('p', { class: 'back' }, h('a', { href: '/app' }, '← Back to Inbox')), heading, body);
+  load();
+  return { title: 'Edit task', node, focus: heading };
+
+  async function load() {
+    try {
+      const { data, headers } = await api('GET', taskPath(id));
+      body.replaceChildren(form(data, headers.get('ETag')));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      body.replaceChildren(h('p', { class: 'form-error', role: 'alert' },
+        err.status === 404 ? 'This task does not exist (or is not yours).' : err.message));
+    }
+  }
+
+  function form(task, etag) {
+    const title = h('input', { type: 'text', name: 'title', value: task.title, required: true, maxlength: '200' });
+    const description = h('textarea', { name: 'description', rows: '4', maxlength: '1000' });
+    description.value = task.description || '';
+    const completed = h('input', { type: 'checkbox', name: 'completed', checked: task.completed });
+    const priority = h('select', { name: 'priority' }, options(PRIORITIES, task.priority));
+    const tags = h('input', { type: 'text', name: 'tags', value: (task.tags || []).join(', '), autocomplete: 'off' });
+    const due = h('input', { type: 'datetime-local', name: 'due_date', value: toLocalInput(task.due_date) });
+    const repeat = h('select', { name: 'recurrence_pattern' }, options(REPEATS, task.recurrence_pattern || ''));
+    const interval = h('input', {
+      type: 'number', name: 'recurrence_interval', min: '1', max: '1000', inputmode: 'numeric',
+      value: String(task.recurrence_interval || 1),
+    });
+    // The interval only means something for a repeating task.
+    const syncInterval = () => { interval.disabled = !repeat.value; };
+    repeat.addEventListener('change', syncInterval);
+    syncInterval();
+    const controls = { title, description, priority, tags, due_date: due, recurrence_pattern: repeat, recurrence_interval: interval };
+    const banner = h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
+    const status = [];
+    if (isOverdue(task)) status.push(h('span', { class: 'chip due overdue' }, `Overdue · ${dueText(task.due_date)}`));
+    if (task.is_recurring) status.push(h('span', { class: 'chip repeat' }, '↻ Recurring'));
+    const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
+    const remove = h('button', { type: 'button', class: 'danger', onclick: () => confirmDelete() }, 'Delete task');
+    const confirmRow = h('div', { class: 'confirm', hidden: true },
+      h('span', {}, 'Delete this task for good?'),
+      h('button', { type: 'button', class: 'danger', onclick: () => destroy() }, 'Yes, delete'),
+      h('button', { type: 'button', onclick: () => { confirmRow.hidden = true; remove.focus(); } }, 'Keep it'));
+
+    const el = h('form', { class: 'edit', novalidate: true },
+      banner,
+      status.length ? h('p', { class: 'meta' }, status) : null,
+      h('p', { class: 'hint' }, `Task #${task.number}`),
+      field('Title', title),
+      field('Description', description),
+      h('div', { class: 'field check' }, completed, h('label', { for: (completed.id = 'edit-completed') }, 'Completed')),
+      h('div', { class: 'grid' },
+        field('Priority', priority),
+        field('Due', due, { hint: `Your time zone: ${currentZone()}. Leave empty for no date.` }),
+        field('Repeats', repeat),
+        field('Repeat every', interval, { hint: 'Days, weeks or months.' }),
+        field('Tags', tags, { hint: 'Separated by commas or spaces.' })),
+      h('div', { class: 'actions' }, save, h('a', { href: '/app', class: 'button' }, 'Cancel'), remove),
+      confirmRow);
+
+    el.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      for (const control of Object.values(controls)) setError(control, null);
+      banner.hidden = true;
+      const patch = {
+        title: title.value,
+        description: description.value.trim() ? description.value : null,
+        priority: priority.value,
+        tags: tagsOf(tags.value),
+        due_date: due.value || null,
+        recurrence_pattern: repeat.value || null,
+      };
+      if (repeat.value) patch.recurrence_interval = Number(interval.value);
+      save.disabled = true;
+      try {
+        const res = await api('PATCH', taskPath(task.id), patch, etag ? { 'If-Match': etag } : {});
+        etag = res.headers.get('ETag');
+        if (completed.checked !== res.data.completed) {
+          await api('PATCH', `${taskPath(task.id)}/complete`, { completed: completed.checked });
+        }
+        toast(`Saved “${res.data.title}”.`);
+        ctx.navigate('/app');
+      } catch (err) {
+        let placed = false;
+        for (const e of err.errors || []) {
+          const control = controls[e.field];
+          if (control) {
+            setError(control, e.message);
+            placed = true;
+          }
+        }
+        banner.textContent = err.status === 412
+          ? 'This task was changed elsewhere since you opened it. Reload the page to see the new version.'
+          : placed ? 'Please correct the fields below.' : err.message;
+        banner.hidden = false;
+        banner.focus();
+      } finally {
+        save.disabled = false;
+      }
+    });
+
+    function confirmDelete() {
+      confirmRow.hidden = false;
+      confirmRow.querySelector('button').focus();
+    }
+
+    async function destroy() {
+      try {
+        await api('DELETE', taskPath(task.id));
+        toast(`Deleted “${task.title}”.`);
+        ctx.navigate('/app');
+      } catch (err) {
+        banner.textContent = err.message;
+        banner.hidden = false;
+      }
+    }
+    return el;
+  }
+}
