@@ -187,3 +187,28 @@ fn update_inline(middle: &[Word], now: Now) -> Command {
         Command::Update(task, change)
     })
 }
+
+/// "note: bring ID" (the task of the last turn), "add a note to task 3: bring ID", "set the
+/// description of task 3 to bring ID".
+/// With `after_colon` ("note: …"), all of `middle` is the note.
+pub fn describe(middle: &[Word], after_colon: bool) -> Command {
+    let colon = middle.iter().position(|w| w.raw.ends_with(':'));
+    let (target, note) = match colon {
+        _ if after_colon => (&[][..], middle),
+        Some(at) => (&middle[..=at], &middle[at + 1..]),
+        None => split_at_word(middle, &["to", "saying", "that", "as", "with", "-"])
+            .unwrap_or((&[], middle)),
+    };
+    let note = super::words::text(note);
+    if note.is_empty() {
+        return Command::Incomplete("describe");
+    }
+    let task = if target.is_empty() {
+        Some(super::command::TaskRef::Previous)
+    } else {
+        parse_ref(target)
+    };
+    task.map_or(Command::Incomplete("describe"), |task| {
+        Command::Update(task, Change::Describe(note))
+    })
+}

@@ -9,10 +9,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::adding::add;
-use super::command::{Change, Command, TaskRef};
-use super::edits::{rename, reschedule, retag, update};
+use super::command::{BulkAction, Change, Command, TaskRef};
+use super::edits::{describe, rename, reschedule, retag, update};
 use super::listing::{fallback, listing, search};
+use super::past::past_tense;
 use super::reference::parse_ref;
+use super::safety;
 use super::when::Now;
 use super::words::{Word, ends_with, len, split, starts_with, strip_around};
 
@@ -37,6 +39,9 @@ enum Intent {
     RemoveTag,
     Prioritize,
     Deprioritize,
+    Clear,
+    Decline,
+    Describe,
 }
 
 /// One line of the intents table: a message fits when it starts with one of `starts` and ends
@@ -101,6 +106,11 @@ const RULES: &[Rule] = &[
         "what do you understand", "who are you", "what are you", "options", "usage",
     ], Intent::Help),
     exact(&[
+        "never mind", "nevermind", "nvm", "forget it", "forget that", "cancel that", "no",
+        "nope", "nah", "no thanks", "no thank you", "stop", "abort", "leave it", "leave it be",
+        "keep it", "keep them", "no way", "don't", "dont", "do not", "never", "not now",
+    ], Intent::Decline),
+    exact(&[
         "hi", "hello", "hey", "hey there", "hi there", "hello there", "yo", "hiya", "howdy",
         "good morning", "good afternoon", "good evening", "morning", "greetings", "sup",
     ], Intent::Greeting),
@@ -135,6 +145,16 @@ const RULES: &[Rule] = &[
         "drop the due date of", "drop the due date from", "no due date for", "no deadline for",
     ], Intent::ClearDue),
     ending(&["clear", "remove", "delete", "unset", "drop"], &["due date", "'s due date", "deadline", "date"], Intent::ClearDue),
+    rule(&["note to self", "note to myself", "notes to self"], Intent::Add),
+    rule(&[
+        "note", "notes", "add a note", "add note", "description", "add a note to", "add note to", "add a description to", "set the description of",
+        "set description of", "set the note of", "change the description of",
+        "change the note of", "describe", "annotate",
+    ], Intent::Describe),
+    rule(&[
+        "clear", "wipe", "empty", "purge", "reset", "clean out", "clean up", "start over with",
+        "start fresh with", "nuke all", "get rid of all", "get rid of everything",
+    ], Intent::Clear),
     rule(&[
         "reopen", "re-open", "uncomplete", "un-complete", "undo", "unfinish", "uncheck", "unmark",
         "untick", "restore", "reactivate", "resume", "i didn't finish", "i did not finish",
@@ -147,9 +167,16 @@ const RULES: &[Rule] = &[
         "create a new task", "create a task", "create task", "create new task", "create a todo",
         "create todo", "create a reminder", "create", "make a task", "make a new task",
         "make a todo", "remind me to", "remind me", "i need to", "i have to", "i must", "i should",
-        "i've got to", "i gotta", "don't forget to", "dont forget to", "note to", "note", "put",
-        "schedule", "set a reminder to", "set a reminder for", "set reminder to", "jot down",
-        "write down", "save",
+        "i've got to", "i gotta", "don't forget to", "dont forget to", "do not forget to",
+        "note to", "put", "schedule", "set a reminder to", "set a reminder for",
+        "set reminder to", "jot down", "write down", "save", "remember to", "please remember to",
+        "i need to remember to", "todo", "to do", "to-do", "need to",
+        "have to", "gotta", "got to", "must", "i'll need to", "i will need to", "i'm going to",
+        "i am going to", "i plan to", "i want to remember to", "remind me about", "we need to",
+        "we have to", "we must", "i ought to", "reminder", "reminder to", "new reminder",
+        "don't let me forget to", "dont let me forget to", "make sure i", "make sure to",
+        "never forget to", "i must remember to", "i should remember to", "need", "add to my list",
+        "put on my list", "put down", "book", "pencil in",
     ], Intent::Add),
     ending(&["mark", "set", "flag", "check", "tick"], DONE, Intent::Complete),
     rule(&[
@@ -220,16 +247,57 @@ const CLOSINGS: &[&str] = &[
 #[must_use]
 pub fn parse(message: &str, now: DateTime<Utc>, tz: Tz) -> Command {
     let local_now = Now::new(now, tz);
-    let words = split(message);
-    let words = strip_courtesy(&words);
+    let all = split(message);
+    if let Some(rest) = safety::confirmation(&all) {
+        return confirmed(rest, local_now);
+    }
+    let words = strip_courtesy(&all);
     if words.is_empty() {
         return Command::Unknown;
     }
+    if safety::is_undo(words) {
+        return Command::Undo;
+    }
+    let command = understand(words, local_now);
+    // A negated request never acts, whatever it asked ("don't delete it", "no, never mind
+    // completing task 3"); reading it without the negation would do the opposite.
+    if safety::changes(&command) && safety::negated(&all) {
+        return Command::Declined;
+    }
+    command
+}
+
+/// "yes", "yes please", "yes, delete them": the answer to the question asked; "yes, add
+/// milk": the command after the yes.
+fn confirmed(rest: &[Word], now: Now) -> Command {
+    let rest = strip_courtesy(rest);
+    if rest.is_empty() || safety::negated(rest) {
+        return if safety::negated(rest) {
+            Command::Declined
+        } else {
+            Command::Confirm
+        };
+    }
+    match understand(rest, now) {
+        Command::Unknown
+        | Command::Thanks
+        | Command::Greeting
+        | Command::Bulk(..)
+        | Command::Confirm
+        | Command::Incomplete(_) => Command::Confirm,
+        Command::Delete(task) | Command::Complete(task) if safety::restates(&task) => {
+            Command::Confirm
+        }
+        other => other,
+    }
+}
+
+/// The command of a message stripped of courtesy.
+fn understand(words: &[Word], now: Now) -> Command {
     let Some((intent, start, end)) = match_rule(words) else {
-        return fallback(words, local_now);
+        return past_tense(words).unwrap_or_else(|| fallback(words, now));
     };
-    let middle = &words[start..end];
-    build(intent, words, middle, local_now)
+    build(intent, words, start, end, now)
 }
 
 /// Removes greetings and courtesy around a command, but keeps a bare greeting.
@@ -268,7 +336,9 @@ fn match_rule(words: &[Word]) -> Option<(Intent, usize, usize)> {
     })
 }
 
-fn build(intent: Intent, words: &[Word], middle: &[Word], now: Now) -> Command {
+fn build(intent: Intent, words: &[Word], start: usize, end: usize, now: Now) -> Command {
+    let middle = &words[start..end];
+    let bulk = |action: BulkAction| safety::bulk(middle).map(|spec| Command::Bulk(action, spec));
     let on_task = |make: fn(TaskRef) -> Command, missing: &'static str| match parse_ref(middle) {
         Some(task) => make(task),
         // "completed tasks", "done tasks?": a listing that starts like a command.
@@ -285,9 +355,19 @@ fn build(intent: Intent, words: &[Word], middle: &[Word], now: Now) -> Command {
         Intent::Add => add(middle, now),
         Intent::List => listing(words, now),
         Intent::Search => search(middle),
-        Intent::Complete => on_task(Command::Complete, "complete"),
+        Intent::Complete => {
+            bulk(BulkAction::Complete).unwrap_or_else(|| on_task(Command::Complete, "complete"))
+        }
         Intent::Reopen => on_task(Command::Reopen, "reopen"),
-        Intent::Delete => on_task(Command::Delete, "delete"),
+        Intent::Delete => {
+            bulk(BulkAction::Delete).unwrap_or_else(|| on_task(Command::Delete, "delete"))
+        }
+        Intent::Clear => Command::Bulk(BulkAction::Delete, safety::scope(middle)),
+        Intent::Decline => Command::Declined,
+        Intent::Describe => describe(
+            middle,
+            start > 0 && words.get(start - 1).is_some_and(|w| w.raw.ends_with(':')),
+        ),
         Intent::Rename => rename(middle),
         Intent::Update => update(middle, now),
         Intent::Move => reschedule(middle, now),

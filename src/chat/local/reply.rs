@@ -15,6 +15,9 @@ pub struct TaskView {
     pub number: i64,
     /// The title.
     pub title: String,
+    /// Notes.
+    #[serde(default)]
+    pub description: Option<String>,
     /// Done or not.
     #[serde(default)]
     pub completed: bool,
@@ -176,6 +179,9 @@ pub const HELP: &str = "I can manage your tasks. Try:\n\
 • rename task 2 to buy oat milk · change task 3 priority to low · move the dentist to next monday\n\
 • add tag #home to task 2 · clear the due date of task 5\n\
 • stats";
+
+/// The answer to a negated request.
+pub const DECLINED: &str = "OK — I won't do that. Nothing was changed.";
 
 /// The answer to anything not understood: nothing was changed.
 pub const NOT_UNDERSTOOD: &str = "Sorry, I didn't understand that, so I changed nothing. \
