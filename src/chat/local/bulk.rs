@@ -74,16 +74,31 @@ pub async fn ask_numbers(
     numbers: &[i64],
     tools: &mut ToolBox,
 ) -> Result<String, ApiError> {
-    let mut tasks = Vec::new();
+    let ids: Vec<Value> = numbers.iter().map(|n| json!(n)).collect();
+    ask_ids(action, &ids, tools).await
+}
+
+/// [`ask_numbers`] for tasks named by number or UUID, as a model names them.
+///
+/// # Errors
+/// The tool session broke.
+pub async fn ask_ids(
+    action: BulkAction,
+    ids: &[Value],
+    tools: &mut ToolBox,
+) -> Result<String, ApiError> {
+    let mut tasks: Vec<TaskView> = Vec::new();
     let mut missing = Vec::new();
-    for number in numbers {
+    for id in ids {
         if tools.steps_left() == 0 {
-            break;
+            missing.push(id.to_string());
+            continue;
         }
-        let outcome = tools.call("get_task", json!({ "task_id": number })).await?;
+        let outcome = tools.call("get_task", json!({ "task_id": id })).await?;
         match task_of(&outcome) {
-            Some(task) => tasks.push(task),
-            None => missing.push(format!("#{number}")),
+            Some(task) if !tasks.iter().any(|t| t.number == task.number) => tasks.push(task),
+            Some(_) => {}
+            None => missing.push(id.to_string()),
         }
     }
     let mut reply = question(action, &tasks);

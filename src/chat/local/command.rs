@@ -137,6 +137,8 @@ pub enum Command {
     Add(NewTaskSpec),
     /// Show tasks.
     List(ListSpec),
+    /// Show one task ("show task 2", "what's task 1?").
+    Show(TaskRef),
     /// Mark a task done.
     Complete(TaskRef),
     /// Mark a task not done.

@@ -51,6 +51,21 @@ pub async fn run(
     match command {
         Command::Add(spec) => add(spec, clock, tools).await,
         Command::List(spec) => list(&spec, clock, tools).await,
+        Command::Show(task) => Ok(
+            match resolve(&task, Prefer::ExactTitle, &shown, tools).await? {
+                Ok(found) => {
+                    let mut line = found.describe(clock.tz, clock.now);
+                    if found.completed {
+                        line.push_str(", done");
+                    }
+                    match found.description.as_deref() {
+                        Some(note) if !note.is_empty() => format!("{line}. Note: {note}"),
+                        _ => format!("{line}."),
+                    }
+                }
+                Err(answer) => answer,
+            },
+        ),
         Command::Complete(task) => set_done(&task, true, clock, &shown, tools).await,
         Command::Reopen(task) => set_done(&task, false, clock, &shown, tools).await,
         Command::Delete(task) => delete(&task, &shown, tools).await,

@@ -44,9 +44,8 @@ pub fn follow_up(
         .filter(|w| w.starts_with('#'))
         .filter_map(|w| number_of(w.trim_end_matches([',', '?'])))
         .collect();
-    if parse(message, now, tz) != Command::Unknown {
-        return None;
-    }
+    // A bare pick ("2", "the second one") is checked first: "the 2nd" alone would also read
+    // as a date.
     let chosen = choose(message, &listed)?;
     let original = earlier.iter().rev().find(|m| m.role == Role::User)?;
     let task = TaskRef::Number(chosen);

@@ -9,14 +9,16 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::adding::add;
+use super::amend::{amend, dated, stated};
 use super::command::{BulkAction, Change, Command, TaskRef};
 use super::edits::{describe, rename, reschedule, retag, update};
+use super::fields::tag;
 use super::listing::{fallback, listing, search};
 use super::past::past_tense;
 use super::reference::parse_ref;
 use super::safety;
 use super::when::Now;
-use super::words::{Word, ends_with, len, split, starts_with, strip_around};
+use super::words::{Word, ends_with, len, split, starts_with, strip_around, trim};
 
 /// What a message is about, before its details are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +44,7 @@ enum Intent {
     Clear,
     Decline,
     Describe,
+    StopRepeat,
 }
 
 /// One line of the intents table: a message fits when it starts with one of `starts` and ends
@@ -176,7 +179,8 @@ const RULES: &[Rule] = &[
         "we have to", "we must", "i ought to", "reminder", "reminder to", "new reminder",
         "don't let me forget to", "dont let me forget to", "make sure i", "make sure to",
         "never forget to", "i must remember to", "i should remember to", "need", "add to my list",
-        "put on my list", "put down", "book", "pencil in",
+        "put on my list", "i need 2", "need 2", "remember 2", "i have 2", "have 2", "i got to",
+        "i've gotta", "dont let me forget", "don't let me forget",
     ], Intent::Add),
     ending(&["mark", "set", "flag", "check", "tick"], DONE, Intent::Complete),
     rule(&[
@@ -197,8 +201,13 @@ const RULES: &[Rule] = &[
         "change name of", "set the title of", "set title of", "set the name of",
     ], Intent::Rename),
     rule(&[
+        "stop repeating", "stop recurring", "stop the recurrence of", "stop the repetition of",
+        "end the recurrence of", "no more repeats for", "make non-recurring",
+    ], Intent::StopRepeat),
+    ending(&[""], super::edits::STOP_REPEATING, Intent::StopRepeat),
+    rule(&[
         "move", "reschedule", "postpone", "push back", "push", "delay", "defer", "bump", "shift",
-        "put off",
+        "put off", "bring forward", "bring", "pull forward", "pull",
     ], Intent::Move),
     rule(&["prioritize", "prioritise"], Intent::Prioritize),
     rule(&["deprioritize", "deprioritise"], Intent::Deprioritize),
@@ -226,6 +235,9 @@ const RULES: &[Rule] = &[
     ], Intent::Complete),
 ];
 
+/// Labels that, with a colon, introduce a new task ("Task: order glasses").
+const LABELS: &[&str] = &["task", "todo", "to-do", "reminder", "new", "item"];
+
 /// Polite or idle openings that change nothing ("please", "can you").
 #[rustfmt::skip]
 const OPENINGS: &[&str] = &[
@@ -233,14 +245,16 @@ const OPENINGS: &[&str] = &[
     "could u", "can you please", "could you please", "would you please", "hey", "hey tudu", "hi",
     "hello", "ok", "okay", "so", "also", "and", "then", "now", "i want to", "i'd like to",
     "i would like to", "i want you to", "i'd like you to", "go ahead and", "let's", "lets", "quick",
-    "quickly", "tudu", "oh", "um", "uh", "alright", "yes", "yeah",
+    "quickly", "tudu", "oh", "um", "uh", "alright", "yes", "yeah", "actually", "sorry",
+    "i meant", "i mean", "no", "wait", "no wait", "correction", "hmm", "well", "btw", "oh and",
+    "and also",
 ];
 
 /// Polite closings.
 #[rustfmt::skip]
 const CLOSINGS: &[&str] = &[
     "please", "pls", "plz", "thanks", "thank you", "thx", "for me", "thanks a lot", "for me please",
-    "if you can", "if possible", "now",
+    "if you can", "if possible", "now", "instead", "then",
 ];
 
 /// Understands one message. `now` and `tz` give "tomorrow" and "5pm" their meaning.
@@ -292,12 +306,34 @@ fn confirmed(rest: &[Word], now: Now) -> Command {
     }
 }
 
-/// The command of a message stripped of courtesy.
+/// The command of a message stripped of courtesy: a rule of [`RULES`]; else a change to the
+/// task of the last turn ("actually, tomorrow"), a statement about a task ("the report is
+/// due friday", "I posted the letter"), a new task with a date ("dentist friday 3pm"), or a
+/// listing.
 fn understand(words: &[Word], now: Now) -> Command {
+    if let Some(command) = labelled(words, now) {
+        return command;
+    }
     let Some((intent, start, end)) = match_rule(words) else {
-        return past_tense(words).unwrap_or_else(|| fallback(words, now));
+        return amend(words, now)
+            .or_else(|| stated(words, now))
+            .or_else(|| past_tense(words))
+            .or_else(|| dated(words, now))
+            .unwrap_or_else(|| fallback(words, now));
     };
     build(intent, words, start, end, now)
+}
+
+/// "Task: order glasses", "todo - clean windows": a label that introduces a new task.
+fn labelled(words: &[Word], now: Now) -> Option<Command> {
+    let first = words.first()?;
+    let label = LABELS.contains(&first.norm.as_str())
+        && (first.raw.ends_with(':') || words.get(1).is_some_and(|w| w.raw == "-" || w.raw == ":"));
+    label.then(|| add(&words[1..], now))
+}
+
+fn is_tag_word(word: &Word) -> bool {
+    matches!(word.norm.as_str(), "tag" | "tags" | "label" | "labels") || tag(&word.norm).is_some()
 }
 
 /// Removes greetings and courtesy around a command, but keeps a bare greeting.
@@ -353,17 +389,40 @@ fn build(intent: Intent, words: &[Word], start: usize, end: usize, now: Now) -> 
         Intent::Thanks => Command::Thanks,
         Intent::Stats => Command::Stats,
         Intent::Add => add(middle, now),
-        Intent::List => listing(words, now),
+        Intent::List => match parse_ref(middle) {
+            Some(task @ TaskRef::Number(_)) => Command::Show(task),
+            // "get my hair cut on the 15th": a task with a date that opens like a listing.
+            _ => match listing(words, now) {
+                Command::Unknown => dated(words, now).unwrap_or(Command::Unknown),
+                listing => listing,
+            },
+        },
         Intent::Search => search(middle),
         Intent::Complete => {
             bulk(BulkAction::Complete).unwrap_or_else(|| on_task(Command::Complete, "complete"))
         }
         Intent::Reopen => on_task(Command::Reopen, "reopen"),
-        Intent::Delete => {
-            bulk(BulkAction::Delete).unwrap_or_else(|| on_task(Command::Delete, "delete"))
-        }
+        Intent::Delete => bulk(BulkAction::Delete).unwrap_or_else(|| {
+            // "remove the #draft tag from the report" takes a tag off, not the task.
+            if middle.iter().any(is_tag_word) {
+                retag(middle, false)
+            } else {
+                on_task(Command::Delete, "delete")
+            }
+        }),
         Intent::Clear => Command::Bulk(BulkAction::Delete, safety::scope(middle)),
         Intent::Decline => Command::Declined,
+        Intent::StopRepeat => {
+            // "make task 1 stop repeating", "task 1 should stop repeating".
+            let target = trim(
+                middle,
+                &["make", "set", "have", "let"],
+                &["should", "to", "must"],
+            );
+            parse_ref(target).map_or(Command::Incomplete("update"), |t| {
+                Command::Update(t, Change::StopRepeat)
+            })
+        }
         Intent::Describe => describe(
             middle,
             start > 0 && words.get(start - 1).is_some_and(|w| w.raw.ends_with(':')),

@@ -5,6 +5,7 @@
 //! what they returned. `docs/chat.md` lists what it understands.
 
 pub mod adding;
+pub mod amend;
 pub mod bulk;
 pub mod command;
 pub mod context;

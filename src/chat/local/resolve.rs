@@ -16,12 +16,19 @@ const CHOICES: usize = 8;
 /// Most tasks read when a reference has to be matched word by word.
 const SCAN: usize = 200;
 
-/// Words that never name a task on their own.
+/// Words that never name a task on their own, in titles and references alike.
 #[rustfmt::skip]
 const STOPWORDS: &[&str] = &[
     "the", "a", "an", "my", "to", "of", "for", "with", "and", "at", "on", "in", "up", "out", "off",
-    "back", "i", "me", "it", "is", "was", "this", "that", "our", "your", "some", "from", "by",
-    "just", "finally", "already", "today", "yesterday", "now", "all", "also", "s",
+    "our", "your", "from", "by", "s",
+];
+
+/// Words of a statement of what was done that say nothing about which task ("I finally …").
+#[rustfmt::skip]
+const NEWS_WORDS: &[&str] = &[
+    "i", "me", "it", "is", "was", "this", "that", "just", "finally", "already", "today",
+    "yesterday", "now", "all", "also", "so", "we", "ve", "have", "earlier", "morning", "tonight",
+    "overnight", "back", "again", "too", "well",
 ];
 
 /// How a command settles which of several matching tasks it is about.
@@ -132,19 +139,36 @@ async fn by_statement(
     prefer: Prefer,
     tools: &mut ToolBox,
 ) -> Result<Vec<TaskView>, ApiError> {
-    let said = significant(&words_of(statement));
+    let said: Vec<String> = significant(&words_of(statement))
+        .into_iter()
+        .filter(|w| !NEWS_WORDS.contains(&w.as_str()))
+        .collect();
     let mut args = json!({ "sort": "number", "order": "asc", "limit": SCAN });
     if let Prefer::Completed(done) = prefer {
         args["status"] = json!(if done { "completed" } else { "pending" });
     }
-    Ok(search(tools, args)
-        .await?
-        .into_iter()
-        .filter(|t| {
-            let title = significant(&words_of(&t.title));
-            !title.is_empty() && (covers(&said, &title) || covers(&title, &said))
-        })
-        .collect())
+    // Best first: the same words; then a title the statement covers ("posted the letter to
+    // grandma" → "Post letter"); then a title that covers the statement.
+    let tasks = search(tools, args).await?;
+    let tiers: [&dyn Fn(&[String]) -> bool; 3] = [
+        &|title| covers(&said, title) && covers(title, &said),
+        &|title| covers(&said, title),
+        &|title| covers(title, &said),
+    ];
+    for tier in tiers {
+        let found: Vec<TaskView> = tasks
+            .iter()
+            .filter(|t| {
+                let title = significant(&words_of(&t.title));
+                !title.is_empty() && tier(&title)
+            })
+            .cloned()
+            .collect();
+        if !found.is_empty() {
+            return Ok(found);
+        }
+    }
+    Ok(Vec::new())
 }
 
 async fn search(tools: &mut ToolBox, args: Value) -> Result<Vec<TaskView>, ApiError> {

@@ -172,7 +172,8 @@ fn phrase_at(words: &[Word], at: usize, phrases: &[&str]) -> Option<usize> {
 }
 
 /// Words inside double quotes: a title, never a command word.
-fn quoted(words: &[Word]) -> Vec<bool> {
+#[must_use]
+pub fn quoted(words: &[Word]) -> Vec<bool> {
     let mut inside = false;
     words
         .iter()
