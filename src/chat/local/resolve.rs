@@ -42,6 +42,9 @@ pub enum Prefer {
     ExactTitle,
 }
 
+/// One level of how well a title fits a statement.
+type Tier<'a> = dyn Fn(&[String]) -> bool + 'a;
+
 /// A task the conversation's last turn named or showed: its number and title.
 pub type Shown = (i64, String);
 
@@ -150,7 +153,7 @@ async fn by_statement(
     // Best first: the same words; then a title the statement covers ("posted the letter to
     // grandma" → "Post letter"); then a title that covers the statement.
     let tasks = search(tools, args).await?;
-    let tiers: [&dyn Fn(&[String]) -> bool; 3] = [
+    let tiers: [&Tier<'_>; 3] = [
         &|title| covers(&said, title) && covers(title, &said),
         &|title| covers(&said, title),
         &|title| covers(title, &said),

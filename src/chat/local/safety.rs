@@ -28,6 +28,9 @@ const NEGATIONS: &[&str] = &[
 /// Phrases holding a negation word that negate nothing: reminders ("don't forget to"), and
 /// values ("not done", "no due date", "no. 3").
 const NOT_NEGATIONS: &[&str] = &[
+    "don't let me forget",
+    "dont let me forget",
+    "do not let me forget",
     "don't forget",
     "dont forget",
     "do not forget",
