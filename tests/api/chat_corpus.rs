@@ -23,12 +23,15 @@ both_backends!(
     corpus_dates,
     corpus_recurrence,
     corpus_fields,
-    corpus_followup
+    corpus_followup,
+    corpus_holdout
 );
 
-/// The share of each file's cases that must pass (the measured rate, rounded down to a
-/// step below it, so a regression fails and a lucky day does not raise the bar). Safety
-/// files must pass whole: one miss there is a defect.
+/// The share of each file's cases that must pass. The files that existed before issue 18 and
+/// the safety and undo files must pass whole (one miss there is a defect); the other new files
+/// passed whole when last measured and may lose at most one case in twenty before the test
+/// fails; the held-out file is held to the rate it reached once its rules were fixed
+/// (docs/chat.md has the figures).
 const FLOORS: &[(&str, f64)] = &[
     ("add.txt", 1.0),
     ("list.txt", 1.0),
@@ -37,12 +40,13 @@ const FLOORS: &[(&str, f64)] = &[
     ("conversation.txt", 1.0),
     ("safety.txt", 1.0),
     ("undo.txt", 1.0),
-    ("intent.txt", 0.9),
-    ("done_said.txt", 0.9),
-    ("dates.txt", 0.9),
-    ("recurrence.txt", 0.9),
-    ("fields.txt", 0.9),
-    ("followup.txt", 0.9),
+    ("intent.txt", 0.95),
+    ("done_said.txt", 0.95),
+    ("dates.txt", 0.95),
+    ("recurrence.txt", 0.95),
+    ("fields.txt", 0.95),
+    ("followup.txt", 0.95),
+    ("holdout.txt", 0.9),
 ];
 
 /// Runs one file of `tests/chat_corpus/`.
@@ -107,6 +111,10 @@ async fn corpus_fields(app: TestApp) {
 
 async fn corpus_followup(app: TestApp) {
     corpus!(app, "followup.txt");
+}
+
+async fn corpus_holdout(app: TestApp) {
+    corpus!(app, "holdout.txt");
 }
 
 /// One case of a corpus file.

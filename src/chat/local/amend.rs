@@ -17,6 +17,7 @@ const FILLER: &[&str] = &[
     "it", "it's", "its", "is", "be", "should", "make", "set", "that", "this", "one", "and", "to",
     "for", "due", "also", "the", "now", "please", "so", "on", "by", "at", "repeat", "repeats",
     "repeating", "change", "move", "let's", "say", "rather", "tag", "tagged", "have", "has",
+    "are", "was", "were", "now", "needs", "need",
 ];
 
 /// Words that join a task and what is said about it.

@@ -231,3 +231,38 @@ pub fn number_argument(arguments: &Value) -> Option<i64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assistant(content: &str) -> PastMessage {
+        PastMessage {
+            role: Role::Assistant,
+            content: content.to_owned(),
+            tool_calls: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_question_names_its_tasks_on_its_last_line() {
+        let tasks: Vec<TaskView> = [(3, "buy #5 milk"), (7, "call\nmom")]
+            .iter()
+            .filter_map(|(n, t)| TaskView::from_value(&json!({ "number": n, "title": t })))
+            .collect();
+        let asked = question(BulkAction::Delete, &tasks);
+        assert_eq!(
+            pending(&[assistant(&asked)]),
+            Some((BulkAction::Delete, vec![3, 7]))
+        );
+        // Only the last message counts, and only an assistant's.
+        let later = [assistant(&asked), assistant("Deleted #3.")];
+        assert_eq!(pending(&later), None);
+        let user = PastMessage {
+            role: Role::User,
+            ..assistant(&asked)
+        };
+        assert_eq!(pending(&[user]), None);
+        assert!(question(BulkAction::Delete, &[]).contains("Nothing was changed"));
+    }
+}

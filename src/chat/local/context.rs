@@ -153,3 +153,116 @@ pub fn snapshot<'c>(
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn said(role: Role, content: &str, calls: Vec<ToolCall>) -> PastMessage {
+        PastMessage {
+            role,
+            content: content.to_owned(),
+            tool_calls: calls,
+        }
+    }
+
+    fn call(name: &str, arguments: Value, result: Value) -> ToolCall {
+        ToolCall {
+            name: name.to_owned(),
+            arguments,
+            result,
+        }
+    }
+
+    fn task(number: i64, title: &str) -> Value {
+        json!({ "number": number, "title": title })
+    }
+
+    #[test]
+    fn pointers_reach_only_what_the_last_turn_showed() {
+        assert!(referents(&[]).is_empty());
+        let added = [
+            said(Role::User, "add milk", vec![]),
+            said(
+                Role::Assistant,
+                "Added #4 \"milk\".",
+                vec![call("add_task", json!({}), task(4, "milk"))],
+            ),
+        ];
+        assert_eq!(referents(&added), vec![(4, "milk".to_owned())]);
+        // A listing shows every task it names; a count reads tasks it never shows.
+        let listed = [said(
+            Role::Assistant,
+            "You have 2 tasks:\n• #1 a\n• #2 b",
+            vec![call(
+                "list_tasks",
+                json!({}),
+                json!({ "tasks": [task(1, "a"), task(2, "b")], "total": 2 }),
+            )],
+        )];
+        assert_eq!(referents(&listed).len(), 2);
+        let counted = [said(
+            Role::Assistant,
+            "You have 1 task: 1 pending.",
+            vec![call(
+                "list_tasks",
+                json!({ "limit": 1 }),
+                json!({ "tasks": [task(1, "a")], "total": 1 }),
+            )],
+        )];
+        assert!(referents(&counted).is_empty());
+        // A deleted task is no referent; a failed call neither.
+        let deleted = [said(
+            Role::Assistant,
+            "Deleted #3 \"x\".",
+            vec![
+                call("get_task", json!({ "task_id": 3 }), task(3, "x")),
+                call(
+                    "delete_task",
+                    json!({ "task_id": 3 }),
+                    json!({ "deleted_id": "…" }),
+                ),
+            ],
+        )];
+        assert!(referents(&deleted).is_empty());
+        assert!(mentions("#12 and #3", 3));
+        assert!(!mentions("#12 and #34", 3));
+    }
+
+    #[test]
+    fn undo_skips_undo_turns_and_what_they_undid() {
+        let change = |n: i64| {
+            said(
+                Role::Assistant,
+                &format!("Added #{n}."),
+                vec![call("add_task", json!({}), task(n, "t"))],
+            )
+        };
+        let undone = said(
+            Role::Assistant,
+            "Undone: removed #2.",
+            vec![call("delete_task", json!({ "task_id": 2 }), json!({}))],
+        );
+        let history = [change(1), change(2), undone];
+        assert_eq!(changes(&history), vec![0]);
+        let calls = [
+            call(
+                "get_task",
+                json!({}),
+                json!({ "number": 5, "title": "old" }),
+            ),
+            call(
+                "update_task",
+                json!({}),
+                json!({ "number": 5, "title": "new" }),
+            ),
+        ];
+        assert_eq!(
+            snapshot(calls[..1].iter(), 5),
+            Some(calls[0].result.clone())
+        );
+        assert_eq!(snapshot(calls.iter(), 6), None);
+    }
+}

@@ -228,10 +228,14 @@ pub fn confirmation(words: &[Word]) -> Option<&[Word]> {
 /// Whether the message asks to take back the last change.
 #[must_use]
 pub fn is_undo(words: &[Word]) -> bool {
-    let Some(n) = phrase_at(words, 0, UNDO) else {
+    let Some(mut at) = phrase_at(words, 0, UNDO) else {
         return false;
     };
-    words[n..]
+    // "oops, I didn't mean that": one undo phrase after another.
+    while let Some(n) = phrase_at(words, at, UNDO) {
+        at += n;
+    }
+    words[at..]
         .iter()
         .all(|w| UNDO_OBJECTS.contains(&w.norm.as_str()) || w.norm.starts_with("last"))
 }
@@ -368,6 +372,7 @@ mod tests {
         assert!(is_undo(&split("undo that")));
         assert!(is_undo(&split("undo the last change")));
         assert!(!is_undo(&split("undo task 3")));
+        assert!(is_undo(&split("oops i didn't mean that")));
         assert!(confirmation(&split("yes")).is_some());
         assert!(confirmation(&split("yes please")).is_some());
         assert!(confirmation(&split("add milk")).is_none());
