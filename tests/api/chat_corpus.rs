@@ -24,7 +24,8 @@ both_backends!(
     corpus_recurrence,
     corpus_fields,
     corpus_followup,
-    corpus_holdout
+    corpus_holdout,
+    corpus_holdout2
 );
 
 /// The share of each file's cases that must pass. The files that existed before issue 18 and
@@ -47,6 +48,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("fields.txt", 0.95),
     ("followup.txt", 0.95),
     ("holdout.txt", 0.9),
+    ("holdout2.txt", 0.9),
 ];
 
 /// Runs one file of `tests/chat_corpus/`.
@@ -115,6 +117,10 @@ async fn corpus_followup(app: TestApp) {
 
 async fn corpus_holdout(app: TestApp) {
     corpus!(app, "holdout.txt");
+}
+
+async fn corpus_holdout2(app: TestApp) {
+    corpus!(app, "holdout2.txt");
 }
 
 /// One case of a corpus file.

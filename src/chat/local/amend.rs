@@ -17,7 +17,14 @@ const FILLER: &[&str] = &[
     "it", "it's", "its", "is", "be", "should", "make", "set", "that", "this", "one", "and", "to",
     "for", "due", "also", "the", "now", "please", "so", "on", "by", "at", "repeat", "repeats",
     "repeating", "change", "move", "let's", "say", "rather", "tag", "tagged", "have", "has",
-    "are", "was", "were", "now", "needs", "need",
+    "are", "was", "were", "now", "needs", "need", "done", "finished", "completed", "ready",
+];
+
+/// Openings of a question, which never adds a task.
+#[rustfmt::skip]
+const QUESTIONS: &[&str] = &[
+    "what", "what's", "when", "when's", "which", "who", "how", "why", "where", "is", "are", "do",
+    "does", "did", "can", "could", "will", "would", "should", "shall", "have", "has", "am",
 ];
 
 /// Words that join a task and what is said about it.
@@ -75,6 +82,14 @@ pub fn stated(words: &[Word], now: Now) -> Option<Command> {
 /// recurrence and no command verb is a new task.
 #[must_use]
 pub fn dated(words: &[Word], now: Now) -> Option<Command> {
+    // "what about friday?" asks; it adds nothing.
+    let asks = words
+        .first()
+        .is_some_and(|w| QUESTIONS.contains(&w.norm.as_str()))
+        || words.last().is_some_and(|w| w.raw.ends_with('?'));
+    if asks {
+        return None;
+    }
     match add(words, now) {
         Command::Add(spec) if spec.due.is_some() || spec.repeat.is_some() => {
             Some(Command::Add(spec))

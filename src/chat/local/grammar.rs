@@ -14,7 +14,7 @@ use super::command::{BulkAction, Change, Command, TaskRef};
 use super::edits::{describe, rename, reschedule, retag, update};
 use super::fields::tag;
 use super::listing::{fallback, listing, search};
-use super::past::past_tense;
+use super::past::{passive, past_tense};
 use super::reference::parse_ref;
 use super::safety;
 use super::when::Now;
@@ -247,14 +247,17 @@ const OPENINGS: &[&str] = &[
     "i would like to", "i want you to", "i'd like you to", "go ahead and", "let's", "lets", "quick",
     "quickly", "tudu", "oh", "um", "uh", "alright", "yes", "yeah", "actually", "sorry",
     "i meant", "i mean", "no", "wait", "no wait", "correction", "hmm", "well", "btw", "oh and",
-    "and also",
+    "and also", "yo", "could ya", "can ya", "would ya", "could you pls", "can you pls", "pls can you",
+    "please could you", "please can you", "hiya", "ok so", "right", "so yeah",
 ];
 
 /// Polite closings.
 #[rustfmt::skip]
 const CLOSINGS: &[&str] = &[
     "please", "pls", "plz", "thanks", "thank you", "thx", "for me", "thanks a lot", "for me please",
-    "if you can", "if possible", "now", "instead", "then",
+    "if you can", "if possible", "now", "instead", "then", "from my list", "off my list",
+    "from the list", "off the list", "from my to-do list", "from my todo list", "from my tasks",
+    "off my to-do list", "off my todo list",
 ];
 
 /// Understands one message. `now` and `tz` give "tomorrow" and "5pm" their meaning.
@@ -318,6 +321,7 @@ fn understand(words: &[Word], now: Now) -> Command {
         return amend(words, now)
             .or_else(|| stated(words, now))
             .or_else(|| past_tense(words))
+            .or_else(|| passive(words))
             .or_else(|| dated(words, now))
             .unwrap_or_else(|| fallback(words, now));
     };
@@ -388,6 +392,15 @@ fn build(intent: Intent, words: &[Word], start: usize, end: usize, now: Now) -> 
         Intent::Greeting => Command::Greeting,
         Intent::Thanks => Command::Thanks,
         Intent::Stats => Command::Stats,
+        // "put a #home tag on it": a tag for a task, not a task.
+        Intent::Add
+            if middle
+                .iter()
+                .any(|w| matches!(w.norm.as_str(), "tag" | "label"))
+                && middle.iter().any(|w| tag(&w.norm).is_some()) =>
+        {
+            retag(middle, true)
+        }
         Intent::Add => add(middle, now),
         Intent::List => match parse_ref(middle) {
             Some(task @ TaskRef::Number(_)) => Command::Show(task),

@@ -35,3 +35,37 @@ pub fn past_tense(words: &[Word]) -> Option<Command> {
     let reference = text(&words[at..]);
     Some(Command::Complete(TaskRef::Said(reference)))
 }
+
+/// Words that may follow the participle of a passive statement ("rent sent already").
+const AFTER: &[&str] = &[
+    "now",
+    "already",
+    "finally",
+    "today",
+    "yesterday",
+    "too",
+    "at",
+    "last",
+];
+/// Words that may join the task and the participle ("flights are booked").
+const BE: &[&str] = &[
+    "is", "are", "was", "were", "has", "have", "been", "got", "all",
+];
+
+/// Completion said in the passive: "flights are booked", "rent sent", "invoice paid now".
+#[must_use]
+pub fn passive(words: &[Word]) -> Option<Command> {
+    let mut end = words.len();
+    while end > 0 && AFTER.contains(&words[end - 1].norm.as_str()) {
+        end -= 1;
+    }
+    let verb = words.get(end.checked_sub(1)?)?;
+    let mut start = end - 1;
+    while start > 0 && BE.contains(&words[start - 1].norm.as_str()) {
+        start -= 1;
+    }
+    if start == 0 || !is_past(&verb.norm) {
+        return None;
+    }
+    Some(Command::Complete(TaskRef::Said(text(&words[..end]))))
+}
