@@ -6,7 +6,7 @@
 use super::adding::add;
 use super::command::{Change, Command, TaskRef};
 use super::edits::STOP_REPEATING;
-use super::fields::{take_priority, take_repeat, take_tags};
+use super::fields::{repeat_change, take_priority, take_repeat, take_tags};
 use super::reference::parse_ref;
 use super::when::{Now, take_due};
 use super::words::{Word, starts_with};
@@ -42,8 +42,8 @@ fn change_in(words: &[Word], now: Now) -> Option<Change> {
     if let Some(p) = take_priority(words, &mut used) {
         changes.push(Change::Priority(p));
     }
-    if let Some((repeat, _)) = take_repeat(words, &mut used) {
-        changes.push(Change::Repeat(repeat));
+    if let Some((repeat, anchor)) = take_repeat(words, &mut used) {
+        changes.push(repeat_change(repeat, anchor, now.local.date()));
     }
     if let Some(due) = take_due(words, &mut used, now) {
         changes.push(Change::Due(due));

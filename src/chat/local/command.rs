@@ -122,6 +122,8 @@ pub enum Change {
     RemoveTags(Vec<String>),
     /// Make it repeat.
     Repeat(Repeat),
+    /// Make it repeat, tied to a day ("every friday"): due on the first such day.
+    RepeatFrom(Repeat, LocalDue),
     /// Stop it repeating.
     StopRepeat,
     /// A new description ("note: …").

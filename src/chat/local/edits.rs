@@ -2,7 +2,7 @@
 
 use super::adding::trim_title;
 use super::command::{Change, Command};
-use super::fields::{priority_value, tag, take_priority, take_repeat, take_tags};
+use super::fields::{priority_value, repeat_change, tag, take_priority, take_repeat, take_tags};
 use super::reference::parse_ref;
 use super::when::{Now, due_phrase, take_due};
 use super::words::{Word, number, unused};
@@ -197,7 +197,9 @@ pub fn update(middle: &[Word], now: Now) -> Command {
             } else {
                 let mut used = vec![false; right.len()];
                 match take_repeat(right, &mut used) {
-                    Some((repeat, _)) if used.iter().all(|u| *u) => Some(Change::Repeat(repeat)),
+                    Some((repeat, anchor)) if used.iter().all(|u| *u) => {
+                        Some(repeat_change(repeat, anchor, now.local.date()))
+                    }
                     _ => Some(trim_title(right))
                         .filter(|t| !t.is_empty())
                         .map(Change::Rename),
@@ -232,8 +234,8 @@ pub fn update_inline(middle: &[Word], now: Now) -> Command {
     }
     let change = if let Some(p) = take_priority(middle, &mut used) {
         Change::Priority(p)
-    } else if let Some((repeat, _)) = take_repeat(middle, &mut used) {
-        Change::Repeat(repeat)
+    } else if let Some((repeat, anchor)) = take_repeat(middle, &mut used) {
+        repeat_change(repeat, anchor, now.local.date())
     } else if let Some(due) = take_due(middle, &mut used, now) {
         Change::Due(due)
     } else {

@@ -295,6 +295,12 @@ async fn update(
             args.insert("recurrence_pattern".into(), json!(repeat.pattern.as_str()));
             args.insert("recurrence_interval".into(), json!(repeat.interval));
         }
+        Change::RepeatFrom(repeat, first) => {
+            args.insert("is_recurring".into(), json!(true));
+            args.insert("recurrence_pattern".into(), json!(repeat.pattern.as_str()));
+            args.insert("recurrence_interval".into(), json!(repeat.interval));
+            args.insert("due_date".into(), json!(clock.instant(*first)));
+        }
         Change::StopRepeat => {
             if !found.is_recurring {
                 return Ok(format!("{} doesn't repeat.", found.name()));
@@ -343,6 +349,14 @@ async fn update(
             format!("{name} is now tagged {}.", hashtags(&updated.tags))
         }
         Change::Repeat(r) => format!("{name} now {}.", repeats(r.pattern, r.interval)),
+        Change::RepeatFrom(r, _) => match updated.due_date {
+            Some(due) => format!(
+                "{name} now {}, next due {}.",
+                repeats(r.pattern, r.interval),
+                when(due, clock.tz, clock.now)
+            ),
+            None => format!("{name} now {}.", repeats(r.pattern, r.interval)),
+        },
         Change::StopRepeat => format!("{name} no longer repeats."),
         Change::Describe(_) => format!(
             "{name} now has the note \"{}\".",

@@ -280,3 +280,23 @@ fn lead_in(words: &[Word], used: &mut [bool], at: usize, leads: &[&str]) {
         }
     }
 }
+
+/// The change a recurrence makes to a task: tied to a day ("every friday", "the 15th of each
+/// month"), it is also due on the next such day, today included.
+#[must_use]
+pub fn repeat_change(
+    repeat: Repeat,
+    anchor: Option<Anchor>,
+    today: chrono::NaiveDate,
+) -> super::command::Change {
+    use super::command::Change;
+    use super::when::{end_of_day, next_day_of_month, weekday_after};
+    let first = anchor.and_then(|anchor| match anchor {
+        Anchor::Weekday(day) => weekday_after(today, day, true),
+        Anchor::DayOfMonth(day) => next_day_of_month(today, day),
+    });
+    match first {
+        Some(date) => Change::RepeatFrom(repeat, date.and_time(end_of_day())),
+        None => Change::Repeat(repeat),
+    }
+}
