@@ -60,6 +60,7 @@ pub async fn ask(
     let tasks: Vec<TaskView> = tasks
         .into_iter()
         .filter(|t| spec.words.is_empty() || covers(&words_of(&t.title), &spec.words))
+        .filter(|t| spec.except.is_empty() || !covers(&words_of(&t.title), &spec.except))
         .collect();
     Ok(question(action, &tasks))
 }

@@ -18,6 +18,9 @@ pub enum TaskRef {
     /// Only pointing words ("it", "that one", "the last one"): the task the conversation's
     /// last turn named or showed, if there is exactly one.
     Previous,
+    /// "the first one", "the second task": that place among the tasks the conversation's last
+    /// turn showed (0-based).
+    Nth(usize),
     /// Something that cannot be a task number ("0", "-1", "2.5", "a couple"): asked back.
     Invalid(String),
 }
@@ -35,6 +38,8 @@ pub struct BulkSpec {
     pub words: Vec<String>,
     /// Exactly these numbers ("delete tasks 3 and 4").
     pub numbers: Vec<i64>,
+    /// Not tasks whose title holds these words ("everything except the milk").
+    pub except: Vec<String>,
 }
 
 /// What a bulk request would do to each task.

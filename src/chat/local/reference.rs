@@ -41,6 +41,20 @@ const POINTERS: &[&str] = &[
     "all",
 ];
 
+/// Places in a listing ("the first one", "the 2nd task", "the top one").
+const ORDINALS: &[&[&str]] = &[
+    &["first", "1st", "top"],
+    &["second", "2nd"],
+    &["third", "3rd"],
+    &["fourth", "4th"],
+    &["fifth", "5th"],
+    &["sixth", "6th"],
+    &["seventh", "7th"],
+    &["eighth", "8th"],
+    &["ninth", "9th"],
+    &["tenth", "10th"],
+];
+
 /// Amounts that are not a task number ("delete a couple", "finish a few").
 const QUANTITIES: &[&str] = &[
     "couple", "few", "several", "some", "many", "most", "both", "half", "dozen", "bunch", "lot",
@@ -68,6 +82,12 @@ pub fn parse_ref(words: &[Word]) -> Option<TaskRef> {
         return Some(TaskRef::Previous);
     }
     if let [only] = core {
+        if let Some(place) = ORDINALS
+            .iter()
+            .position(|names| names.contains(&only.norm.as_str()))
+        {
+            return Some(TaskRef::Nth(place));
+        }
         if let Some(number) = number_of(&only.norm) {
             return Some(TaskRef::Number(number));
         }
@@ -168,6 +188,12 @@ mod tests {
             );
         }
         assert_eq!(parse("task 12"), Some(TaskRef::Number(12)));
+        assert_eq!(parse("the first one"), Some(TaskRef::Nth(0)));
+        assert_eq!(parse("the 2nd task"), Some(TaskRef::Nth(1)));
+        assert_eq!(
+            parse("first aid kit"),
+            Some(TaskRef::Text("first aid kit".into()))
+        );
         assert_eq!(parse("a cake"), Some(TaskRef::Text("cake".into())));
     }
 

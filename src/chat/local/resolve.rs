@@ -73,6 +73,14 @@ pub async fn resolve(
                 many.len(),
             ))),
         },
+        TaskRef::Nth(place) => match shown.get(*place) {
+            Some((number, _)) if shown.len() > 1 || *place == 0 => by_number(*number, tools).await,
+            _ => Ok(Err(
+                "Which task do you mean? Nothing shown in this conversation has that place, so I \
+                 changed nothing. Say its number (\"task 3\") or words of its title."
+                    .to_owned(),
+            )),
+        },
         TaskRef::Invalid(said) => Ok(Err(format!(
             "\"{said}\" can't be a task number: numbers are whole and start at 1. Which task do \
              you mean? Say e.g. \"task 3\", or \"list my tasks\" to see them."

@@ -282,6 +282,23 @@ pub fn scope(middle: &[Word]) -> BulkSpec {
         .find_map(|w| STATUS_WORDS.iter().find(|(s, _)| s == w).map(|(_, v)| *v));
     let overdue = norms.iter().any(|w| matches!(*w, "overdue" | "late"));
     let tags: Vec<String> = norms.iter().filter_map(|w| tag(w)).collect();
+    // "everything except the milk", "all but the report".
+    let cut = norms
+        .iter()
+        .position(|w| {
+            matches!(
+                *w,
+                "except" | "but" | "besides" | "excluding" | "apart" | "other"
+            )
+        })
+        .unwrap_or(norms.len());
+    let except: Vec<String> = norms[cut..]
+        .iter()
+        .skip(1)
+        .filter(|w| !BULK_FILLER.contains(w) && !matches!(**w, "from" | "than" | "for"))
+        .map(|w| (*w).to_owned())
+        .collect();
+    let norms = &norms[..cut];
     let words = norms
         .iter()
         .filter(|w| {
@@ -298,6 +315,7 @@ pub fn scope(middle: &[Word]) -> BulkSpec {
         tags,
         words,
         numbers: Vec::new(),
+        except,
     }
 }
 
