@@ -531,6 +531,10 @@ mod safety_property {
         "this one",
         "those",
         "it please",
+        "the first one",
+        "the 2nd task",
+        "the top one",
+        "it's",
     ];
     const BULK: &[&str] = &[
         "everything",
@@ -542,6 +546,10 @@ mod safety_property {
         "all the pending tasks",
         "my whole list",
         "every task",
+        "everything except the first",
+        "all but one",
+        "tasks 1 and 2",
+        "1, 2 and 3",
     ];
 
     #[derive(Debug, Clone)]
