@@ -25,7 +25,8 @@ both_backends!(
     corpus_fields,
     corpus_followup,
     corpus_holdout,
-    corpus_holdout2
+    corpus_holdout2,
+    corpus_holdout3
 );
 
 /// The share of each file's cases that must pass. The files that existed before issue 18 and
@@ -49,6 +50,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("followup.txt", 0.95),
     ("holdout.txt", 0.9),
     ("holdout2.txt", 0.9),
+    ("holdout3.txt", 0.9),
 ];
 
 /// Runs one file of `tests/chat_corpus/`.
@@ -121,6 +123,10 @@ async fn corpus_holdout(app: TestApp) {
 
 async fn corpus_holdout2(app: TestApp) {
     corpus!(app, "holdout2.txt");
+}
+
+async fn corpus_holdout3(app: TestApp) {
+    corpus!(app, "holdout3.txt");
 }
 
 /// One case of a corpus file.

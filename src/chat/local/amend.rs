@@ -18,6 +18,7 @@ const FILLER: &[&str] = &[
     "for", "due", "also", "the", "now", "please", "so", "on", "by", "at", "repeat", "repeats",
     "repeating", "change", "move", "let's", "say", "rather", "tag", "tagged", "have", "has",
     "are", "was", "were", "now", "needs", "need", "done", "finished", "completed", "ready",
+    "can", "will", "could", "wait", "happen", "go",
 ];
 
 /// Openings of a question, which never adds a task.
@@ -28,7 +29,9 @@ const QUESTIONS: &[&str] = &[
 ];
 
 /// Words that join a task and what is said about it.
-const COPULAS: &[&str] = &["is", "are", "should", "must", "needs", "need", "due", "was"];
+const COPULAS: &[&str] = &[
+    "is", "are", "should", "must", "needs", "need", "due", "was", "can", "will", "could",
+];
 
 /// The one change `words` carry, and whether every other word is filler.
 fn change_in(words: &[Word], now: Now) -> Option<Change> {

@@ -180,7 +180,9 @@ const RULES: &[Rule] = &[
         "don't let me forget to", "dont let me forget to", "make sure i", "make sure to",
         "never forget to", "i must remember to", "i should remember to", "need", "add to my list",
         "put on my list", "i need 2", "need 2", "remember 2", "i have 2", "have 2", "i got to",
-        "i've gotta", "dont let me forget", "don't let me forget",
+        "i've gotta", "dont let me forget", "don't let me forget", "set up a reminder for",
+        "set up a reminder to", "set up a reminder", "set up a task to", "set up a task for",
+        "set up a task",
     ], Intent::Add),
     ending(&["mark", "set", "flag", "check", "tick"], DONE, Intent::Complete),
     rule(&[
