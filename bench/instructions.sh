@@ -14,6 +14,8 @@
 # instructions per request and keeps the callgrind file for `callgrind_annotate`.
 #
 # Knobs: REQUESTS=300 USERS=10 TASKS_PER_USER=100 PG_URL=postgres://postgres@127.0.0.1:5432/tudu_instructions
+#        LIST_CACHE=false (true: the cached path) REQUEST='/api/v1/tasks?limit=50' (any GET, e.g.
+#        /api/v1/tasks/1 for a read by number)
 set -euo pipefail
 
 (( $# >= 1 )) || { echo "usage: $0 BINARY [BINARY...]" >&2; exit 2; }
@@ -22,6 +24,8 @@ REQUESTS=${REQUESTS:-300}
 USERS=${USERS:-10}
 TASKS_PER_USER=${TASKS_PER_USER:-100}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/tudu_instructions}
+LIST_CACHE=${LIST_CACHE:-false}
+REQUEST=${REQUEST:-/api/v1/tasks?limit=50}
 SECRET="tudu-benchmark-secret-not-for-production-0123456789"
 for tool in valgrind python3 curl psql; do
     command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
@@ -44,7 +48,7 @@ start() { # port command...
     shift
     (cd "$WORK" && exec env DATABASE_URL="$PG_URL" HOST=127.0.0.1 PORT="$port" \
         BETTER_AUTH_SECRET="$SECRET" ENVIRONMENT=development LOG_FORMAT=json RUST_LOG=warn \
-        TUDU_LIST_CACHE=false TOKIO_WORKER_THREADS=2 "$@") >>"$WORK/server.log" 2>&1 &
+        TUDU_LIST_CACHE="$LIST_CACHE" TOKIO_WORKER_THREADS=2 "$@") >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 600); do
         curl -fsS -o /dev/null "http://127.0.0.1:$port/health/ready" 2>/dev/null && return 0
@@ -75,15 +79,15 @@ for bin in "$@"; do
     start "$port" valgrind --tool=callgrind --toggle-collect='*handle_connection*' \
         --toggle-collect='*tudu::server::connection*' \
         --callgrind-out-file="$out" "$bin" serve
-    python3 - "$port" "$REQUESTS" "$WORK/users.txt" <<'PY'
+    python3 - "$port" "$REQUESTS" "$WORK/users.txt" "$REQUEST" <<'PY'
 import http.client, sys
-port, requests, users = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+port, requests, users, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 tokens = [line.split()[0] for line in open(users)]
 # Counted from the first request on: the one-off costs (preparing the statement, the readiness
 # polls) are the same for every binary and, over a few hundred requests, below 1 %.
 connection = http.client.HTTPConnection("127.0.0.1", port)
 for i in range(requests):
-    connection.request("GET", "/api/v1/tasks?limit=50",
+    connection.request("GET", path,
                        headers={"Authorization": "Bearer " + tokens[i % len(tokens)]})
     response = connection.getresponse()
     response.read()
@@ -92,8 +96,8 @@ for i in range(requests):
 PY
     stop
     total=$(awk '/^(summary|totals):/ { print $2; exit }' "$out")
-    printf '%s: %d instructions per list request (%d requests; %s)\n' \
-        "$bin" $(( total / REQUESTS )) "$REQUESTS" "$out"
+    printf '%s: %d instructions per request of %s, list cache %s (%d requests; %s)\n' \
+        "$bin" $(( total / REQUESTS )) "$REQUEST" "$LIST_CACHE" "$REQUESTS" "$out"
 done
 echo "callgrind files kept in $WORK (callgrind_annotate --inclusive=yes <file> | less)"
 trap - EXIT

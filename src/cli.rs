@@ -5,7 +5,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::{
+    credential,
+    model::User,
+    scope::{Scope, Scopes},
+};
 use crate::config::{Cli, Command, Settings};
+use crate::db::Db;
+use crate::mcp::server::TodoMcp;
 use crate::startup::{self, Application};
 
 /// Runs the command line: settings first, then the chosen subcommand.
@@ -27,20 +36,53 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(database = %db.describe(), "migrations applied");
             Ok(())
         }
-        Command::Mcp { user } => {
-            let (db, found) = open_as(&settings, &user).await?;
-            tracing::info!(user_id = %found.id, database = %db.describe(), "serving MCP over stdio");
-            let served = crate::mcp::server::serve_stdio(db.clone(), found.id).await;
+        Command::Mcp { user, token } => {
+            let (db, user_id, server) = match (user, token) {
+                (Some(email), _) => {
+                    let (db, found) = open_as(&settings, &email).await?;
+                    let server = TodoMcp::for_user(db.clone(), found.id.clone());
+                    (db, found.id, server)
+                }
+                (None, Some(token)) => {
+                    let db = open(&settings).await?;
+                    let (user_id, server) = mcp_with_token(&db, SecretString::from(token)).await?;
+                    (db, user_id, server)
+                }
+                (None, None) => anyhow::bail!("give --user EMAIL or --token (or TUDU_TOKEN)"),
+            };
+            tracing::info!(%user_id, database = %db.describe(), "serving MCP over stdio");
+            let served = crate::mcp::server::serve_stdio(server).await;
             db.close().await;
             served
         }
-        Command::Token { user } => {
+        Command::Token {
+            user,
+            scopes,
+            name,
+            expires_in_days,
+        } => {
             let (db, found) = open_as(&settings, &user).await?;
-            let secret = startup::signing_secret(&settings, &db)?;
-            let keys = crate::auth::token::TokenKeys::new(&secret, &settings);
-            let issued = keys.issue(&found.id, &found.email, &found.name)?;
+            let printed = match scopes {
+                None => {
+                    let secret = startup::signing_secret(&settings, &db)?;
+                    let keys = crate::auth::token::TokenKeys::new(&secret, &settings);
+                    credential::start_session(&db, &keys, &found)
+                        .await
+                        .map(|issued| issued.token)
+                }
+                Some(scopes) => {
+                    let request = crate::auth::tokens_http::NewTokenRequest {
+                        name: Some(name),
+                        scopes: Some(scopes),
+                        expires_in_days,
+                    };
+                    crate::auth::tokens_http::create(&db, &found.id, request)
+                        .await
+                        .map(|created| created.token)
+                }
+            };
             db.close().await;
-            println!("{}", issued.token);
+            println!("{}", printed.map_err(|e| anyhow::anyhow!("{e}"))?);
             Ok(())
         }
         Command::Healthcheck => healthcheck(&settings).await,
@@ -85,13 +127,41 @@ async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The migrated database and the account with `email`, for commands that act as a user. A
-/// SQLite file that does not exist is not created: the command was most likely run from
-/// another folder than the server, and an empty database has no user to act as.
-async fn open_as(
-    settings: &Settings,
-    email: &str,
-) -> anyhow::Result<(crate::db::Db, crate::auth::model::User)> {
+/// The user of the personal access token `token`, and the MCP server acting with it.
+async fn mcp_with_token(db: &Db, token: SecretString) -> anyhow::Result<(String, TodoMcp)> {
+    let pat = credential::find_pat(db, token.expose_secret())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_context(|| format!("no such access token in {}", db.describe()))?;
+    anyhow::ensure!(
+        pat.expires_at.is_none_or(|at| at > chrono::Utc::now()),
+        "this access token has expired"
+    );
+    let scopes = Scopes::from_stored(&pat.scopes);
+    anyhow::ensure!(
+        scopes.contains(Scope::Mcp),
+        "this access token lacks the `mcp` scope"
+    );
+    let server = TodoMcp::for_user(db.clone(), pat.user_id.clone())
+        .with_scopes(scopes)
+        .with_token(token);
+    Ok((pat.user_id, server))
+}
+
+/// The account with `email` in the migrated database, for commands that act as a user.
+async fn open_as(settings: &Settings, email: &str) -> anyhow::Result<(Db, User)> {
+    let db = open(settings).await?;
+    let found = crate::auth::service::find_by_email(&db, email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_context(|| format!("no user with email {email} in {}", db.describe()))?;
+    Ok((db, found))
+}
+
+/// The migrated database, for commands that act as a user. A SQLite file that does not exist
+/// is not created: the command was most likely run from another folder than the server, and an
+/// empty database has no user to act as.
+async fn open(settings: &Settings) -> anyhow::Result<Db> {
     if let Some(file) = crate::db::sqlite_file_of(&settings.database_url) {
         anyhow::ensure!(
             file.exists(),
@@ -103,9 +173,5 @@ async fn open_as(
     }
     let db = startup::connect(settings).await?;
     db.migrate().await?;
-    let found = crate::auth::service::find_by_email(&db, email)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .with_context(|| format!("no user with email {email} in {}", db.describe()))?;
-    Ok((db, found))
+    Ok(db)
 }

@@ -37,11 +37,14 @@ impl Cli {
 /// global, and read from the environment), but each subcommand lists only those it uses.
 const SHOWN_BY_SUBCOMMAND: &[(&str, &[&str])] = &[
     ("migrate", &["database_url", "log_format"]),
-    ("mcp", &["user", "database_url", "log_format"]),
+    ("mcp", &["user", "token", "database_url", "log_format"]),
     (
         "token",
         &[
             "user",
+            "scopes",
+            "name",
+            "expires_in_days",
             "database_url",
             "jwt_secret",
             "jwt_expiry_days",
@@ -83,16 +86,32 @@ pub enum Command {
     Migrate,
     /// Serve the MCP tools over stdin/stdout, acting as an existing user (for desktop AI
     /// clients). Only the protocol is written to stdout; logs go to stderr.
+    #[command(group(clap::ArgGroup::new("identity").required(true).args(["user", "token"])))]
     Mcp {
-        /// The user's email.
+        /// Act as this user (its email), with every task scope.
         #[arg(long)]
-        user: String,
+        user: Option<String>,
+        /// Act with this personal access token (`tudu_pat_…`) and only its scopes; checked
+        /// again before every tool call, so revoking it stops the server acting.
+        #[arg(long, env = "TUDU_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
-    /// Print a bearer token for an existing user.
+    /// Print a token for an existing user: a session token (as a login gives), or with
+    /// `--scopes` a personal access token.
     Token {
         /// The user's email.
         #[arg(long)]
         user: String,
+        /// Mint a personal access token with these scopes (comma-separated: tasks:read,
+        /// tasks:write, chat, mcp).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Option<Vec<String>>,
+        /// The personal access token's name, as `GET /api/v1/auth/tokens` lists it.
+        #[arg(long, default_value = "command line", requires = "scopes")]
+        name: String,
+        /// Days until the personal access token expires (1–365); never when absent.
+        #[arg(long, requires = "scopes")]
+        expires_in_days: Option<i64>,
     },
     /// Exit 0 if the server at HOST:PORT answers `/health/live`, else 1 (for container health
     /// checks in images without a shell).

@@ -48,6 +48,9 @@ pub enum ApiError {
     /// Authenticated, but acting on another user's path.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The token lacks the scope the route needs; `None`: only a session may act here.
+    #[error("{}", insufficient_scope(*.0))]
+    InsufficientScope(Option<crate::auth::scope::Scope>),
     /// No such resource for this user.
     #[error("{0}")]
     NotFound(&'static str),
@@ -136,6 +139,31 @@ impl ApiError {
     }
 }
 
+fn insufficient_scope(needed: Option<crate::auth::scope::Scope>) -> String {
+    match needed {
+        Some(scope) => format!("this token lacks the `{scope}` scope that this needs"),
+        None => "only a session (the token of a login) may do this; a personal access token \
+                 cannot manage the account or its tokens"
+            .to_owned(),
+    }
+}
+
+/// RFC 6750 §3.1's challenge for a token without the needed scope (the MCP authorization spec
+/// asks for the same on `/mcp`), naming the scope when one would do.
+#[must_use]
+pub fn insufficient_scope_challenge(
+    needed: Option<crate::auth::scope::Scope>,
+    resource_metadata: Option<&str>,
+) -> String {
+    let mut challenge = String::from(r#"Bearer realm="tudu", error="insufficient_scope""#);
+    let scope = needed.unwrap_or(crate::auth::scope::Scope::Account);
+    challenge.push_str(&format!(r#", scope="{scope}""#));
+    if let Some(url) = resource_metadata {
+        challenge.push_str(&format!(r#", resource_metadata="{url}""#));
+    }
+    challenge
+}
+
 fn summarize(errors: &[FieldError]) -> String {
     match errors {
         [one] => format!("{}: {}", one.field, one.message),
@@ -167,7 +195,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::MissingToken | Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -256,6 +284,9 @@ pub struct Problem {
     /// Present on validation failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// An OAuth error code where one applies (`insufficient_scope`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'static str>,
 }
 
 /// What a log line may say about an internal error: its chain of messages and, for a database
@@ -286,6 +317,10 @@ impl IntoResponse for ApiError {
         } else {
             r#"Bearer realm="tudu", error="invalid_token""#
         };
+        let scope_needed = match &self {
+            Self::InsufficientScope(needed) => Some(*needed),
+            _ => None,
+        };
         let (errors, limited) = match self {
             Self::Validation(errors) => (Some(errors), None),
             Self::TooManyRequests(limited) => (None, Some(limited)),
@@ -297,6 +332,7 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail,
             errors,
+            error: scope_needed.map(|_| "insufficient_scope"),
         };
         let mut response = (status, Json(problem)).into_response();
         let headers = response.headers_mut();
@@ -310,6 +346,14 @@ impl IntoResponse for ApiError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static(challenge),
                 );
+            }
+            StatusCode::FORBIDDEN => {
+                if let Some(needed) = scope_needed
+                    && let Ok(value) =
+                        HeaderValue::from_str(&insufficient_scope_challenge(needed, None))
+                {
+                    headers.insert(header::WWW_AUTHENTICATE, value);
+                }
             }
             StatusCode::SERVICE_UNAVAILABLE => {
                 headers.insert(

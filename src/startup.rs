@@ -177,10 +177,6 @@ pub fn app_state(
         tokens: Arc::new(tokens),
         jwks,
         settings: Arc::new(settings),
-        known_users: moka::sync::Cache::builder()
-            .max_capacity(100_000)
-            .time_to_live(Duration::from_secs(60))
-            .build(),
         list_cache,
         auth_limiter,
         chat,
@@ -200,6 +196,9 @@ fn spawn_housekeeping(state: &AppState) {
             chat.limiter.forget_idle();
             if let Err(err) = crate::tasks::service::forget_expired_idempotency_keys(&db).await {
                 tracing::warn!(error = %err, "could not forget expired idempotency keys");
+            }
+            if let Err(err) = crate::auth::credential::forget_expired_sessions(&db).await {
+                tracing::warn!(error = %err, "could not forget expired sessions");
             }
         }
     });

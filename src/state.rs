@@ -20,10 +20,6 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// External issuer's keys, when `JWT_JWKS_URL` is set.
     pub jwks: Option<Arc<JwksVerifier>>,
-    /// Ids of users recently seen to exist, so that a valid token does not cost a query on
-    /// every request; entries expire after a minute, bounding how long a deleted user's token
-    /// keeps working.
-    pub known_users: moka::sync::Cache<String, ()>,
     /// Rendered listing pages, served while the user's tasks are unchanged.
     pub list_cache: crate::tasks::cache::ListCache,
     /// Login and signup attempt limits.

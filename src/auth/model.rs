@@ -80,6 +80,13 @@ pub struct TokenValidity {
     pub valid: bool,
     /// The token's user.
     pub user_id: String,
-    /// When the token expires.
-    pub expires_at: DateTime<Utc>,
+    /// When the token expires; `null` for an access token that never does.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// `DELETE /api/v1/auth/me`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AccountDeletion {
+    /// The account's password, asked again so that a stolen token cannot delete the account.
+    pub password: Option<String>,
 }

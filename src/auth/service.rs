@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use super::model::{ProfilePatch, SignupRequest, User};
 use super::password;
-use crate::db::{self, Db};
+use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, FieldError, Result};
 use crate::validate;
 use crate::{with_pool, with_writer};
@@ -251,28 +251,23 @@ pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Resu
     let password_hash = match (password, patch.current_password) {
         (Some(password), Some(current)) => {
             // A stolen token alone must not be enough to take the account over.
-            let stored: Option<Option<String>> = with_pool!(db, |conn| {
-                sqlx::query_scalar("select password_hash from app_user where id = $1")
-                    .bind(user_id)
-                    .fetch_optional(conn)
-                    .await?
-            });
-            let Some(stored) = stored else {
-                return Err(ApiError::Unauthorized("user no longer exists"));
-            };
-            if !password::verify(current, stored).await? {
-                return Err(ApiError::Forbidden(
-                    "current_password is not the password in use",
-                ));
-            }
+            prove_password(
+                db,
+                user_id,
+                current,
+                "current_password is not the password in use",
+            )
+            .await?;
             Some(password::hash(password).await?)
         }
         _ => None,
     };
     // The version bump retires cached listings: a new zone changes what naive dates in a
     // listing's query mean (the cache key holds resolved instants too; this is the second guard).
+    let now = db::now();
     let updated = with_writer!(db, |conn| {
-        sqlx::query_as::<_, User>(concat!(
+        let mut tx = conn.begin_write().await?;
+        let updated = sqlx::query_as::<_, User>(concat!(
             "update app_user set name = coalesce($1, name), timezone = coalesce($2, timezone),
                  password_hash = coalesce($3, password_hash), updated_at = $4,
                  list_version = list_version + 1
@@ -283,12 +278,114 @@ pub async fn update_profile(db: &Db, user_id: &str, patch: ProfilePatch) -> Resu
         .bind(&name)
         .bind(&timezone)
         .bind(&password_hash)
-        .bind(db::now())
+        .bind(now)
         .bind(user_id)
-        .fetch_optional(conn)
-        .await
-    })?;
+        .fetch_optional(&mut *tx)
+        .await?;
+        // Whoever held a token (perhaps the thief the change is meant to lock out) holds
+        // nothing now, and the password and the revocation commit together.
+        if password_hash.is_some() {
+            crate::revoke_all_tokens!(tx, user_id, now);
+        }
+        tx.commit().await?;
+        updated
+    });
     updated.ok_or(ApiError::Unauthorized("user no longer exists"))
+}
+
+/// Revokes every token of the user issued until now (`logout-all`).
+///
+/// # Errors
+/// Database failure.
+pub async fn revoke_every_token(db: &Db, user_id: &str) -> Result<()> {
+    let now = db::now();
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin_write().await?;
+        crate::revoke_all_tokens!(tx, user_id, now);
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// Refuses the user's tokens without a session row (the external issuer's, or signed outside
+/// tudu) issued at or before `issued_at`: their `logout`, as they have no row to delete.
+///
+/// # Errors
+/// Database failure.
+pub async fn retire_stateless_tokens(db: &Db, user_id: &str, issued_at: i64) -> Result<()> {
+    with_writer!(db, |conn| {
+        sqlx::query(
+            "update app_user set tokens_valid_after = $1 where id = $2 and tokens_valid_after < $1",
+        )
+        .bind(issued_at)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    });
+    Ok(())
+}
+
+/// Deletes the account and everything it owns, in one transaction, once `password` is proven.
+///
+/// # Errors
+/// 422 without a password, 403 with a wrong one (nothing deleted), 401 if the user vanished.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn delete_account(db: &Db, user_id: &str, password: Option<String>) -> Result<()> {
+    let password = password.ok_or_else(|| {
+        ApiError::Validation(vec![FieldError::new(
+            "password",
+            "is required to delete the account",
+        )])
+    })?;
+    prove_password(db, user_id, password, "password is not the password in use").await?;
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin_write().await?;
+        // Each owned table by name (not only by cascade): what goes is visible here, and the
+        // task triggers that keep the user's counters run while the user row still exists.
+        for statement in [
+            "delete from chat_message where conversation_id in
+                 (select id from conversation where user_id = $1)",
+            "delete from conversation where user_id = $1",
+            "delete from task where user_id = $1",
+            "delete from idempotency_key where user_id = $1",
+            "delete from credential where user_id = $1",
+            "delete from app_user where id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    });
+    Ok(())
+}
+
+/// Checks that `password` is the user's password.
+///
+/// # Errors
+/// 403 with `refusal` when it is not (an account without a password never matches), 401 if
+/// the user vanished.
+async fn prove_password(
+    db: &Db,
+    user_id: &str,
+    password: String,
+    refusal: &'static str,
+) -> Result<()> {
+    let stored: Option<Option<String>> = with_pool!(db, |conn| {
+        sqlx::query_scalar("select password_hash from app_user where id = $1")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?
+    });
+    let Some(stored) = stored else {
+        return Err(ApiError::Unauthorized("user no longer exists"));
+    };
+    if password::verify(password, stored).await? {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(refusal))
+    }
 }
 
 fn check_email(email: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {

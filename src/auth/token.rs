@@ -39,6 +39,10 @@ pub struct Claims {
     /// Audience, when configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
+    /// The session (credential row) the token belongs to; tokens without one (issued before
+    /// sessions could be revoked) are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Why a token was refused; all map to 401.
@@ -111,11 +115,24 @@ impl TokenKeys {
         }
     }
 
-    /// Mints a token for the user.
+    /// How long a token lives.
+    #[must_use]
+    pub fn lifetime(&self) -> chrono::Duration {
+        self.lifetime
+    }
+
+    /// Mints a token for the user's session `session_id` (see
+    /// [`credential::start_session`](super::credential::start_session), which records it).
     ///
     /// # Errors
     /// Signing failed (never expected with an HMAC key).
-    pub fn issue(&self, user_id: &str, email: &str, name: &str) -> anyhow::Result<IssuedToken> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        email: &str,
+        name: &str,
+        session_id: &str,
+    ) -> anyhow::Result<IssuedToken> {
         let now = Utc::now();
         let expires_at = now + self.lifetime;
         let claims = Claims {
@@ -127,6 +144,7 @@ impl TokenKeys {
             exp: expires_at.timestamp(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            sid: Some(session_id.to_owned()),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         let expires_at = DateTime::from_timestamp(claims.exp, 0).unwrap_or(expires_at);
@@ -218,7 +236,10 @@ mod tests {
     #[test]
     fn a_remembered_token_does_not_vouch_for_a_tampered_one() {
         let keys = keys();
-        let token = keys.issue("u1", "a@example.com", "A").expect("issue").token;
+        let token = keys
+            .issue("u1", "a@example.com", "A", "s1")
+            .expect("issue")
+            .token;
         assert_eq!(keys.verify(&token).map(|c| c.sub), Ok("u1".to_owned()));
         assert_eq!(keys.verify(&token).map(|c| c.sub), Ok("u1".to_owned()));
         let mut tampered = token.clone();
@@ -233,12 +254,15 @@ mod tests {
     #[test]
     fn tokens_of_other_keys_are_refused_after_ours_are_remembered() {
         let ours = keys();
-        let token = ours.issue("u1", "a@example.com", "A").expect("issue").token;
+        let token = ours
+            .issue("u1", "a@example.com", "A", "s1")
+            .expect("issue")
+            .token;
         assert!(ours.verify(&token).is_ok());
         let settings = Settings::for_database("sqlite::memory:");
         let theirs = TokenKeys::new(&SecretString::from("z".repeat(40)), &settings);
         let forged = theirs
-            .issue("u1", "a@example.com", "A")
+            .issue("u1", "a@example.com", "A", "s1")
             .expect("issue")
             .token;
         assert_eq!(

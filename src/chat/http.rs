@@ -54,8 +54,15 @@ pub async fn chat(
 ) -> Result<Response> {
     let input = request.validate()?;
     let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok());
-    let (answer, allowance) =
-        service::send(&state.chat, &state.db, &auth.user_id, request_id, input).await?;
+    let (answer, allowance) = service::send(
+        &state.chat,
+        &state.db,
+        &auth.user_id,
+        auth.scopes,
+        request_id,
+        input,
+    )
+    .await?;
     let mut response = AppJson(answer).into_response();
     let headers = response.headers_mut();
     headers.insert("ratelimit-limit", HeaderValue::from(allowance.limit));

@@ -9,6 +9,7 @@ use super::limit::{Allowance, ChatLimiter};
 use super::model::{ChatInput, ChatResponse, ConversationRef};
 use super::store;
 use super::tools::ToolBox;
+use crate::auth::scope::Scopes;
 use crate::config::{AgentKind, ChatSettings, Settings};
 use crate::db::Db;
 use crate::error::{ApiError, Result};
@@ -60,6 +61,7 @@ pub async fn send(
     chat: &Arc<Chat>,
     db: &Db,
     user_id: &str,
+    scopes: Scopes,
     request_id: Option<&str>,
     input: ChatInput,
 ) -> Result<(ChatResponse, Allowance)> {
@@ -75,7 +77,8 @@ pub async fn send(
             let request_id = request_id.map(str::to_owned);
             async move {
                 let started = std::time::Instant::now();
-                let answered = answer(&chat, &db, &user_id, request_id.as_deref(), input).await;
+                let answered =
+                    answer(&chat, &db, &user_id, scopes, request_id.as_deref(), input).await;
                 let outcome = match &answered {
                     Ok(_) => "ok",
                     Err(ApiError::BadGateway) => "provider_error",
@@ -101,6 +104,7 @@ async fn answer(
     chat: &Chat,
     db: &Db,
     user_id: &str,
+    scopes: Scopes,
     request_id: Option<&str>,
     input: ChatInput,
 ) -> Result<ChatResponse> {
@@ -117,7 +121,7 @@ async fn answer(
         now: crate::db::now(),
         timezone,
     };
-    let mut tools = ToolBox::open(db, user_id, request_id).await?;
+    let mut tools = ToolBox::open(db, user_id, scopes, request_id).await?;
     let reply = chat.agent.reply(&turn, &mut tools).await;
     let tool_calls = tools.close().await;
     match reply {

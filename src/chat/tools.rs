@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use crate::auth::scope::Scopes;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::mcp::server::TodoMcp;
@@ -64,14 +65,20 @@ pub struct ToolBox {
 }
 
 impl ToolBox {
-    /// Starts the tool server as `user_id` and connects a client to it; the tools' logs carry
+    /// Starts the tool server as `user_id`, limited to `scopes` (the agent can do no more than
+    /// the token that called it), and connects a client to it; the tools' logs carry
     /// `request_id`, the id of the HTTP request the turn serves.
     ///
     /// # Errors
     /// The in-process session failed to start (a bug, reported as a 500).
-    pub async fn open(db: &Db, user_id: &str, request_id: Option<&str>) -> Result<Self, ApiError> {
+    pub async fn open(
+        db: &Db,
+        user_id: &str,
+        scopes: Scopes,
+        request_id: Option<&str>,
+    ) -> Result<Self, ApiError> {
         let (server_end, client_end) = tokio::io::duplex(PIPE_BYTES);
-        let mut server = TodoMcp::for_user(db.clone(), user_id.to_owned());
+        let mut server = TodoMcp::for_user(db.clone(), user_id.to_owned()).with_scopes(scopes);
         if let Some(request_id) = request_id {
             server = server.with_request_id(request_id.to_owned());
         }

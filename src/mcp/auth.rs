@@ -15,7 +15,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{AuthUser, extractor};
+use crate::auth::{AuthUser, extractor, scope::Scope};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -85,6 +85,14 @@ async fn admit(state: &AppState, request: Request) -> Result<(Request, AuthUser,
             .await
             .map_err(|_| ApiError::PayloadTooLarge.into_response())?;
         let initialize = is_initialize(&bytes);
+        // A call the token may not make is refused at the door, as the MCP authorization spec
+        // asks (403 naming the scope), so a client can ask its user for a wider token; the
+        // tools check again for every other way in (stdio, chat).
+        if let Some(refusal) =
+            tool_call_scope(&bytes).and_then(|scope| scope_refusal(state, &user, scope))
+        {
+            return Err(refusal);
+        }
         (Body::from(bytes), initialize)
     } else {
         (body, false)
@@ -113,9 +121,34 @@ pub fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiErro
 /// database does not answer.
 pub async fn authenticate(state: &AppState, token: Option<&str>) -> Result<AuthUser, Response> {
     let token = token.ok_or_else(|| challenge(state, ApiError::MissingToken))?;
-    extractor::authenticate(state, token)
+    let user = extractor::authenticate(state, token)
         .await
-        .map_err(|err| challenge(state, err))
+        .map_err(|err| challenge(state, err))?;
+    match scope_refusal(state, &user, Scope::Mcp) {
+        Some(refusal) => Err(refusal),
+        None => Ok(user),
+    }
+}
+
+/// Refuses with the MCP authorization spec's answer to a token lacking `scope`: 403 whose
+/// `WWW-Authenticate` says `insufficient_scope`, names the scope and the resource metadata.
+///
+/// `None` when the token carries `scope`.
+#[must_use]
+pub fn scope_refusal(state: &AppState, user: &AuthUser, scope: Scope) -> Option<Response> {
+    user.require(scope).err().map(|err| {
+        let mut response = err.into_response();
+        let value = crate::error::insufficient_scope_challenge(
+            Some(scope),
+            Some(&metadata_url(&state.settings.public_url)),
+        );
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    })
 }
 
 /// A 401 whose challenge points at the resource metadata (RFC 9728 §5.1).
@@ -163,6 +196,7 @@ pub async fn as_problem(response: Response) -> Response {
         status: parts.status.as_u16(),
         detail,
         errors: None,
+        error: None,
     };
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
@@ -181,6 +215,23 @@ fn origin_allowed(origin: &HeaderValue, allowed: &[String]) -> bool {
     allowed
         .iter()
         .any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
+}
+
+/// The scope of the tool a `tools/call` message names, if it is one.
+fn tool_call_scope(body: &[u8]) -> Option<Scope> {
+    #[derive(Deserialize)]
+    struct Call {
+        method: String,
+        params: Option<Params>,
+    }
+    #[derive(Deserialize)]
+    struct Params {
+        name: String,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+    }
+    let call = serde_json::from_slice::<Call>(body).ok()?;
+    let params = call.params.filter(|_| call.method == "tools/call")?;
+    super::server::tool_scope(&params.name, params.arguments.as_ref())
 }
 
 fn is_initialize(body: &[u8]) -> bool {

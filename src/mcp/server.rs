@@ -18,7 +18,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use tracing::Instrument;
 
+use secrecy::{ExposeSecret, SecretString};
+
 use super::auth;
+use crate::auth::{
+    AuthUser, credential,
+    scope::{Scope, Scopes},
+};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::tasks::model::{
@@ -34,6 +40,11 @@ pub struct TodoMcp {
     db: Db,
     /// The user a stdio server acts as; `None` over HTTP, where each request names its own.
     local_user: Option<String>,
+    /// What the local user may do (over HTTP, each request's token says).
+    local_scopes: Scopes,
+    /// The personal access token a stdio server was started with, checked again on every call
+    /// so that revoking it stops the server acting.
+    local_token: Option<Arc<SecretString>>,
     /// The request id logged with calls that arrive without an HTTP request (in-process).
     request_id: Option<String>,
     tool_router: Arc<ToolRouter<Self>>,
@@ -304,18 +315,36 @@ impl TodoMcp {
         Self {
             db,
             local_user: None,
+            local_scopes: Scopes::NONE,
+            local_token: None,
             request_id: None,
             tool_router: Arc::new(Self::tool_router()),
         }
     }
 
-    /// A server acting as `user_id` (stdio, in-process clients).
+    /// A server acting as `user_id` (stdio, in-process clients), allowed to read and write
+    /// tasks.
     #[must_use]
     pub fn for_user(db: Db, user_id: String) -> Self {
         Self {
             local_user: Some(user_id),
+            local_scopes: Scopes::NONE.with(Scope::TasksRead).with(Scope::TasksWrite),
             ..Self::new(db)
         }
+    }
+
+    /// Limits the local user to `scopes` (the chat agent acts with its caller's token's).
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: Scopes) -> Self {
+        self.local_scopes = scopes;
+        self
+    }
+
+    /// Checks the personal access token `token` before every call (stdio started with one).
+    #[must_use]
+    pub fn with_token(mut self, token: SecretString) -> Self {
+        self.local_token = Some(Arc::new(token));
+        self
     }
 
     /// Logs calls that carry no HTTP request (the chat agent's, in-process) under
@@ -333,20 +362,37 @@ impl TodoMcp {
     }
 
     /// The user this call acts as: the request's authenticated user over HTTP (read on every
-    /// call, never remembered), the configured one otherwise. A `user_id` argument must name
-    /// that same user.
-    fn caller(
+    /// call, never remembered), the configured one otherwise; refused unless its token carries
+    /// `scope`. A `user_id` argument must name that same user.
+    async fn caller(
         &self,
         ctx: &RequestContext<RoleServer>,
         claimed: Option<&str>,
+        scope: Scope,
     ) -> Result<String, ToolError> {
-        let user_id = match ctx.extensions.get::<axum::http::request::Parts>() {
-            Some(parts) => auth::user_of(parts),
-            None => self.local_user.clone(),
+        let (user_id, scopes) = match ctx.extensions.get::<axum::http::request::Parts>() {
+            Some(parts) => parts
+                .extensions
+                .get::<AuthUser>()
+                .map(|user| (user.user_id.clone(), user.scopes)),
+            None => self.local_user.clone().map(|id| (id, self.local_scopes)),
         }
         .ok_or_else(|| {
             ToolError::Protocol(ErrorData::invalid_request("authentication required", None))
         })?;
+        if !scopes.contains(scope) {
+            return Err(ApiError::InsufficientScope(Some(scope)).into());
+        }
+        if let Some(token) = &self.local_token {
+            let standing = credential::find_pat(&self.db, token.expose_secret()).await?;
+            let now = chrono::Utc::now();
+            if standing.is_none_or(|pat| pat.expires_at.is_some_and(|at| at <= now)) {
+                return Err(ToolError::Failed(
+                    "the access token this server was started with has been revoked or has expired"
+                        .to_owned(),
+                ));
+            }
+        }
         match claimed.map(str::trim).filter(|c| !c.is_empty()) {
             Some(claimed) if !crate::compat::is_same_user(claimed, &user_id) => {
                 Err(ToolError::Failed(
@@ -373,7 +419,9 @@ impl TodoMcp {
         Parameters(args): Parameters<AddTaskArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Task>, ToolError> {
-        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksWrite)
+            .await?;
         Ok(Json(service::create(&self.db, &user, args.task).await?))
     }
 
@@ -392,7 +440,9 @@ impl TodoMcp {
         Parameters(args): Parameters<ListTasksArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<TaskList>, ToolError> {
-        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksRead)
+            .await?;
         let query = args.into_query();
         let filter = service::filter_for(&self.db, &user, &query).await?;
         let page = service::list(&self.db, &user, &filter).await?;
@@ -416,7 +466,9 @@ impl TodoMcp {
         Parameters(args): Parameters<TaskArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Task>, ToolError> {
-        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksRead)
+            .await?;
         let task = task_ref(&args.task_id)?;
         service::get(&self.db, &user, task)
             .await
@@ -438,7 +490,9 @@ impl TodoMcp {
         Parameters(args): Parameters<UpdateTaskArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Task>, ToolError> {
-        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksWrite)
+            .await?;
         let task = task_ref(&args.task_id)?;
         service::update(&self.db, &user, task, args.changes, &Precondition::None)
             .await
@@ -460,7 +514,9 @@ impl TodoMcp {
         Parameters(args): Parameters<CompleteTaskArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<CompletedTask>, ToolError> {
-        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksWrite)
+            .await?;
         let task = task_ref(&args.task_id)?;
         let completed = Some(args.completed.unwrap_or(true));
         service::set_completed(&self.db, &user, task, completed, &Precondition::None)
@@ -482,7 +538,9 @@ impl TodoMcp {
         Parameters(args): Parameters<TaskArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Deleted>, ToolError> {
-        let user = self.caller(&ctx, args.user_id.as_deref())?;
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksWrite)
+            .await?;
         let task = task_ref(&args.task_id)?;
         let deleted_id = service::delete(&self.db, &user, task, &Precondition::None)
             .await
@@ -566,6 +624,16 @@ fn outcome_of(result: &Result<CallToolResponse, ErrorData>) -> &'static str {
     }
 }
 
+/// The scope the tool (or alias) `name` needs; `None` for a name that is no tool.
+#[must_use]
+pub fn tool_scope(name: &str, arguments: Option<&JsonObject>) -> Option<Scope> {
+    match canonical_name(name, arguments).unwrap_or(name) {
+        "list_tasks" | "get_task" => Some(Scope::TasksRead),
+        "add_task" | "update_task" | "complete_task" | "delete_task" => Some(Scope::TasksWrite),
+        _ => None,
+    }
+}
+
 /// The tool an alias stands for; `todo_read` reads one task when given an id, else lists.
 fn canonical_name(name: &str, arguments: Option<&JsonObject>) -> Option<&'static str> {
     let names_a_task =
@@ -646,12 +714,13 @@ fn not_found(err: ApiError, task_id: &TaskId) -> ToolError {
     }
 }
 
-/// Serves the tools over stdin/stdout as `user_id` until the client closes the stream.
+/// Serves the tools of `server` (made for one user) over stdin/stdout until the client closes
+/// the stream.
 ///
 /// # Errors
 /// The client never completed the handshake, or the transport failed.
-pub async fn serve_stdio(db: Db, user_id: String) -> anyhow::Result<()> {
-    let server = TodoMcp::for_user(db, user_id)
+pub async fn serve_stdio(server: TodoMcp) -> anyhow::Result<()> {
+    let server = server
         .serve(rmcp::transport::stdio())
         .await
         .map_err(|e| anyhow::anyhow!("MCP session over stdio failed to start: {e}"))?;

@@ -37,10 +37,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tracing::Instrument;
 
 use super::{TodoMcp, auth};
-use crate::auth::{
-    AuthUser,
-    extractor::{self, Lookup},
-};
+use crate::auth::{AuthUser, extractor, scope::Scope};
 use crate::error::ApiError;
 use crate::observe::REQUEST_ID_HEADER;
 use crate::shutdown::Draining;
@@ -277,12 +274,9 @@ impl Connection {
     /// request stays within [`MAX_IN_FLIGHT`]. A message to serve carries the user it acts as.
     async fn admit(&mut self, text: &str) -> Verdict {
         self.received += 1;
-        let user = match extractor::authenticate_with(
-            &self.state,
-            self.token.expose_secret(),
-            Lookup::Fresh,
-        )
-        .await
+        let user = match extractor::authenticate(&self.state, self.token.expose_secret())
+            .await
+            .and_then(|user| user.require(Scope::Mcp).map(|()| user))
         {
             Ok(user) => user,
             Err(err)

@@ -172,6 +172,7 @@ async fn refuse(mut io: Counted, _turn: OwnedSemaphorePermit) {
         status: 503,
         detail: "the server has too many open connections, please retry".to_owned(),
         errors: None,
+        error: None,
     })
     .unwrap_or_default();
     let answer = format!(

@@ -54,18 +54,35 @@ impl ListCache {
         Self { pages }
     }
 
+    /// Whether a page for `filter` would be served from (or kept in) memory.
+    #[must_use]
+    pub fn serves(&self, filter: &TaskFilter) -> bool {
+        self.pages.is_some() && cacheable(filter)
+    }
+
     /// The page of `user_id`'s tasks matching `filter`, from memory when their tasks have not
-    /// changed since it was read.
+    /// changed since it was read. `known_version` is the user's `list_version` if the caller
+    /// read it already (authentication does), before anything else of the request.
     ///
     /// # Errors
     /// Database failure.
-    pub async fn page(&self, db: &Db, user_id: &str, filter: &TaskFilter) -> Result<RenderedPage> {
+    pub async fn page(
+        &self,
+        db: &Db,
+        user_id: &str,
+        known_version: Option<i64>,
+        filter: &TaskFilter,
+    ) -> Result<RenderedPage> {
         let Some(pages) = self.pages.as_ref().filter(|_| cacheable(filter)) else {
             return service::list_json(db, user_id, filter).await;
         };
         // Read before the page: a page read afterwards is at least as new as this version, so
         // filing it under this version can never make an older page look current.
-        let Some(version) = service::list_version(db, user_id).await? else {
+        let version = match known_version {
+            Some(version) => Some(version),
+            None => service::list_version(db, user_id).await?,
+        };
+        let Some(version) = version else {
             return service::list_json(db, user_id, filter).await;
         };
         let key = PageKey {

@@ -14,7 +14,7 @@ use super::model::{
 };
 use super::service;
 use super::service::{Created, IdempotencyKey};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, extractor::Presented};
 use crate::error::{ApiError, AppJson, Problem, Result};
 use crate::paging;
 use crate::state::AppState;
@@ -96,15 +96,50 @@ fn with_etag(task: &Task, body: impl IntoResponse) -> Response {
         (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn list_tasks(
     State(state): State<AppState>,
-    auth: AuthUser,
+    caller: Presented,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response> {
     let query = TaskQuery::from_query_string(uri.query().unwrap_or_default());
-    let filter = service::filter_for(&state.db, &auth.user_id, &query).await?;
-    let page = state
-        .list_cache
-        .page(&state.db, &auth.user_id, &filter)
-        .await?;
+    let page = match caller {
+        Presented::Verified(auth) => {
+            let filter = service::filter_for(&state.db, &auth.user_id, &query).await?;
+            state
+                .list_cache
+                .page(&state.db, &auth.user_id, Some(auth.list_version), &filter)
+                .await?
+        }
+        Presented::Pending(pending) => {
+            let filter = match service::filter_for(&state.db, pending.user_id(), &query).await {
+                Ok(filter) => filter,
+                // A revoked token learns nothing, not even that its query was wrong.
+                Err(err) => return Err(pending.confirm(&state).await.err().unwrap_or(err)),
+            };
+            if state.list_cache.serves(&filter) {
+                let auth = pending.confirm(&state).await?;
+                state
+                    .list_cache
+                    .page(&state.db, &auth.user_id, Some(auth.list_version), &filter)
+                    .await?
+            } else {
+                // The page's statement checks the token itself: no round trip before it.
+                let standing = pending.standing();
+                let found = service::list_json_standing(
+                    &state.db,
+                    pending.user_id(),
+                    &filter,
+                    Some(standing),
+                )
+                .await?;
+                match found {
+                    Some(page) => page,
+                    None => {
+                        let auth = pending.confirm(&state).await?;
+                        service::list_json(&state.db, &auth.user_id, &filter).await?
+                    }
+                }
+            }
+        }
+    };
     let mut response = (
         [(
             header::CONTENT_TYPE,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::dates::{self, DueDate};
 use super::model::{Priority, StatusFilter, Task, TaskQuery};
 use super::search;
+use crate::auth::credential::Standing;
 use crate::db::Dialect;
 use crate::error::{ApiError, FieldError};
 use crate::{listed_task_columns, paging};
@@ -388,6 +389,7 @@ macro_rules! bind_args {
 pub fn statements(
     filter: &TaskFilter,
     user_id: &str,
+    standing: Option<Standing<'_>>,
     dialect: Dialect,
     now: DateTime<Utc>,
 ) -> (Statement, Statement) {
@@ -395,6 +397,16 @@ pub fn statements(
     conditions
         .push(" from task where user_id = ")
         .bind(Arg::Text(user_id.to_owned()));
+    // Uncorrelated, so the database evaluates it once per statement: a revoked token's page is
+    // empty, and the caller then asks why.
+    if let Some(standing) = standing {
+        conditions.push(" and ").push(standing.condition());
+        conditions.bind(match standing {
+            Standing::Session(id) => Arg::Text(id.to_owned()),
+            Standing::IssuedAt(at) => Arg::Int(at),
+        });
+        conditions.push(")");
+    }
     match filter.status {
         StatusFilter::All => {}
         StatusFilter::Pending => {

@@ -14,6 +14,7 @@ use super::model::{
 };
 use super::page_json::{self, RenderedPage};
 use super::rules::{self, TaskFields};
+use crate::auth::credential::Standing;
 use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, Result};
 use crate::{bind_args, task_columns, with_pool, with_writer};
@@ -118,7 +119,7 @@ const TOTAL_COLUMN: usize = 16;
 /// Database failure.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPage> {
-    let (page, count) = listing::statements(filter, user_id, db.dialect(), db::now());
+    let (page, count) = listing::statements(filter, user_id, None, db.dialect(), db::now());
     let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql.as_str()));
         let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
@@ -149,13 +150,33 @@ pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPag
 ///
 /// # Errors
 /// Database failure.
-#[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn list_json(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<RenderedPage> {
-    let (page, count) = listing::statements(filter, user_id, db.dialect(), db::now());
+    let page = list_json_standing(db, user_id, filter, None).await?;
+    page.ok_or_else(|| anyhow::anyhow!("a page without a standing check came back unread").into())
+}
+
+/// [`list_json`] whose statement also checks that the presented credential still stands;
+/// `None` when no row came back, which is either an empty page or a revoked credential: the
+/// caller must check the credential on its own before answering.
+///
+/// # Errors
+/// Database failure.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn list_json_standing(
+    db: &Db,
+    user_id: &str,
+    filter: &TaskFilter,
+    standing: Option<Standing<'_>>,
+) -> Result<Option<RenderedPage>> {
+    let (page, count) = listing::statements(filter, user_id, standing, db.dialect(), db::now());
     let limit = page_size(filter);
-    let (body, last_shown, total) = with_pool!(db, |conn| {
+    let checked = standing.is_some();
+    let read = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql.as_str()));
         let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
+        if checked && rows.is_empty() {
+            return Ok(None);
+        }
         let shown = &rows[..rows.len().min(limit)];
         let body = page_json::write_page(shown, user_id)?;
         // Only a page with a successor needs its last task, for the cursor.
@@ -165,13 +186,16 @@ pub async fn list_json(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<Re
             }
             _ => None,
         };
-        (body, last_shown, first_total(&rows)?)
+        Some((body, last_shown, first_total(&rows)?))
     });
-    Ok(RenderedPage {
+    let Some((body, last_shown, total)) = read else {
+        return Ok(None);
+    };
+    Ok(Some(RenderedPage {
         body: body.into(),
         total: resolve_total(db, filter, total, count).await?,
         next_cursor: last_shown.map(|last| Cursor::after(&last, filter).encode()),
-    })
+    }))
 }
 
 /// How many tasks a page shows.

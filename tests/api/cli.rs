@@ -92,3 +92,51 @@ fn an_unreachable_postgresql_is_named_once_with_its_address() {
         "the cause is said once: {stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_mints_session_tokens_and_scoped_personal_access_tokens() {
+    use crate::helpers::{Backend, TEST_SECRET, TestApp, assert_problem};
+    use reqwest::StatusCode;
+    // Arrange: a server on a SQLite file, with one user
+    let dir = tempfile::TempDir::new().expect("temporary directory");
+    let database_url = format!("sqlite://{}/cli.db", dir.path().display());
+    let url = database_url.clone();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |s| s.database_url = url).await;
+    let user = app.new_user().await;
+    let env = [
+        ("DATABASE_URL", database_url.as_str()),
+        ("BETTER_AUTH_SECRET", TEST_SECRET),
+    ];
+    let mint = |args: &[&str]| {
+        let mut all = vec!["token", "--user", user.email.as_str()];
+        all.extend_from_slice(args);
+        tudu(dir.path(), &all, &env)
+    };
+
+    // Act
+    let session = mint(&[]);
+    let reader = mint(&["--scopes", "tasks:read", "--name", "backup script"]);
+    let account = mint(&["--scopes", "tasks:read,account"]);
+    let unknown = mint(&["--scopes", "everything"]);
+
+    // Assert
+    assert!(session.status.success(), "{}", text(&session.stderr));
+    let session = text(&session.stdout).trim().to_owned();
+    assert_eq!(app.me(&session).await.status, StatusCode::OK);
+    assert!(reader.status.success(), "{}", text(&reader.stderr));
+    let reader = text(&reader.stdout).trim().to_owned();
+    assert!(reader.starts_with("tudu_pat_"), "{reader}");
+    assert_eq!(app.list_tasks(&reader, "").await.status, StatusCode::OK);
+    let write = app
+        .create_task(&reader, &serde_json::json!({"title": "no"}))
+        .await;
+    assert_problem(&write, StatusCode::FORBIDDEN);
+    let listed = app
+        .send(app.authed(reqwest::Method::GET, "/api/v1/auth/tokens", &session))
+        .await;
+    assert_eq!(listed.json()[0]["name"], "backup script");
+    for (out, field) in [(&account, "scopes[1]"), (&unknown, "scopes[0]")] {
+        assert!(!out.status.success());
+        assert!(text(&out.stderr).contains(field), "{}", text(&out.stderr));
+    }
+}

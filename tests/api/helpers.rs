@@ -705,3 +705,10 @@ pub fn numbers(tasks: &Value) -> Vec<i64> {
         .map(|t| t["number"].as_i64().expect("number"))
         .collect()
 }
+
+/// How many tasks `token`'s user has (up to 100).
+pub async fn task_total(app: &TestApp, token: &str) -> usize {
+    let res = app.list_tasks(token, "limit=100").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json().as_array().map_or(0, Vec::len)
+}

@@ -1,3 +1,4 @@
+mod accounts;
 mod auth;
 mod chat;
 mod chat_corpus;
@@ -27,6 +28,7 @@ mod ops;
 mod pool;
 mod preconditions;
 mod readiness;
+mod scopes;
 mod shutdown;
 mod task_validation;
 mod tasks;

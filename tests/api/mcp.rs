@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Backend, TEST_SECRET, TestApp, assert_not_found, assert_problem, both_backends, string_at,
+    task_total,
 };
 
 both_backends!(
@@ -32,6 +33,8 @@ both_backends!(
     a_session_refuses_another_users_token,
     two_replicas_serve_one_client_alternately,
     the_public_host_is_accepted_and_others_refused,
+    a_token_without_the_mcp_scope_is_refused_with_the_scope_challenge,
+    tools_outside_the_tokens_scopes_are_refused_at_the_door,
 );
 
 type Client = RunningService<RoleClient, ()>;
@@ -834,4 +837,125 @@ async fn stdio_server_acts_as_the_given_user() {
         app.get_task(&other.token, "1").await.json()["title"],
         "Someone else's"
     );
+}
+
+/// A personal access token of `user` with `scopes`.
+async fn personal_token(app: &TestApp, token: &str, scopes: &[&str]) -> String {
+    let res = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            token,
+            Some(&json!({"name": "mcp test", "scopes": scopes})),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    string_at(&res.json(), "/token")
+}
+
+fn assert_scope_challenge(res: &crate::helpers::TestResponse, scope: &str) {
+    let problem = assert_problem(res, StatusCode::FORBIDDEN);
+    assert_eq!(problem["error"], "insufficient_scope");
+    let challenge = res.header("www-authenticate").unwrap_or_default();
+    assert!(
+        challenge.contains(r#"error="insufficient_scope""#)
+            && challenge.contains(&format!(r#"scope="{scope}""#))
+            && challenge.contains("resource_metadata="),
+        "{challenge}"
+    );
+}
+
+async fn a_token_without_the_mcp_scope_is_refused_with_the_scope_challenge(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let rest_only = personal_token(&app, &user.token, &["tasks:read", "tasks:write"]).await;
+
+    // Act
+    let res = app
+        .send(post(&app, Some(&rest_only), &initialize_body()))
+        .await;
+
+    // Assert
+    assert_scope_challenge(&res, "mcp");
+}
+
+async fn tools_outside_the_tokens_scopes_are_refused_at_the_door(app: TestApp) {
+    // Arrange: a read-only MCP token
+    let user = app.new_user().await;
+    app.create_task_ok(&user.token, &json!({"title": "Read me"}))
+        .await;
+    let reader = personal_token(&app, &user.token, &["mcp", "tasks:read"]).await;
+
+    // Act
+    let client = connect(&app, &reader).await;
+    let listed = ok(&call(&client, "list_tasks", json!({})).await);
+    let refused = app
+        .send(post(&app, Some(&reader), &add_task_body("Nope")))
+        .await;
+    let alias = app
+        .send(post(
+            &app,
+            Some(&reader),
+            &json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                    "params": {"name": "todo_delete", "arguments": {"task_id": 1}}}),
+        ))
+        .await;
+    let _ = client.cancel().await;
+
+    // Assert
+    assert_eq!(listed["total"], 1);
+    assert_scope_challenge(&refused, "tasks:write");
+    assert_scope_challenge(&alias, "tasks:write");
+    assert_eq!(task_total(&app, &user.token).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_server_with_a_personal_access_token_keeps_to_its_scopes_and_stops_when_revoked() {
+    // Arrange: a SQLite file, a user, and a read-only MCP token of theirs
+    let dir = tempfile::TempDir::new().expect("temporary directory");
+    let database_url = format!("sqlite://{}/stdio.db", dir.path().display());
+    let url = database_url.clone();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |s| s.database_url = url).await;
+    let user = app.new_user().await;
+    app.create_task_ok(&user.token, &json!({"title": "From REST"}))
+        .await;
+    let reader = personal_token(&app, &user.token, &["mcp", "tasks:read"]).await;
+
+    // Act
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tudu"));
+    command
+        .arg("mcp")
+        .env("TUDU_TOKEN", &reader)
+        .env("DATABASE_URL", &database_url)
+        .env("BETTER_AUTH_SECRET", TEST_SECRET);
+    let transport = TokioChildProcess::new(command).expect("spawn tudu mcp");
+    let client = ().serve(transport).await.expect("initialize over stdio");
+    let listed = ok(&call(&client, "list_tasks", json!({})).await);
+    let added = call(&client, "add_task", json!({"title": "From stdio"})).await;
+    let tokens = app
+        .send(app.authed(Method::GET, "/api/v1/auth/tokens", &user.token))
+        .await;
+    let id = string_at(&tokens.json(), "/0/id");
+    let revoked = app
+        .send(app.authed(
+            Method::DELETE,
+            &format!("/api/v1/auth/tokens/{id}"),
+            &user.token,
+        ))
+        .await;
+    let after = call(&client, "list_tasks", json!({})).await;
+    let _ = client.cancel().await;
+
+    // Assert
+    assert_eq!(listed["total"], 1);
+    assert_eq!(added.is_error, Some(true));
+    assert!(
+        text_of(&added).contains("tasks:write"),
+        "{}",
+        text_of(&added)
+    );
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(after.is_error, Some(true));
+    assert!(text_of(&after).contains("revoked"), "{}", text_of(&after));
+    assert_eq!(task_total(&app, &user.token).await, 1);
 }

@@ -10,7 +10,6 @@ use rmcp::{
     model::{CallToolRequestParams, ClientJsonRpcMessage, ProtocolVersion, ServerJsonRpcMessage},
 };
 use serde_json::{Value, json};
-use sqlx::{Connection, PgConnection, SqliteConnection};
 use tokio::{io::AsyncReadExt, net::TcpStream, time::timeout};
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream, connect_async,
@@ -31,6 +30,7 @@ both_backends!(
     tools_are_listed_and_called_over_a_socket,
     the_token_may_come_as_a_subprotocol_that_the_answer_selects,
     no_or_a_bad_token_is_401_before_the_upgrade,
+    a_token_without_the_mcp_scope_is_403_before_the_upgrade,
     a_foreign_origin_or_host_is_403_before_the_upgrade,
     two_users_on_two_sockets_see_only_their_own_tasks,
     a_deleted_user_is_disconnected_at_the_next_message,
@@ -423,20 +423,15 @@ async fn two_users_on_two_sockets_see_only_their_own_tasks(app: TestApp) {
     );
 }
 
-/// Deletes the user's row behind the application's back, on a connection of the test's own.
+/// Deletes the account through the API, from another connection than the socket's.
 async fn delete_user(app: &TestApp, user: &TestUser) {
-    const DELETE: &str = "delete from app_user where id = $1";
-    let url = app.database_url();
-    let deleted = if app.backend == "postgres" {
-        let mut conn = PgConnection::connect(url).await.expect("connect");
-        let done = sqlx::query(DELETE).bind(&user.id).execute(&mut conn).await;
-        done.expect("delete the user").rows_affected()
-    } else {
-        let mut conn = SqliteConnection::connect(url).await.expect("connect");
-        let done = sqlx::query(DELETE).bind(&user.id).execute(&mut conn).await;
-        done.expect("delete the user").rows_affected()
-    };
-    assert_eq!(deleted, 1);
+    let res = app
+        .send(
+            app.authed(Method::DELETE, "/api/v1/auth/me", &user.token)
+                .json(&json!({ "password": user.password })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text);
 }
 
 async fn a_deleted_user_is_disconnected_at_the_next_message(app: TestApp) {
@@ -457,7 +452,7 @@ async fn a_deleted_user_is_disconnected_at_the_next_message(app: TestApp) {
 
     // Assert: no answer, a policy close
     let reason = assert_closed_with(&mut socket, CloseCode::Policy).await;
-    assert!(reason.contains("no longer exists"), "{reason}");
+    assert!(reason.contains("revoked"), "{reason}");
     assert!(
         next_frame(&mut socket).await.is_none(),
         "the connection ends after the close frame"
@@ -705,4 +700,32 @@ async fn the_server_shutting_down_closes_sockets_with_1001(app: TestApp) {
 
     // Assert
     assert_closed_with(&mut socket, CloseCode::Away).await;
+}
+
+async fn a_token_without_the_mcp_scope_is_403_before_the_upgrade(app: TestApp) {
+    // Arrange: a personal access token for REST only
+    let user = app.new_user().await;
+    let created = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            &user.token,
+            Some(&json!({"name": "rest", "scopes": ["tasks:read", "tasks:write"]})),
+        ))
+        .await;
+    let rest_only = created.json()["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    // Act
+    let res = refused(&app, &[("authorization", &format!("Bearer {rest_only}"))]).await;
+
+    // Assert
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    let challenge = res.header("www-authenticate").unwrap_or_default();
+    assert!(
+        challenge.contains(r#"error="insufficient_scope""#) && challenge.contains(r#"scope="mcp""#),
+        "{challenge}"
+    );
 }

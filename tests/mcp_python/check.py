@@ -4,6 +4,8 @@
     check.py ws    URL TOKEN     # WebSocket (ws://…/mcp, `websockets`): raw JSON-RPC frames, the SDK's
                                  # session over the socket (both lifecycles), 401/403 before the upgrade
     check.py stdio BINARY EMAIL  # `BINARY mcp --user EMAIL`, with DATABASE_URL etc. from the environment
+    check.py scopes URL PAT      # a read-only personal access token: lists, a write is 403 insufficient_scope
+    check.py stdio-token BINARY PAT  # `BINARY mcp` with TUDU_TOKEN=PAT
 
 Exits non-zero, naming the check, on the first failure.
 """
@@ -114,6 +116,46 @@ async def over_http(url: str, token: str) -> None:
             headers={"Accept": "application/json, text/event-stream", "Authorization": "Bearer invalid"},
         )
         check(response.status_code == 401, "invalid token: HTTP 401")
+
+
+async def within_scopes(url: str, reader: str) -> None:
+    # A personal access token with `mcp` and `tasks:read` only: reads work through the SDK, and a
+    # write is refused at the door with the MCP authorization spec's scope challenge.
+    headers = {"Authorization": f"Bearer {reader}"}
+    async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+        async with streamable_http_client(url, http_client=http) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                listed = await ok(session, "list_tasks", {})
+                check("tasks" in listed, "[scopes] a read-only token lists through the SDK")
+        response = await http.post(
+            url,
+            json={
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "add_task", "arguments": {"title": "refused"}},
+            },
+            headers={"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"},
+        )
+        challenge = response.headers.get("www-authenticate", "")
+        check(
+            response.status_code == 403
+            and 'error="insufficient_scope"' in challenge
+            and 'scope="tasks:write"' in challenge
+            and "resource_metadata=" in challenge,
+            f"[scopes] a write is HTTP 403 insufficient_scope: {response.status_code} {challenge}",
+        )
+
+
+async def over_stdio_with_token(binary: str, token: str) -> None:
+    env = dict(os.environ, TUDU_TOKEN=token)
+    params = StdioServerParameters(command=binary, args=["mcp"], env=env)
+    with open(os.devnull, "w") as errlog:
+        async with stdio_client(params, errlog=errlog) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                await exercise(session, "stdio/token")
 
 
 async def over_stdio(binary: str, email: str) -> None:
@@ -236,10 +278,17 @@ async def over_websocket(url: str, token: str) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) != 4 or sys.argv[1] not in ("http", "ws", "stdio"):
+    modes = {
+        "http": over_http,
+        "ws": over_websocket,
+        "stdio": over_stdio,
+        "scopes": within_scopes,
+        "stdio-token": over_stdio_with_token,
+    }
+    if len(sys.argv) != 4 or sys.argv[1] not in modes:
         raise SystemExit(__doc__)
     mode, first, second = sys.argv[1:]
-    run = {"http": over_http, "ws": over_websocket, "stdio": over_stdio}[mode]
+    run = modes[mode]
     asyncio.run(run(first, second))
 
 

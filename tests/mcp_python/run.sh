@@ -49,9 +49,22 @@ token=$(curl -fsS -X POST "$base/api/v1/auth/signup" -H 'Content-Type: applicati
   -d "{\"email\":\"$email\",\"password\":\"correct horse battery\",\"name\":\"Python SDK\"}" \
   | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
+mint() { # scopes as a JSON array → a personal access token
+  curl -fsS -X POST "$base/api/v1/auth/tokens" -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $token" -d "{\"name\":\"python\",\"scopes\":$1}" \
+    | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+}
+writer=$(mint '["mcp","tasks:read","tasks:write"]')
+reader=$(mint '["mcp","tasks:read"]')
+
 echo "== MCP over Streamable HTTP ($base/mcp) with the Python SDK =="
 "$PYTHON" tests/mcp_python/check.py http "$base/mcp" "$token"
 echo "== MCP over WebSocket (${base/http/ws}/mcp) with websockets and the Python SDK =="
 "$PYTHON" tests/mcp_python/check.py ws "${base/http/ws}/mcp" "$token"
 echo "== MCP over stdio ($bin mcp --user $email) with the Python SDK =="
 "$PYTHON" tests/mcp_python/check.py stdio "$bin" "$email"
+echo "== the same with a personal access token, and a read-only one refused a write =="
+"$PYTHON" tests/mcp_python/check.py http "$base/mcp" "$writer"
+"$PYTHON" tests/mcp_python/check.py scopes "$base/mcp" "$reader"
+echo "== MCP over stdio (TUDU_TOKEN=tudu_pat_… $bin mcp) with the Python SDK =="
+"$PYTHON" tests/mcp_python/check.py stdio-token "$bin" "$writer"
