@@ -71,6 +71,8 @@ both_backends!(
     compatibility_chat_route_checks_the_user,
     a_question_asked_on_one_replica_is_answered_on_another,
     a_pointing_word_or_a_piece_of_a_word_never_changes_a_task,
+    a_bulk_question_and_its_undo_are_answered_on_other_replicas,
+    undo_writes_only_with_a_token_that_may_write_tasks,
 );
 
 async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
@@ -393,6 +395,95 @@ async fn a_question_asked_on_one_replica_is_answered_on_another(app: TestApp) {
     assert_eq!(tasks[0]["completed"], true);
     let stored = conversation(&replica, &user.token, &id).await.json();
     assert_eq!(roles_and_contents(&stored).len(), 6, "{stored}");
+}
+
+/// The confirmation and the undo are read from the stored conversation: a "yes" on another
+/// replica deletes what was listed, and an undo on a third brings the tasks back with their
+/// ids and numbers.
+async fn a_bulk_question_and_its_undo_are_answered_on_other_replicas(app: TestApp) {
+    let replica = app.replica().await;
+    let user = app.new_user().await;
+    for task in [
+        json!({ "title": "buy milk", "completed": true }),
+        json!({ "title": "call mom" }),
+    ] {
+        app.create_task_ok(&user.token, &task).await;
+    }
+    let before = app
+        .list_tasks(&user.token, "sort=number&order=asc")
+        .await
+        .json();
+    let asked = say(&app, &user.token, "delete all completed tasks", None).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.text);
+    let id = asked.json()["conversation_id"]
+        .as_str()
+        .expect("conversation_id")
+        .to_owned();
+    assert_eq!(
+        app.list_tasks(&user.token, "sort=number&order=asc")
+            .await
+            .json(),
+        before,
+        "asked, not done"
+    );
+
+    let yes = say(&replica, &user.token, "yes", Some(&id)).await;
+    assert_eq!(yes.status, StatusCode::OK, "{}", yes.text);
+    let left = app.list_tasks(&user.token, "").await.json();
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    assert_eq!(left[0]["title"], "call mom");
+
+    let undo = say(&app, &user.token, "undo", Some(&id)).await;
+    assert_eq!(undo.status, StatusCode::OK, "{}", undo.text);
+    let after = app
+        .list_tasks(&user.token, "sort=number&order=asc")
+        .await
+        .json();
+    let ids = |tasks: &Value| -> Vec<(Value, Value)> {
+        tasks
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .map(|t| (t["id"].clone(), t["number"].clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(ids(&after), ids(&before), "{after}");
+}
+
+/// `undo` puts a deleted task back outside the MCP tools, so it checks the caller's scopes
+/// itself: a token that may chat and read tasks cannot bring a task back.
+async fn undo_writes_only_with_a_token_that_may_write_tasks(app: TestApp) {
+    let user = app.new_user().await;
+    app.create_task_ok(&user.token, &json!({ "title": "buy milk" }))
+        .await;
+    let deleted = say(&app, &user.token, "delete task 1", None).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    let id = deleted.json()["conversation_id"]
+        .as_str()
+        .expect("conversation_id")
+        .to_owned();
+    let token = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            &user.token,
+            Some(&json!({ "name": "reader", "scopes": ["chat", "tasks:read"] })),
+        ))
+        .await;
+    assert_eq!(token.status, StatusCode::CREATED, "{}", token.text);
+    let reader = token.json()["token"].as_str().expect("token").to_owned();
+
+    let refused = say(&app, &reader, "undo", Some(&id)).await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.text);
+    let listed = app.list_tasks(&user.token, "").await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed}");
+
+    let undone = say(&app, &user.token, "undo", Some(&id)).await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.text);
+    let listed = app.list_tasks(&user.token, "").await.json();
+    assert_eq!(listed[0]["number"], 1, "{listed}");
 }
 
 async fn a_pointing_word_or_a_piece_of_a_word_never_changes_a_task(app: TestApp) {

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use super::bulk::number_argument;
-use super::context::{UNDONE, changes, snapshot};
+use super::context::{CHANGING, UNDONE, changes, snapshot};
 use super::execute::Clock;
 use crate::chat::agent::PastMessage;
 use crate::chat::tools::{ToolBox, ToolCall};
@@ -49,10 +49,21 @@ pub async fn undo(
             done.push(line);
         }
     }
-    if done.is_empty() {
-        return Ok("I couldn't undo that change, so nothing was changed.".to_owned());
-    }
     done.reverse();
+    // Only a turn that reversed something is an undo turn: one that failed (no write access,
+    // the task is back already) leaves the change for a later `undo`.
+    let reversed = tools
+        .calls()
+        .iter()
+        .any(|c| CHANGING.contains(&c.name.as_str()) && c.result.get("error").is_none());
+    if !reversed {
+        let why = if done.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", done.join("; "))
+        };
+        return Ok(format!("I couldn't undo that{why}. Nothing was changed."));
+    }
     Ok(format!("{UNDONE} {}.", done.join("; ")))
 }
 
