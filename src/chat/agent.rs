@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::local;
 use super::openai::OpenAiAgent;
-use super::tools::ToolBox;
+use super::tools::{ToolBox, ToolCall};
 use crate::error::ApiError;
 
 /// Who wrote a stored message.
@@ -42,12 +42,14 @@ impl Role {
 }
 
 /// An earlier message of the conversation, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PastMessage {
     /// Who wrote it.
     pub role: Role,
     /// Its text.
     pub content: String,
+    /// The tool calls behind an assistant message (what it did and showed), oldest first.
+    pub tool_calls: Vec<ToolCall>,
 }
 
 /// Everything an agent knows about the turn it answers.

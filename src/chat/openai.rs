@@ -13,6 +13,10 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::agent::{Role, Turn};
+use super::local::{
+    self, bulk,
+    command::{BulkAction, Command},
+};
 use super::tools::{MAX_TOOL_STEPS, ToolBox};
 use crate::config::ChatSettings;
 use crate::error::ApiError;
@@ -101,7 +105,15 @@ impl OpenAiAgent {
     /// # Errors
     /// 502 when the provider fails or answers nonsense, 504 past the turn's deadline.
     pub async fn reply(&self, turn: &Turn<'_>, tools: &mut ToolBox) -> Result<String, ApiError> {
+        // The "yes" to a bulk question this agent asked is carried out as asked, from the
+        // stored question, without the model: what is deleted is what the user saw listed.
+        if bulk::pending(turn.history).is_some()
+            && local::parse(turn.message, turn.now, turn.timezone) == Command::Confirm
+        {
+            return bulk::confirm(turn.history, tools).await;
+        }
         let deadline = Instant::now() + self.turn_deadline;
+        let mut deletes = DeleteGuard::default();
         let tool_specs: Vec<Value> = tools
             .definitions()
             .iter()
@@ -131,10 +143,11 @@ impl OpenAiAgent {
             let message = self.complete(request, deadline).await?;
             let requested = message.tool_calls.unwrap_or_default();
             if requested.is_empty() || !may_call_tools {
-                return Ok(message
+                let said = message
                     .content
                     .filter(|c| !c.trim().is_empty())
-                    .unwrap_or_else(|| "Done.".to_owned()));
+                    .unwrap_or_else(|| "Done.".to_owned());
+                return deletes.finish(said, tools).await;
             }
             messages.push(json!({
                 "role": "assistant",
@@ -148,17 +161,37 @@ impl OpenAiAgent {
                     }
                 })).collect::<Vec<_>>(),
             }));
+            let batch_deletes = requested
+                .iter()
+                .filter(|c| is_delete(&c.function.name))
+                .count();
             for call in requested {
                 let arguments = parse_arguments(call.function.arguments);
-                let outcome = tools.call(&call.function.name, arguments).await?;
+                let content = if is_delete(&call.function.name)
+                    && let Some(refusal) = deletes.hold(&arguments, batch_deletes)
+                {
+                    refusal
+                } else {
+                    let outcome = tools.call(&call.function.name, arguments).await?;
+                    if is_delete(&call.function.name) && outcome.ok {
+                        deletes.ran += 1;
+                    }
+                    outcome.value.to_string()
+                };
                 messages.push(json!({
                     "role": "tool",
                     "tool_call_id": call.id,
-                    "content": outcome.value.to_string(),
+                    "content": content,
                 }));
             }
         }
-        Ok("I stopped after too many steps; ask me again with fewer things at once.".to_owned())
+        deletes
+            .finish(
+                "I stopped after too many steps; ask me again with fewer things at once."
+                    .to_owned(),
+                tools,
+            )
+            .await
     }
 
     async fn complete(
@@ -192,6 +225,49 @@ impl OpenAiAgent {
     }
 }
 
+fn is_delete(name: &str) -> bool {
+    matches!(name, "delete_task" | "todo_delete")
+}
+
+/// Deletes of one turn: one may run; asked for more than one, none of the rest run and the
+/// turn ends with the bulk question of the local agent, which the user's "yes" answers.
+#[derive(Default)]
+struct DeleteGuard {
+    ran: usize,
+    held: Vec<Value>,
+}
+
+impl DeleteGuard {
+    /// The tool result to give the model instead of running this delete, when it must wait.
+    fn hold(&mut self, arguments: &Value, in_batch: usize) -> Option<String> {
+        if in_batch <= 1 && self.ran == 0 && self.held.is_empty() {
+            return None;
+        }
+        let id = arguments
+            .get("task_id")
+            .or_else(|| arguments.get("id"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        if !id.is_null() && !self.held.contains(&id) {
+            self.held.push(id);
+        }
+        Some(
+            json!({ "error": "Not deleted yet: deleting several tasks needs the user's \
+                confirmation. Do not retry; tell the user they will be asked to reply yes." })
+            .to_string(),
+        )
+    }
+
+    /// The turn's reply: the model's words, and the question about held deletes.
+    async fn finish(self, said: String, tools: &mut ToolBox) -> Result<String, ApiError> {
+        if self.held.is_empty() {
+            return Ok(said);
+        }
+        let question = bulk::ask_ids(BulkAction::Delete, &self.held, tools).await?;
+        Ok(format!("{said}\n{question}"))
+    }
+}
+
 /// The system prompt, the recent history and the new message.
 fn opening_messages(turn: &Turn<'_>) -> Vec<Value> {
     let local = turn.now.with_timezone(&turn.timezone);
@@ -200,9 +276,16 @@ fn opening_messages(turn: &Turn<'_>) -> Vec<Value> {
          through the tools; never claim to have changed something without a successful tool \
          call. It is now {} in the user's time zone {} ({} UTC). Pass dates to tools as a date \
          or date-time without offset (2026-12-01 or 2026-12-01T17:00), which the tools read in \
-         the user's time zone. Refer to tasks by their number. When a request could mean \
-         several tasks, ask which one instead of guessing. Answer in one or two short, \
-         friendly sentences.",
+         the user's time zone; a time alone means today if still ahead, else tomorrow. Refer \
+         to tasks by their number. Rules: never act on a request the user negates (\"don't \
+         delete it\" changes nothing). \"It\", \"that one\" or \"the last one\" mean only a \
+         task named or shown earlier in this conversation; with none, ask which task. A task \
+         is named by whole words of its title, never by part of a word. A task number is a \
+         whole number from 1: for anything else (0, -1, 2.5, \"a couple\") ask. When a \
+         request could mean several tasks, ask which one, listing their numbers, instead of \
+         guessing. Delete at most one task per message: to delete several, call delete_task \
+         for each and the app will list them and ask the user to confirm. Answer in one or \
+         two short, friendly sentences.",
         local.format("%A %-d %B %Y, %H:%M"),
         turn.timezone.name(),
         turn.now.format("%Y-%m-%dT%H:%MZ"),

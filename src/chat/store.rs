@@ -105,8 +105,8 @@ pub async fn open_turn(
             tx.rollback().await?;
             return Err(CONVERSATION_NOT_FOUND);
         };
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "select role, content from chat_message
+        let rows: Vec<(String, String, Json<Vec<ToolCall>>)> = sqlx::query_as(
+            "select role, content, tool_calls from chat_message
              where conversation_id = $1 and seq < $2
              order by seq desc limit $3",
         )
@@ -121,10 +121,11 @@ pub async fn open_turn(
         let history = rows
             .into_iter()
             .rev()
-            .filter_map(|(role, content)| {
+            .filter_map(|(role, content, Json(tool_calls))| {
                 Some(PastMessage {
                     role: Role::parse(&role)?,
                     content,
+                    tool_calls,
                 })
             })
             .collect();

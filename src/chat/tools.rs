@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::auth::scope::Scopes;
+use crate::auth::scope::{Scope, Scopes};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::mcp::server::TodoMcp;
@@ -59,6 +59,10 @@ pub struct ToolBox {
     client: RunningService<RoleClient, ()>,
     definitions: Vec<Tool>,
     calls: Vec<ToolCall>,
+    /// For [`ToolBox::restore`], the one action no MCP tool offers (held to the same scopes).
+    db: Db,
+    user_id: String,
+    scopes: Scopes,
 }
 
 impl ToolBox {
@@ -97,6 +101,9 @@ impl ToolBox {
             client,
             definitions,
             calls: Vec::new(),
+            db: db.clone(),
+            user_id: user_id.to_owned(),
+            scopes,
         })
     }
 
@@ -151,6 +158,33 @@ impl ToolBox {
             }
         };
         self.record(name, arguments, &outcome);
+        Ok(outcome)
+    }
+
+    /// Puts back a task this conversation deleted, with its id and number (`undo`); recorded
+    /// as a `restore_task` call. Not an MCP tool: only the agent's own undo may do it, from the
+    /// deleted task as its stored `delete` turn read it.
+    ///
+    /// # Errors
+    /// Never for the task's own failures (those are an `ok: false` outcome).
+    pub async fn restore(&mut self, task: Value) -> Result<ToolOutcome, ApiError> {
+        let outcome = match serde_json::from_value(task.clone()) {
+            // The caller's token must allow writing tasks, as `add_task` would.
+            Ok(_) if !self.scopes.contains(Scope::TasksWrite) => {
+                failure(&ApiError::InsufficientScope(Some(Scope::TasksWrite)).to_string())
+            }
+            Ok(deleted) => {
+                match crate::tasks::service::restore(&self.db, &self.user_id, deleted).await {
+                    Ok(restored) => ToolOutcome {
+                        ok: true,
+                        value: serde_json::to_value(&restored).unwrap_or(Value::Null),
+                    },
+                    Err(err) => failure(&err.to_string()),
+                }
+            }
+            Err(err) => failure(&format!("not a deleted task: {err}")),
+        };
+        self.record("restore_task", task, &outcome);
         Ok(outcome)
     }
 

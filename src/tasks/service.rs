@@ -678,3 +678,137 @@ async fn zone_if_needed(db: &Db, user_id: &str, needed: bool) -> Result<Tz> {
         Ok(chrono_tz::UTC)
     }
 }
+
+/// A deleted task as it was, read back from the record of its deletion (chat's `undo`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct DeletedTask {
+    /// Its id, given back.
+    pub id: Uuid,
+    /// Its number, given back (never taken by another task: numbers are not reused).
+    pub number: i64,
+    /// Title.
+    pub title: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Done or not.
+    #[serde(default)]
+    pub completed: bool,
+    /// Importance.
+    #[serde(default)]
+    pub priority: Priority,
+    /// Labels.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Due instant.
+    #[serde(default)]
+    pub due_date: Option<DateTime<Utc>>,
+    /// Whether it repeats.
+    #[serde(default)]
+    pub is_recurring: bool,
+    /// How it repeats.
+    #[serde(default)]
+    pub recurrence_pattern: Option<RecurrencePattern>,
+    /// Every how many periods.
+    #[serde(default = "one")]
+    pub recurrence_interval: i32,
+    /// When it was first created.
+    pub created_at: DateTime<Utc>,
+    /// When it was completed.
+    #[serde(default)]
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+const fn one() -> i32 {
+    1
+}
+
+/// Puts a deleted task back with its id and number.
+///
+/// # Errors
+/// 409 when a task with that id or number exists (it was never deleted, or is back already);
+/// 422 when its fields no longer pass the rules.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn restore(db: &Db, user_id: &str, task: DeletedTask) -> Result<Task> {
+    const TAKEN: ApiError = ApiError::Conflict("that task exists already");
+    let tz = crate::auth::service::timezone(db, user_id).await?;
+    let fields = rules::new_task(
+        NewTask {
+            title: Some(task.title),
+            description: task.description,
+            completed: Some(task.completed),
+            priority: Some(task.priority),
+            tags: Some(task.tags),
+            due_date: task
+                .due_date
+                .map(|d| DueDateInput(d.format("%Y-%m-%dT%H:%M:%SZ").to_string())),
+            is_recurring: Some(task.is_recurring),
+            recurrence_pattern: task.recurrence_pattern,
+            recurrence_interval: Some(task.recurrence_interval),
+        },
+        tz,
+    )?;
+    let now = db::now();
+    let completed_at = if fields.completed {
+        Some(task.completed_at.unwrap_or(now))
+    } else {
+        None
+    };
+    with_writer!(db, |conn| {
+        let mut tx = conn.begin_write().await?;
+        // On PostgreSQL the insert trigger hands out a fresh number; the update right after
+        // gives the old one back (free: numbers are never reused). SQLite keeps it as sent.
+        let inserted = sqlx::query(
+            "insert into task (id, user_id, number, title, description, completed, priority, tags,
+                 due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
+                 updated_at, completed_at, recurrence_anchor_day)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(task.id)
+        .bind(user_id)
+        .bind(task.number)
+        .bind(&fields.title)
+        .bind(&fields.description)
+        .bind(fields.completed)
+        .bind(fields.priority)
+        .bind(Json(&fields.tags))
+        .bind(fields.due_date)
+        .bind(fields.is_recurring)
+        .bind(fields.recurrence_pattern)
+        .bind(fields.recurrence_interval)
+        .bind(task.created_at)
+        .bind(now)
+        .bind(completed_at)
+        .bind(fields.recurrence_anchor_day)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(err) if db::is_unique_violation(&err) => {
+                tx.rollback().await?;
+                return Err(TAKEN);
+            }
+            Err(err) => return Err(err.into()),
+        }
+        let renumbered = sqlx::query_as::<_, Task>(concat!(
+            "update task set number = $3 where user_id = $1 and id = $2 returning ",
+            task_columns!()
+        ))
+        .bind(user_id)
+        .bind(task.id)
+        .bind(task.number)
+        .fetch_one(&mut *tx)
+        .await;
+        match renumbered {
+            Ok(restored) => {
+                tx.commit().await?;
+                Ok(restored)
+            }
+            Err(err) if db::is_unique_violation(&err) => {
+                tx.rollback().await?;
+                Err(TAKEN)
+            }
+            Err(err) => Err(err.into()),
+        }
+    })
+}

@@ -71,6 +71,8 @@ both_backends!(
     compatibility_chat_route_checks_the_user,
     a_question_asked_on_one_replica_is_answered_on_another,
     a_pointing_word_or_a_piece_of_a_word_never_changes_a_task,
+    a_bulk_question_and_its_undo_are_answered_on_other_replicas,
+    undo_writes_only_with_a_token_that_may_write_tasks,
 );
 
 async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
@@ -395,6 +397,95 @@ async fn a_question_asked_on_one_replica_is_answered_on_another(app: TestApp) {
     assert_eq!(roles_and_contents(&stored).len(), 6, "{stored}");
 }
 
+/// The confirmation and the undo are read from the stored conversation: a "yes" on another
+/// replica deletes what was listed, and an undo on a third brings the tasks back with their
+/// ids and numbers.
+async fn a_bulk_question_and_its_undo_are_answered_on_other_replicas(app: TestApp) {
+    let replica = app.replica().await;
+    let user = app.new_user().await;
+    for task in [
+        json!({ "title": "buy milk", "completed": true }),
+        json!({ "title": "call mom" }),
+    ] {
+        app.create_task_ok(&user.token, &task).await;
+    }
+    let before = app
+        .list_tasks(&user.token, "sort=number&order=asc")
+        .await
+        .json();
+    let asked = say(&app, &user.token, "delete all completed tasks", None).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.text);
+    let id = asked.json()["conversation_id"]
+        .as_str()
+        .expect("conversation_id")
+        .to_owned();
+    assert_eq!(
+        app.list_tasks(&user.token, "sort=number&order=asc")
+            .await
+            .json(),
+        before,
+        "asked, not done"
+    );
+
+    let yes = say(&replica, &user.token, "yes", Some(&id)).await;
+    assert_eq!(yes.status, StatusCode::OK, "{}", yes.text);
+    let left = app.list_tasks(&user.token, "").await.json();
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    assert_eq!(left[0]["title"], "call mom");
+
+    let undo = say(&app, &user.token, "undo", Some(&id)).await;
+    assert_eq!(undo.status, StatusCode::OK, "{}", undo.text);
+    let after = app
+        .list_tasks(&user.token, "sort=number&order=asc")
+        .await
+        .json();
+    let ids = |tasks: &Value| -> Vec<(Value, Value)> {
+        tasks
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .map(|t| (t["id"].clone(), t["number"].clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(ids(&after), ids(&before), "{after}");
+}
+
+/// `undo` puts a deleted task back outside the MCP tools, so it checks the caller's scopes
+/// itself: a token that may chat and read tasks cannot bring a task back.
+async fn undo_writes_only_with_a_token_that_may_write_tasks(app: TestApp) {
+    let user = app.new_user().await;
+    app.create_task_ok(&user.token, &json!({ "title": "buy milk" }))
+        .await;
+    let deleted = say(&app, &user.token, "delete task 1", None).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    let id = deleted.json()["conversation_id"]
+        .as_str()
+        .expect("conversation_id")
+        .to_owned();
+    let token = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            &user.token,
+            Some(&json!({ "name": "reader", "scopes": ["chat", "tasks:read"] })),
+        ))
+        .await;
+    assert_eq!(token.status, StatusCode::CREATED, "{}", token.text);
+    let reader = token.json()["token"].as_str().expect("token").to_owned();
+
+    let refused = say(&app, &reader, "undo", Some(&id)).await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.text);
+    let listed = app.list_tasks(&user.token, "").await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed}");
+
+    let undone = say(&app, &user.token, "undo", Some(&id)).await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.text);
+    let listed = app.list_tasks(&user.token, "").await.json();
+    assert_eq!(listed[0]["number"], 1, "{listed}");
+}
+
 async fn a_pointing_word_or_a_piece_of_a_word_never_changes_a_task(app: TestApp) {
     // Arrange: titles holding "it" and "art" inside longer words.
     let user = app.new_user().await;
@@ -450,4 +541,268 @@ async fn a_pointing_word_or_a_piece_of_a_word_never_changes_a_task(app: TestApp)
         "[{}]",
         app.backend
     );
+}
+
+/// Generated requests never change a task they do not name: verbs × fragments that share no
+/// whole word with any title (only pieces of words: "art" and "Start"), negated requests,
+/// pointers in a new conversation and bulk requests, over random task lists.
+mod safety_property {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+    use reqwest::{Method, StatusCode};
+    use serde_json::{Value, json};
+
+    use crate::helpers::{Backend, TestApp};
+
+    /// Title words; none shares a whole word (or a stem) with the words below.
+    const TITLE_WORDS: &[&str] = &[
+        "start",
+        "submit",
+        "milkshake",
+        "carpet",
+        "phone",
+        "scatter",
+        "snowman",
+        "category",
+        "notebook",
+        "painting",
+        "partner",
+        "item",
+        "cargo",
+        "bonnet",
+        "alliance",
+        "together",
+    ];
+    /// Pieces of the title words, sent as references.
+    const FRAGMENTS: &[&str] = &[
+        "art", "it", "milk", "car", "one", "cat", "snow", "book", "pain", "part", "tem", "go",
+        "bonn", "all", "get", "her",
+    ];
+    const VERBS: &[&str] = &[
+        "delete",
+        "remove",
+        "complete",
+        "finish",
+        "mark {} as done",
+        "done with",
+        "get rid of",
+        "rename {} to something",
+        "move {} to tomorrow",
+        "make {} high priority",
+        "cancel",
+        "tick off",
+        "I finished",
+        "set {} to low priority",
+        "clear the due date of",
+        "stop repeating",
+        "add a note to {}: x",
+        "tag {} with #x",
+        "drop",
+        "scrap",
+    ];
+    const NEGATIONS: &[&str] = &[
+        "don't",
+        "do not",
+        "never",
+        "please don't",
+        "no, don't",
+        "I don't want to",
+        "dont",
+        "you shouldn't",
+        "do NOT",
+    ];
+    const POINTERS: &[&str] = &[
+        "it",
+        "that",
+        "that one",
+        "the last one",
+        "this",
+        "them",
+        "the previous one",
+        "this one",
+        "those",
+        "it please",
+        "the first one",
+        "the 2nd task",
+        "the top one",
+        "it's",
+    ];
+    const BULK: &[&str] = &[
+        "everything",
+        "all my tasks",
+        "all tasks",
+        "all of them",
+        "everything on my list",
+        "all completed tasks",
+        "all the pending tasks",
+        "my whole list",
+        "every task",
+        "everything except the first",
+        "all but one",
+        "tasks 1 and 2",
+        "1, 2 and 3",
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Request {
+        /// A verb with a piece of a title word.
+        Fragment(usize, usize),
+        /// A negated verb with a word that does name a task.
+        Negated(usize, usize, usize),
+        /// A verb with only pointing words, in a new conversation.
+        Pointer(usize, usize),
+        /// A verb with a bulk phrase.
+        Bulk(usize, usize),
+        /// A clearing request.
+        Clear(usize),
+    }
+
+    fn phrase(verb: &str, object: &str) -> String {
+        if verb.contains("{}") {
+            verb.replace("{}", object)
+        } else {
+            format!("{verb} {object}")
+        }
+    }
+
+    impl Request {
+        fn text(&self, titles: &[Vec<usize>]) -> String {
+            match *self {
+                Self::Fragment(v, f) => phrase(VERBS[v], FRAGMENTS[f]),
+                Self::Negated(n, v, t) => {
+                    let words: Vec<&str> = titles[t % titles.len()]
+                        .iter()
+                        .map(|w| TITLE_WORDS[*w])
+                        .collect();
+                    format!("{} {}", NEGATIONS[n], phrase(VERBS[v], &words.join(" ")))
+                }
+                Self::Pointer(v, p) => phrase(VERBS[v], POINTERS[p]),
+                Self::Bulk(v, b) => phrase(VERBS[v], BULK[b]),
+                Self::Clear(b) => format!("clear {}", BULK[b]),
+            }
+        }
+    }
+
+    fn request() -> impl Strategy<Value = Request> {
+        let v = 0..VERBS.len();
+        prop_oneof![
+            (v.clone(), 0..FRAGMENTS.len()).prop_map(|(v, f)| Request::Fragment(v, f)),
+            (0..NEGATIONS.len(), v.clone(), 0..4usize)
+                .prop_map(|(n, v, t)| Request::Negated(n, v, t)),
+            (v.clone(), 0..POINTERS.len()).prop_map(|(v, p)| Request::Pointer(v, p)),
+            (v, 0..BULK.len()).prop_map(|(v, b)| Request::Bulk(v, b)),
+            (0..BULK.len()).prop_map(Request::Clear),
+        ]
+    }
+
+    fn scenario() -> impl Strategy<Value = (Vec<Vec<usize>>, Vec<bool>, Request)> {
+        let title = proptest::collection::vec(0..TITLE_WORDS.len(), 1..=3);
+        (
+            proptest::collection::vec(title, 1..=4),
+            proptest::collection::vec(any::<bool>(), 4),
+            request(),
+        )
+    }
+
+    /// The fields a change would touch, by number.
+    fn essence(tasks: &Value) -> Vec<Value> {
+        tasks
+            .as_array()
+            .map(|tasks| {
+                tasks
+                    .iter()
+                    .map(|t| {
+                        json!([
+                            t["id"],
+                            t["number"],
+                            t["title"],
+                            t["description"],
+                            t["completed"],
+                            t["priority"],
+                            t["tags"],
+                            t["due_date"],
+                            t["is_recurring"],
+                            t["recurrence_pattern"],
+                            t["recurrence_interval"]
+                        ])
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn check(
+        app: &TestApp,
+        (titles, done, request): (Vec<Vec<usize>>, Vec<bool>, Request),
+    ) -> Result<(), TestCaseError> {
+        let user = app.new_user().await;
+        for (title, done) in titles.iter().zip(done) {
+            let words: Vec<&str> = title.iter().map(|w| TITLE_WORDS[*w]).collect();
+            let res = app
+                .create_task(
+                    &user.token,
+                    &json!({ "title": words.join(" "), "completed": done }),
+                )
+                .await;
+            prop_assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+        }
+        let list = "limit=1000&sort=number&order=asc";
+        let before = essence(&app.list_tasks(&user.token, list).await.json());
+        let message = request.text(&titles);
+        let res = app
+            .send(app.authed_json(
+                Method::POST,
+                "/api/v1/chat",
+                &user.token,
+                Some(&json!({ "message": message })),
+            ))
+            .await;
+        prop_assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let after = essence(&app.list_tasks(&user.token, list).await.json());
+        // New tasks may appear (a request can read as an add); none of the old ones may
+        // change or go.
+        prop_assert!(
+            after.len() >= before.len() && after[..before.len()] == before[..],
+            "{message:?} changed tasks:\n  before {before:?}\n  after {after:?}\n  reply {}",
+            res.json()["response"]
+        );
+        Ok(())
+    }
+
+    fn run(backend: Backend) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("build a runtime");
+        let app = runtime.block_on(TestApp::spawn(backend));
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(64);
+        let mut runner = TestRunner::new(Config {
+            cases,
+            max_shrink_iters: 100,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&scenario(), |scenario| {
+            runtime.block_on(check(&app, scenario))
+        });
+        if let Err(err) = result {
+            panic!("[{}] {err}", app.backend);
+        }
+    }
+
+    #[test]
+    fn sqlite() {
+        run(Backend::Sqlite);
+    }
+
+    #[test]
+    fn postgres() {
+        if let Some(backend) = Backend::postgres(module_path!()) {
+            run(backend);
+        }
+    }
 }

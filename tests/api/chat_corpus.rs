@@ -15,8 +15,43 @@ both_backends!(
     corpus_list,
     corpus_complete,
     corpus_update,
-    corpus_conversation
+    corpus_conversation,
+    corpus_safety,
+    corpus_undo,
+    corpus_intent,
+    corpus_done_said,
+    corpus_dates,
+    corpus_recurrence,
+    corpus_fields,
+    corpus_followup,
+    corpus_holdout,
+    corpus_holdout2,
+    corpus_holdout3
 );
+
+/// The share of each file's cases that must pass. The files that existed before issue 18 and
+/// the safety and undo files must pass whole (one miss there is a defect); the other new files
+/// passed whole when last measured and may lose at most one case in twenty before the test
+/// fails; the held-out file is held to the rate it reached once its rules were fixed
+/// (docs/chat.md has the figures).
+const FLOORS: &[(&str, f64)] = &[
+    ("add.txt", 1.0),
+    ("list.txt", 1.0),
+    ("complete.txt", 1.0),
+    ("update.txt", 1.0),
+    ("conversation.txt", 1.0),
+    ("safety.txt", 1.0),
+    ("undo.txt", 1.0),
+    ("intent.txt", 0.95),
+    ("done_said.txt", 0.95),
+    ("dates.txt", 0.95),
+    ("recurrence.txt", 0.95),
+    ("fields.txt", 0.95),
+    ("followup.txt", 0.95),
+    ("holdout.txt", 0.9),
+    ("holdout2.txt", 0.9),
+    ("holdout3.txt", 0.9),
+];
 
 /// Runs one file of `tests/chat_corpus/`.
 macro_rules! corpus {
@@ -48,6 +83,50 @@ async fn corpus_update(app: TestApp) {
 
 async fn corpus_conversation(app: TestApp) {
     corpus!(app, "conversation.txt");
+}
+
+async fn corpus_safety(app: TestApp) {
+    corpus!(app, "safety.txt");
+}
+
+async fn corpus_undo(app: TestApp) {
+    corpus!(app, "undo.txt");
+}
+
+async fn corpus_intent(app: TestApp) {
+    corpus!(app, "intent.txt");
+}
+
+async fn corpus_done_said(app: TestApp) {
+    corpus!(app, "done_said.txt");
+}
+
+async fn corpus_dates(app: TestApp) {
+    corpus!(app, "dates.txt");
+}
+
+async fn corpus_recurrence(app: TestApp) {
+    corpus!(app, "recurrence.txt");
+}
+
+async fn corpus_fields(app: TestApp) {
+    corpus!(app, "fields.txt");
+}
+
+async fn corpus_followup(app: TestApp) {
+    corpus!(app, "followup.txt");
+}
+
+async fn corpus_holdout(app: TestApp) {
+    corpus!(app, "holdout.txt");
+}
+
+async fn corpus_holdout2(app: TestApp) {
+    corpus!(app, "holdout2.txt");
+}
+
+async fn corpus_holdout3(app: TestApp) {
+    corpus!(app, "holdout3.txt");
 }
 
 /// One case of a corpus file.
@@ -95,22 +174,42 @@ fn cases(source: &str) -> Vec<Case> {
     cases
 }
 
-/// Runs every case of one file against `app` and fails with all the failures at once.
+/// Runs every case of one file against `app`, prints its pass rate (`--nocapture` shows it)
+/// and fails with all the failures at once when the rate is below the file's floor.
 async fn run(app: &TestApp, file: &str, source: &str) {
     let cases = cases(source);
     assert!(!cases.is_empty(), "{file} has no cases");
+    let floor = FLOORS
+        .iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, floor)| *floor)
+        .unwrap_or_else(|| panic!("{file} has no floor in FLOORS"));
     let mut failures = Vec::new();
     for case in &cases {
         if let Err(why) = run_case(app, case).await {
             failures.push(format!("{file}:{} {:?}: {why}", case.line, case.messages));
         }
     }
+    let passed = cases.len() - failures.len();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = passed as f64 / cases.len() as f64;
+    let utterances: usize = cases.iter().map(|c| c.messages.len()).sum();
+    println!(
+        "corpus [{}] {file}: {passed}/{} cases ({:.1} %), {utterances} utterances",
+        app.backend,
+        cases.len(),
+        rate * 100.0
+    );
+    if !failures.is_empty() {
+        println!("{}", failures.join("\n"));
+    }
     assert!(
-        failures.is_empty(),
-        "[{}] {} of {} corpus cases failed:\n{}",
+        rate >= floor,
+        "[{}] {file}: {} of {} corpus cases failed (floor {:.0} %):\n{}",
         app.backend,
         failures.len(),
         cases.len(),
+        floor * 100.0,
         failures.join("\n")
     );
 }
@@ -316,7 +415,14 @@ fn check(
                 Some(_) => Err(format!("task #{number} still exists")),
             };
         }
-        found.ok_or_else(|| format!("no task #{number}"))?
+        let found = found.ok_or_else(|| format!("no task #{number}"))?;
+        if checks.iter().any(|c| c == "same") {
+            let was = before.iter().find(|t| t["number"].as_i64() == Some(number));
+            if was.map(|t| &t["id"]) != Some(&found["id"]) {
+                return Err(format!("task #{number} does not have the id it had before"));
+            }
+        }
+        found
     } else {
         let title = target.trim_matches('"');
         let found: Vec<&Value> = after.iter().filter(|t| t["title"] == title).collect();
@@ -401,6 +507,14 @@ fn check_field(task: &Value, check: &str, tz: Tz) -> Result<(), String> {
             }
         }
         "due" => return check_due(task, value, tz),
+        "same" => true,
+        "description" => {
+            if value == "none" {
+                task["description"].is_null()
+            } else {
+                task["description"] == value
+            }
+        }
         other => return Err(format!("unknown check {other}")),
     };
     if ok {
@@ -452,7 +566,7 @@ fn check_due(task: &Value, spec: &str, tz: Tz) -> Result<(), String> {
 /// The local date-time a due spec names today: `<day>[@HH:MM]`, where day is `today`,
 /// `yesterday`, `tomorrow`, `+3d`, `+2w`, `+1m`, a weekday `fri` (the next one, 1–7 days ahead), `this-fri`
 /// (today counts), `nextweek` (next Monday), `weekend` (Saturday; Sunday on a Sunday), `eom`,
-/// `nextmonth` (its 1st), `2026-12-01`, `12-01` (the next such date), or `clock` (with a time:
+/// `nextmonth` (its 1st), `dom-15` (the next 15th, today counts), `2026-12-01`, `12-01` (the next such date), or `clock` (with a time:
 /// today if still ahead, else tomorrow). Without a time: 23:59:59.
 fn expected_due(spec: &str, tz: Tz) -> Result<NaiveDateTime, String> {
     let now = Utc::now().with_timezone(&tz).naive_local();
@@ -505,6 +619,13 @@ fn expected_due(spec: &str, tz: Tz) -> Result<NaiveDateTime, String> {
                 plus(n, 7)?
             } else if let Some(n) = day.strip_prefix('+').and_then(|d| d.strip_suffix('m')) {
                 today + Months::new(n.parse().map_err(|_| bad())?)
+            } else if let Some(dom) = day.strip_prefix("dom-") {
+                // The next date with this day of the month, today included.
+                let dom: u32 = dom.parse().map_err(|_| bad())?;
+                (0..13)
+                    .filter_map(|ahead| (today.with_day(1)? + Months::new(ahead)).with_day(dom))
+                    .find(|d| *d >= today)
+                    .ok_or_else(bad)?
             } else if let Some(name) = day.strip_prefix("this-") {
                 after(name.parse().map_err(|_| bad())?, true)
             } else if let Ok(weekday) = day.parse::<Weekday>() {

@@ -126,6 +126,8 @@ each_backend!(
     tool_arguments_sent_as_an_object_are_accepted,
     only_the_configured_number_of_earlier_messages_is_sent,
     tool_calls_made_before_a_provider_failure_are_stored,
+    several_deletes_in_one_reply_wait_for_a_yes,
+    a_second_delete_in_a_turn_waits_for_a_yes,
 );
 
 async fn the_model_calls_tools_as_the_user_and_sees_their_results(backend: Backend) {
@@ -179,6 +181,18 @@ async fn the_model_calls_tools_as_the_user_and_sees_their_results(backend: Backe
         .as_str()
         .expect("system prompt");
     assert!(system.contains("Asia/Tokyo"), "{system}");
+    for rule in [
+        "negates",
+        "whole words",
+        "whole number from 1",
+        "confirm",
+        "ask which",
+    ] {
+        assert!(
+            system.contains(rule),
+            "the rule {rule:?} is missing: {system}"
+        );
+    }
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
     assert!(
         system.contains(&today.format("%B %Y").to_string()),
@@ -548,4 +562,91 @@ async fn tool_calls_made_before_a_provider_failure_are_stored(backend: Backend) 
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0]["name"], "add_task");
     assert_eq!(calls[0]["result"]["title"], "buy milk");
+}
+
+/// Two deletes in one model reply: neither runs; the turn ends with the list of both and a
+/// question, and the next message's "yes" deletes exactly them, without asking the model.
+async fn several_deletes_in_one_reply_wait_for_a_yes(backend: Backend) {
+    let both = ["call_1", "call_2"]
+        .iter()
+        .zip([1, 2])
+        .map(|(id, n)| {
+            json!({ "id": id, "type": "function",
+                    "function": { "name": "delete_task",
+                                  "arguments": json!({ "task_id": n }).to_string() } })
+        })
+        .collect::<Vec<_>>();
+    let server = model(vec![
+        completion(json!({ "role": "assistant", "content": null, "tool_calls": both })),
+        says("Deleted both."),
+    ])
+    .await;
+    let app = app_with(backend, &server).await;
+    let user = app.new_user().await;
+    for title in ["buy milk", "call mom", "walk dog"] {
+        app.create_task_ok(&user.token, &json!({ "title": title }))
+            .await;
+    }
+    let res = say(&app, &user.token, "delete the first two", None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let body = res.json();
+    assert_eq!(
+        titles(&app, &user.token).await.len(),
+        3,
+        "nothing deleted before the yes"
+    );
+    let reply = body["response"].as_str().expect("reply");
+    assert!(
+        reply.contains("#1 buy milk") && reply.contains("#2 call mom"),
+        "{reply}"
+    );
+    assert!(reply.contains("Reply \"yes\""), "{reply}");
+    let conversation = body["conversation_id"].as_str().expect("id").to_owned();
+    let asked = requests_to(&server).await.len();
+
+    let res = say(&app, &user.token, "yes", Some(&conversation)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(titles(&app, &user.token).await, ["walk dog"]);
+    assert_eq!(
+        requests_to(&server).await.len(),
+        asked,
+        "the yes is carried out without the model"
+    );
+}
+
+/// One delete per turn runs; a second one in a later step of the same turn waits for a yes.
+async fn a_second_delete_in_a_turn_waits_for_a_yes(backend: Backend) {
+    let server = model(vec![
+        calls("call_1", "delete_task", json!({ "task_id": 1 })),
+        calls("call_2", "delete_task", json!({ "task_id": 2 })),
+        says("Done."),
+    ])
+    .await;
+    let app = app_with(backend, &server).await;
+    let user = app.new_user().await;
+    for title in ["buy milk", "call mom"] {
+        app.create_task_ok(&user.token, &json!({ "title": title }))
+            .await;
+    }
+    let res = say(&app, &user.token, "delete milk and mom", None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(titles(&app, &user.token).await, ["call mom"]);
+    let reply = res.json()["response"].as_str().expect("reply").to_owned();
+    assert!(reply.contains("#2 call mom"), "{reply}");
+    let sent = requests_to(&server).await;
+    let refused = sent[2]["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(refused.contains("confirmation"), "{refused}");
+    // "no" keeps it.
+    let conversation = res.json()["conversation_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let res = say(&app, &user.token, "no", Some(&conversation)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(titles(&app, &user.token).await, ["call mom"]);
 }

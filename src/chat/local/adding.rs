@@ -2,8 +2,9 @@
 //! and what is left, trimmed of filler, is the title.
 
 use super::command::{Command, NewTaskSpec};
-use super::fields::{take_priority, take_repeat, take_tags};
-use super::when::{Now, take_due_on, weekday_after};
+use super::fields::{Anchor, take_priority, take_repeat, take_tags};
+use super::safety::quoted;
+use super::when::{Now, next_day_of_month, take_due_on, weekday_after};
 use super::words::{Word, strip_around, text, unused};
 
 /// Title filler before the real title ("a task to", "called").
@@ -23,16 +24,33 @@ const TITLE_CLOSINGS: &[&str] = &[
 ];
 
 pub fn add(middle: &[Word], now: Now) -> Command {
-    let mut used = vec![false; middle.len()];
+    // Quoted words are the title, whatever they say ("Friday drinks").
+    let quoted = quoted(middle);
+    let mut used = quoted.clone();
     let repeat = take_repeat(middle, &mut used);
-    // "every monday": the series starts on the next Monday, today included.
-    let first_day = repeat
-        .and_then(|(_, day)| day)
-        .and_then(|day| weekday_after(now.local.date(), day, true));
+    // "every monday": the series starts on the next Monday, today included; "the 15th of each
+    // month" on the next 15th.
+    let today = now.local.date();
+    let first_day = repeat.and_then(|(_, anchor)| match anchor? {
+        Anchor::Weekday(day) => weekday_after(today, day, true),
+        Anchor::DayOfMonth(day) => next_day_of_month(today, day),
+    });
     let due = take_due_on(middle, &mut used, now, first_day);
     let priority = take_priority(middle, &mut used);
     let tags = take_tags(middle, &mut used);
-    let rest = unused(middle, &used);
+    for (flag, quoted) in used.iter_mut().zip(&quoted) {
+        if *quoted {
+            *flag = false;
+        }
+    }
+    let rest: Vec<Word> = unused(middle, &used)
+        .into_iter()
+        .map(|mut w| {
+            w.raw = w.raw.trim_matches(['"', '\u{201c}', '\u{201d}']).to_owned();
+            w
+        })
+        .filter(|w| !w.raw.is_empty())
+        .collect();
     let title = trim_title(&rest);
     if title.is_empty() {
         return Command::Incomplete("add");

@@ -12,6 +12,54 @@ pub enum TaskRef {
     Number(i64),
     /// A fragment of its title ("the milk task" → "milk").
     Text(String),
+    /// A statement that the task is done ("posted the letter"): names a task whose title words
+    /// all appear in it, or that holds all of its words.
+    Said(String),
+    /// Only pointing words ("it", "that one", "the last one"): the task the conversation's
+    /// last turn named or showed, if there is exactly one.
+    Previous,
+    /// "the first one", "the second task": that place among the tasks the conversation's last
+    /// turn showed (0-based).
+    Nth(usize),
+    /// Something that cannot be a task number ("0", "-1", "2.5", "a couple"): asked back.
+    Invalid(String),
+}
+
+/// Which tasks a bulk request covers ("all completed tasks", "everything tagged #work").
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BulkSpec {
+    /// `pending` or `completed`; `None` for all.
+    pub status: Option<&'static str>,
+    /// Only overdue ones.
+    pub overdue: bool,
+    /// Only tasks carrying these tags.
+    pub tags: Vec<String>,
+    /// Only tasks whose title holds these whole words.
+    pub words: Vec<String>,
+    /// Exactly these numbers ("delete tasks 3 and 4").
+    pub numbers: Vec<i64>,
+    /// Not tasks whose title holds these words ("everything except the milk").
+    pub except: Vec<String>,
+}
+
+/// What a bulk request would do to each task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    /// Delete them.
+    Delete,
+    /// Mark them done.
+    Complete,
+}
+
+impl BulkAction {
+    /// The verb, as the confirmation question and its answer spell it.
+    #[must_use]
+    pub const fn verb(self) -> &'static str {
+        match self {
+            Self::Delete => "delete",
+            Self::Complete => "complete",
+        }
+    }
 }
 
 /// A due date as the user's wall clock reads it; resolved in their zone when sent.
@@ -79,8 +127,14 @@ pub enum Change {
     RemoveTags(Vec<String>),
     /// Make it repeat.
     Repeat(Repeat),
+    /// Make it repeat, tied to a day ("every friday"): due on the first such day.
+    RepeatFrom(Repeat, LocalDue),
     /// Stop it repeating.
     StopRepeat,
+    /// A new description ("note: …").
+    Describe(String),
+    /// Move its due date by this many days (negative: earlier).
+    Shift(i64),
 }
 
 /// What a message asks for.
@@ -90,6 +144,8 @@ pub enum Command {
     Add(NewTaskSpec),
     /// Show tasks.
     List(ListSpec),
+    /// Show one task ("show task 2", "what's task 1?").
+    Show(TaskRef),
     /// Mark a task done.
     Complete(TaskRef),
     /// Mark a task not done.
@@ -98,6 +154,14 @@ pub enum Command {
     Delete(TaskRef),
     /// Change a task.
     Update(TaskRef, Change),
+    /// Several tasks at once: never done in one turn, only listed with a question.
+    Bulk(BulkAction, BulkSpec),
+    /// "yes" to the question a bulk request asked.
+    Confirm,
+    /// Reverse the agent's last change in this conversation.
+    Undo,
+    /// A negated request ("don't delete it"): changes nothing.
+    Declined,
     /// Counts of pending, completed and overdue tasks.
     Stats,
     /// What the agent understands.

@@ -5,7 +5,10 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 
 use super::command::{Change, Command, ListSpec, LocalDue, NewTaskSpec, TaskRef};
+use super::context;
 use super::reply::{self, TaskView, hashtags, repeats, when};
+use super::resolve::{Prefer, Shown, resolve};
+use crate::chat::agent::PastMessage;
 use crate::chat::tools::{ToolBox, ToolOutcome};
 use crate::error::ApiError;
 use crate::tasks::dates::resolve_local;
@@ -13,8 +16,6 @@ use crate::tasks::model::Priority;
 
 /// Most tasks a listing shows; the reply says how many more there are.
 const LIST_LIMIT: usize = 20;
-/// Most candidates an ambiguous reference lists back.
-const CHOICES: usize = 8;
 /// The opening of the question asked when a reference is ambiguous; follow-ups look for it.
 pub const WHICH_ONE: &str = "Which one do you mean:";
 
@@ -35,18 +36,44 @@ impl Clock {
     }
 }
 
-/// Runs `command` and returns the reply.
+/// Runs `command`, reading pointers, confirmations and `undo` from `history`, and returns
+/// the reply.
 ///
 /// # Errors
 /// The tool session broke.
-pub async fn run(command: Command, clock: Clock, tools: &mut ToolBox) -> Result<String, ApiError> {
+pub async fn run(
+    command: Command,
+    clock: Clock,
+    history: &[PastMessage],
+    tools: &mut ToolBox,
+) -> Result<String, ApiError> {
+    let shown = context::referents(history);
     match command {
         Command::Add(spec) => add(spec, clock, tools).await,
         Command::List(spec) => list(&spec, clock, tools).await,
-        Command::Complete(task) => set_done(&task, true, clock, tools).await,
-        Command::Reopen(task) => set_done(&task, false, clock, tools).await,
-        Command::Delete(task) => delete(&task, tools).await,
-        Command::Update(task, change) => update(&task, change, clock, tools).await,
+        Command::Show(task) => Ok(
+            match resolve(&task, Prefer::ExactTitle, &shown, tools).await? {
+                Ok(found) => {
+                    let mut line = found.describe(clock.tz, clock.now);
+                    if found.completed {
+                        line.push_str(", done");
+                    }
+                    match found.description.as_deref() {
+                        Some(note) if !note.is_empty() => format!("{line}. Note: {note}"),
+                        _ => format!("{line}."),
+                    }
+                }
+                Err(answer) => answer,
+            },
+        ),
+        Command::Complete(task) => set_done(&task, true, clock, &shown, tools).await,
+        Command::Reopen(task) => set_done(&task, false, clock, &shown, tools).await,
+        Command::Delete(task) => delete(&task, &shown, tools).await,
+        Command::Update(task, change) => update(&task, change, clock, &shown, tools).await,
+        Command::Bulk(action, spec) => super::bulk::ask(action, &spec, tools).await,
+        Command::Confirm => super::bulk::confirm(history, tools).await,
+        Command::Undo => super::undo::undo(history, clock, tools).await,
+        Command::Declined => Ok(reply::DECLINED.to_owned()),
         Command::Stats => stats(tools).await,
         Command::Help => Ok(reply::HELP.to_owned()),
         Command::Greeting => Ok(format!(
@@ -161,9 +188,10 @@ async fn set_done(
     task: &TaskRef,
     done: bool,
     clock: Clock,
+    shown: &[Shown],
     tools: &mut ToolBox,
 ) -> Result<String, ApiError> {
-    let found = match resolve(task, Prefer::Completed(!done), tools).await? {
+    let found = match resolve(task, Prefer::Completed(!done), shown, tools).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
@@ -206,8 +234,8 @@ async fn set_done(
     })
 }
 
-async fn delete(task: &TaskRef, tools: &mut ToolBox) -> Result<String, ApiError> {
-    let found = match resolve(task, Prefer::ExactTitle, tools).await? {
+async fn delete(task: &TaskRef, shown: &[Shown], tools: &mut ToolBox) -> Result<String, ApiError> {
+    let found = match resolve(task, Prefer::ExactTitle, shown, tools).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
@@ -225,9 +253,10 @@ async fn update(
     task: &TaskRef,
     change: Change,
     clock: Clock,
+    shown: &[Shown],
     tools: &mut ToolBox,
 ) -> Result<String, ApiError> {
-    let found = match resolve(task, Prefer::ExactTitle, tools).await? {
+    let found = match resolve(task, Prefer::ExactTitle, shown, tools).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
@@ -266,8 +295,37 @@ async fn update(
             args.insert("recurrence_pattern".into(), json!(repeat.pattern.as_str()));
             args.insert("recurrence_interval".into(), json!(repeat.interval));
         }
+        Change::RepeatFrom(repeat, first) => {
+            args.insert("is_recurring".into(), json!(true));
+            args.insert("recurrence_pattern".into(), json!(repeat.pattern.as_str()));
+            args.insert("recurrence_interval".into(), json!(repeat.interval));
+            args.insert("due_date".into(), json!(clock.instant(*first)));
+        }
         Change::StopRepeat => {
+            if !found.is_recurring {
+                return Ok(format!("{} doesn't repeat.", found.name()));
+            }
             args.insert("is_recurring".into(), json!(false));
+        }
+        Change::Describe(note) => {
+            args.insert("description".into(), json!(note));
+        }
+        Change::Shift(days) => {
+            let base = found.due_date.unwrap_or_else(|| {
+                resolve_local(
+                    clock.tz,
+                    clock
+                        .now
+                        .with_timezone(&clock.tz)
+                        .date_naive()
+                        .and_time(super::when::end_of_day()),
+                )
+            });
+            let moved = base + chrono::TimeDelta::days(*days);
+            args.insert(
+                "due_date".into(),
+                json!(moved.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            );
         }
     }
     let outcome = tools.call("update_task", Value::Object(args)).await?;
@@ -291,7 +349,23 @@ async fn update(
             format!("{name} is now tagged {}.", hashtags(&updated.tags))
         }
         Change::Repeat(r) => format!("{name} now {}.", repeats(r.pattern, r.interval)),
+        Change::RepeatFrom(r, _) => match updated.due_date {
+            Some(due) => format!(
+                "{name} now {}, next due {}.",
+                repeats(r.pattern, r.interval),
+                when(due, clock.tz, clock.now)
+            ),
+            None => format!("{name} now {}.", repeats(r.pattern, r.interval)),
+        },
         Change::StopRepeat => format!("{name} no longer repeats."),
+        Change::Describe(_) => format!(
+            "{name} now has the note \"{}\".",
+            updated.description.as_deref().unwrap_or_default()
+        ),
+        Change::Shift(_) => match updated.due_date {
+            Some(due) => format!("{name} is now due {}.", when(due, clock.tz, clock.now)),
+            None => format!("{name} has no due date."),
+        },
     })
 }
 
@@ -331,162 +405,16 @@ async fn stats(tools: &mut ToolBox) -> Result<String, ApiError> {
     ))
 }
 
-/// How a command settles which of several matching tasks it is about.
-#[derive(Debug, Clone, Copy)]
-enum Prefer {
-    /// Complete and reopen: only a task whose `completed` is this can change, so those win
-    /// over the others; then an exact title.
-    Completed(bool),
-    /// Delete and update: any matching task could be meant, and guessing wrong loses or
-    /// changes the wrong one, so only an exact title settles it.
-    ExactTitle,
-}
-
-/// Finds the one task `task` names, or the sentence to answer instead (none found, or which
-/// one of several).
-async fn resolve(
-    task: &TaskRef,
-    prefer: Prefer,
-    tools: &mut ToolBox,
-) -> Result<Result<TaskView, String>, ApiError> {
-    match task {
-        TaskRef::Number(number) => {
-            let outcome = tools.call("get_task", json!({ "task_id": number })).await?;
-            Ok(task_of(&outcome).ok_or_else(|| {
-                if outcome
-                    .error_message()
-                    .is_some_and(|m| m.contains("not found"))
-                {
-                    format!("I couldn't find task #{number}. Say \"list my tasks\" to see their numbers.")
-                } else {
-                    reply::failure(outcome.error_message())
-                }
-            }))
-        }
-        TaskRef::Text(fragment) => {
-            // `q` also searches descriptions and inside words; a task is only named by whole
-            // words of its title ("art" never names "Start the car").
-            let wanted = words_of(fragment);
-            let mut candidates: Vec<TaskView> = search(
-                tools,
-                json!({ "q": fragment, "sort": "number", "order": "asc", "limit": 100 }),
-            )
-            .await?
-            .into_iter()
-            .filter(|t| names_in_order(&words_of(&t.title), &wanted))
-            .collect();
-            if candidates.is_empty() {
-                // "the dentist" for "Dentist appointment" matched already; this catches words
-                // out of order ("report write" for "write report").
-                let words: Vec<String> = wanted
-                    .iter()
-                    .filter(|w| w.chars().count() > 2)
-                    .cloned()
-                    .collect();
-                if words.len() > 1 {
-                    let first = words.first().cloned().unwrap_or_default();
-                    candidates = search(
-                        tools,
-                        json!({ "q": first, "sort": "number", "order": "asc", "limit": 100 }),
-                    )
-                    .await?
-                    .into_iter()
-                    .filter(|t| {
-                        let title = words_of(&t.title);
-                        words
-                            .iter()
-                            .all(|w| title.iter().any(|word| same_word(word, w)))
-                    })
-                    .collect();
-                }
-            }
-            Ok(pick(candidates, fragment, prefer))
-        }
-    }
-}
-
-async fn search(tools: &mut ToolBox, args: Value) -> Result<Vec<TaskView>, ApiError> {
-    let outcome = tools.call("list_tasks", args).await?;
-    Ok(page_of(&outcome)
-        .map(|(tasks, _)| tasks)
-        .unwrap_or_default())
-}
-
-/// Case-insensitive in any script: "MÜSLI" names "müsli kaufen".
-fn folded(text: &str) -> String {
-    text.trim().to_lowercase()
-}
-
-/// The folded words of a title or a reference, split at anything not a letter or digit
-/// ("mom's" → "mom", "s").
-fn words_of(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The same word, or one the plural of the other ("letter" and "letters", "box" and "boxes").
-fn same_word(a: &str, b: &str) -> bool {
-    let plural_of = |plural: &str, single: &str| {
-        plural
-            .strip_prefix(single)
-            .is_some_and(|rest| rest == "s" || rest == "es")
-    };
-    a == b || plural_of(a, b) || plural_of(b, a)
-}
-
-/// Whether `wanted` appears in `title` as consecutive whole words.
-fn names_in_order(title: &[String], wanted: &[String]) -> bool {
-    !wanted.is_empty()
-        && title
-            .windows(wanted.len())
-            .any(|run| run.iter().zip(wanted).all(|(word, w)| same_word(word, w)))
-}
-
-/// Chooses among the tasks a fragment matched (see [`Prefer`]); several left means asking
-/// back.
-fn pick(candidates: Vec<TaskView>, fragment: &str, prefer: Prefer) -> Result<TaskView, String> {
-    if candidates.is_empty() {
-        return Err(format!(
-            "I couldn't find a task matching \"{fragment}\". Say \"list my tasks\" to see them."
-        ));
-    }
-    let pool = match prefer {
-        Prefer::Completed(wanted) if candidates.iter().any(|t| t.completed == wanted) => candidates
-            .into_iter()
-            .filter(|t| t.completed == wanted)
-            .collect(),
-        Prefer::Completed(_) | Prefer::ExactTitle => candidates,
-    };
-    let wanted = folded(fragment);
-    let exact: Vec<&TaskView> = pool.iter().filter(|t| folded(&t.title) == wanted).collect();
-    if let [one] = exact.as_slice() {
-        return Ok((*one).clone());
-    }
-    match pool.as_slice() {
-        [one] => Ok(one.clone()),
-        many => {
-            let listed: Vec<String> = many
-                .iter()
-                .take(CHOICES)
-                .map(|t| format!("#{} {}", t.number, t.title))
-                .collect();
-            let more = if many.len() > CHOICES { ", …" } else { "" };
-            Err(format!("{WHICH_ONE} {}{more}?", listed.join(", ")))
-        }
-    }
-}
-
-fn task_of(outcome: &ToolOutcome) -> Option<TaskView> {
+/// The task a successful tool call returned.
+pub fn task_of(outcome: &ToolOutcome) -> Option<TaskView> {
     outcome
         .ok
         .then(|| TaskView::from_value(&outcome.value))
         .flatten()
 }
 
-fn page_of(outcome: &ToolOutcome) -> Option<(Vec<TaskView>, i64)> {
+/// The tasks and total of a successful `list_tasks` call.
+pub fn page_of(outcome: &ToolOutcome) -> Option<(Vec<TaskView>, i64)> {
     if !outcome.ok {
         return None;
     }
@@ -499,31 +427,4 @@ fn page_of(outcome: &ToolOutcome) -> Option<(Vec<TaskView>, i64)> {
         .collect();
     let total = outcome.value.get("total")?.as_i64()?;
     Some((tasks, total))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(title: &str, reference: &str) -> bool {
-        names_in_order(&words_of(title), &words_of(reference))
-    }
-
-    #[test]
-    fn a_reference_names_whole_words_of_a_title_in_order() {
-        assert!(names("Post the letter", "letter"));
-        assert!(names("Post the letters", "the letter"));
-        assert!(names("Call mom's dentist", "mom"));
-        assert!(names("Pack two boxes", "box"));
-        assert!(names("MÜSLI kaufen", "müsli"));
-    }
-
-    #[test]
-    fn a_reference_never_matches_inside_a_word() {
-        assert!(!names("Start the car", "art"));
-        assert!(!names("Submit report", "it"));
-        assert!(!names("Buy milkshake", "milk"));
-        assert!(!names("letter post", "post letter"));
-        assert!(!names("anything", ""));
-    }
 }

@@ -4,7 +4,7 @@
 use crate::tasks::model::{Priority, RecurrencePattern};
 
 use super::command::Repeat;
-use super::when::weekday;
+use super::when::{ordinal_day, weekday};
 use super::words::{Word, number};
 
 /// Priority phrases, longest first so that "high priority" wins over "high".
@@ -45,8 +45,51 @@ const LEVELS: &[(&str, Priority)] = &[
 /// Words that lead into a priority and go with it ("with high priority", "as urgent").
 const PRIORITY_LEADS: &[&str] = &["with", "as", "and"];
 
+/// Short priority marks: "p1" … "p4", and a level after "!" ("!high", "!urgent").
+const MARKS: &[(&str, Priority)] = &[
+    ("p1", Priority::High),
+    ("p2", Priority::Medium),
+    ("p3", Priority::Low),
+    ("p4", Priority::None),
+    ("prio1", Priority::High),
+    ("prio2", Priority::Medium),
+    ("prio3", Priority::Low),
+];
+
+/// The priority a single word marks: "p1", "!high", "!!" (high).
+fn mark(word: &Word) -> Option<Priority> {
+    if let Some((_, p)) = MARKS.iter().find(|(m, _)| *m == word.norm) {
+        return Some(*p);
+    }
+    let bang = word.raw.strip_prefix('!')?;
+    let level = bang
+        .trim_start_matches('!')
+        .trim_end_matches([',', '.', ';'])
+        .to_lowercase();
+    if level.is_empty() {
+        return Some(Priority::High);
+    }
+    LEVELS
+        .iter()
+        .chain(PRIORITIES)
+        .find(|(name, _)| *name == level)
+        .map(|(_, p)| *p)
+}
+
 /// Finds a priority phrase among unused words and marks it (with "with"/"as" before it).
 pub fn take_priority(words: &[Word], used: &mut [bool]) -> Option<Priority> {
+    for (at, word) in words.iter().enumerate() {
+        if used.get(at).copied().unwrap_or(true) {
+            continue;
+        }
+        if let Some(priority) = mark(word) {
+            if let Some(flag) = used.get_mut(at) {
+                *flag = true;
+            }
+            lead_in(words, used, at, PRIORITY_LEADS);
+            return Some(priority);
+        }
+    }
     for (phrase, priority) in PRIORITIES {
         let parts: Vec<&str> = phrase.split_whitespace().collect();
         if let Some(at) = find(words, used, &parts) {
@@ -68,6 +111,11 @@ pub fn priority_value(words: &[Word]) -> Option<Priority> {
         .map(|w| w.norm.as_str())
         .filter(|w| !matches!(*w, "a" | "the" | "to" | "be" | "priority"))
         .collect();
+    if let [word] = words
+        && let Some(priority) = mark(word)
+    {
+        return Some(priority);
+    }
     match text.as_slice() {
         [one] => LEVELS
             .iter()
@@ -109,9 +157,18 @@ pub fn tag(norm: &str) -> Option<String> {
     (starts_well && name.chars().count() <= 50).then(|| name.to_owned())
 }
 
-/// Finds a recurrence ("every 2 weeks", "daily", "every monday") among unused words and marks
-/// it. "every monday" also returns that weekday, which the caller may use as the first due date.
-pub fn take_repeat(words: &[Word], used: &mut [bool]) -> Option<(Repeat, Option<chrono::Weekday>)> {
+/// The day a series is tied to, which gives its first due date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// "every friday": the next Friday.
+    Weekday(chrono::Weekday),
+    /// "the 15th of each month": the next 15th.
+    DayOfMonth(u32),
+}
+
+/// Finds a recurrence ("every 2 weeks", "daily", "every monday", "the 15th of each month")
+/// among unused words and marks it, with the day it is tied to, if any.
+pub fn take_repeat(words: &[Word], used: &mut [bool]) -> Option<(Repeat, Option<Anchor>)> {
     let norms: Vec<&str> = words.iter().map(|w| w.norm.as_str()).collect();
     for at in 0..norms.len() {
         let free = |i: usize| !used.get(i).copied().unwrap_or(true);
@@ -143,7 +200,9 @@ pub fn take_repeat(words: &[Word], used: &mut [bool]) -> Option<(Repeat, Option<
                 continue;
             };
             let (pattern, interval, day) = match unit.trim_end_matches('s') {
-                "day" | "night" => (RecurrencePattern::Daily, interval, None),
+                "day" | "night" | "morning" | "evening" | "afternoon" => {
+                    (RecurrencePattern::Daily, interval, None)
+                }
                 "week" => (RecurrencePattern::Weekly, interval, None),
                 "month" => (RecurrencePattern::Monthly, interval, None),
                 "year" => (
@@ -152,7 +211,11 @@ pub fn take_repeat(words: &[Word], used: &mut [bool]) -> Option<(Repeat, Option<
                     None,
                 ),
                 other => match weekday(other) {
-                    Some(day) => (RecurrencePattern::Weekly, interval, Some(day)),
+                    Some(day) => (
+                        RecurrencePattern::Weekly,
+                        interval,
+                        Some(Anchor::Weekday(day)),
+                    ),
                     None => continue,
                 },
             };
@@ -160,14 +223,33 @@ pub fn take_repeat(words: &[Word], used: &mut [bool]) -> Option<(Repeat, Option<
         } else {
             continue;
         };
+        // "the 15th of each month": the day comes before the recurrence.
+        let day_before = (repeat.pattern == RecurrencePattern::Monthly
+            && at >= 2
+            && norms.get(at - 1) == Some(&"of")
+            && free(at - 1)
+            && free(at - 2))
+        .then(|| norms.get(at - 2).and_then(|w| ordinal_day(w)))
+        .flatten();
+        let the_before = at >= 3 && norms.get(at - 3) == Some(&"the") && free(at - 3);
         for flag in used.iter_mut().skip(at).take(len) {
             *flag = true;
+        }
+        let mut start = at;
+        let mut day = day;
+        if let Some(dom) = day_before {
+            day = Some(Anchor::DayOfMonth(dom));
+            start = if the_before { at - 3 } else { at - 2 };
+            for flag in used.iter_mut().skip(start).take(at - start) {
+                *flag = true;
+            }
+            lead_in(words, used, start, &["on", "by", "due"]);
         }
         lead_in(
             words,
             used,
-            at,
-            &["repeat", "repeating", "recurring", "repeats", "and"],
+            start,
+            &["repeat", "repeating", "recurring", "repeats", "and", "to"],
         );
         return Some((repeat, day));
     }
@@ -196,5 +278,25 @@ fn lead_in(words: &[Word], used: &mut [bool], at: usize, leads: &[&str]) {
             Some(flag) if !*flag && is_lead => *flag = true,
             _ => break,
         }
+    }
+}
+
+/// The change a recurrence makes to a task: tied to a day ("every friday", "the 15th of each
+/// month"), it is also due on the next such day, today included.
+#[must_use]
+pub fn repeat_change(
+    repeat: Repeat,
+    anchor: Option<Anchor>,
+    today: chrono::NaiveDate,
+) -> super::command::Change {
+    use super::command::Change;
+    use super::when::{end_of_day, next_day_of_month, weekday_after};
+    let first = anchor.and_then(|anchor| match anchor {
+        Anchor::Weekday(day) => weekday_after(today, day, true),
+        Anchor::DayOfMonth(day) => next_day_of_month(today, day),
+    });
+    match first {
+        Some(date) => Change::RepeatFrom(repeat, date.and_time(end_of_day())),
+        None => Change::Repeat(repeat),
     }
 }

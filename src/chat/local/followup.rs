@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::command::{Command, TaskRef};
+use super::command::{BulkAction, Command, TaskRef};
 use super::execute::WHICH_ONE;
 use super::grammar::parse;
 use super::reference::number_of;
@@ -44,9 +44,8 @@ pub fn follow_up(
         .filter(|w| w.starts_with('#'))
         .filter_map(|w| number_of(w.trim_end_matches([',', '?'])))
         .collect();
-    if parse(message, now, tz) != Command::Unknown {
-        return None;
-    }
+    // A bare pick ("2", "the second one") is checked first: "the 2nd" alone would also read
+    // as a date.
     let chosen = choose(message, &listed)?;
     let original = earlier.iter().rev().find(|m| m.role == Role::User)?;
     let task = TaskRef::Number(chosen);
@@ -85,4 +84,17 @@ fn choose(message: &str, listed: &[i64]) -> Option<i64> {
     }
     let index = usize::try_from(n).ok()?.checked_sub(1)?;
     listed.get(index).copied()
+}
+
+/// After a bulk question, "delete them" or "complete them all" is its "yes".
+#[must_use]
+pub fn answering_bulk(command: Command, history: &[PastMessage]) -> Command {
+    let Some((action, _)) = super::bulk::pending(history) else {
+        return command;
+    };
+    match (&command, action) {
+        (Command::Delete(TaskRef::Previous), BulkAction::Delete)
+        | (Command::Complete(TaskRef::Previous), BulkAction::Complete) => Command::Confirm,
+        _ => command,
+    }
 }

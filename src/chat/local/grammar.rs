@@ -9,12 +9,16 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::adding::add;
-use super::command::{Change, Command, TaskRef};
-use super::edits::{rename, reschedule, retag, update};
+use super::amend::{amend, dated, stated};
+use super::command::{BulkAction, Change, Command, TaskRef};
+use super::edits::{describe, rename, reschedule, retag, update};
+use super::fields::tag;
 use super::listing::{fallback, listing, search};
+use super::past::{passive, past_tense};
 use super::reference::parse_ref;
+use super::safety;
 use super::when::Now;
-use super::words::{Word, ends_with, len, split, starts_with, strip_around};
+use super::words::{Word, ends_with, len, split, starts_with, strip_around, trim};
 
 /// What a message is about, before its details are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +41,10 @@ enum Intent {
     RemoveTag,
     Prioritize,
     Deprioritize,
+    Clear,
+    Decline,
+    Describe,
+    StopRepeat,
 }
 
 /// One line of the intents table: a message fits when it starts with one of `starts` and ends
@@ -101,6 +109,11 @@ const RULES: &[Rule] = &[
         "what do you understand", "who are you", "what are you", "options", "usage",
     ], Intent::Help),
     exact(&[
+        "never mind", "nevermind", "nvm", "forget it", "forget that", "cancel that", "no",
+        "nope", "nah", "no thanks", "no thank you", "stop", "abort", "leave it", "leave it be",
+        "keep it", "keep them", "no way", "don't", "dont", "do not", "never", "not now",
+    ], Intent::Decline),
+    exact(&[
         "hi", "hello", "hey", "hey there", "hi there", "hello there", "yo", "hiya", "howdy",
         "good morning", "good afternoon", "good evening", "morning", "greetings", "sup",
     ], Intent::Greeting),
@@ -135,6 +148,16 @@ const RULES: &[Rule] = &[
         "drop the due date of", "drop the due date from", "no due date for", "no deadline for",
     ], Intent::ClearDue),
     ending(&["clear", "remove", "delete", "unset", "drop"], &["due date", "'s due date", "deadline", "date"], Intent::ClearDue),
+    rule(&["note to self", "note to myself", "notes to self"], Intent::Add),
+    rule(&[
+        "note", "notes", "add a note", "add note", "description", "add a note to", "add note to", "add a description to", "set the description of",
+        "set description of", "set the note of", "change the description of",
+        "change the note of", "describe", "annotate",
+    ], Intent::Describe),
+    rule(&[
+        "clear", "wipe", "empty", "purge", "reset", "clean out", "clean up", "start over with",
+        "start fresh with", "nuke all", "get rid of all", "get rid of everything",
+    ], Intent::Clear),
     rule(&[
         "reopen", "re-open", "uncomplete", "un-complete", "undo", "unfinish", "uncheck", "unmark",
         "untick", "restore", "reactivate", "resume", "i didn't finish", "i did not finish",
@@ -147,9 +170,19 @@ const RULES: &[Rule] = &[
         "create a new task", "create a task", "create task", "create new task", "create a todo",
         "create todo", "create a reminder", "create", "make a task", "make a new task",
         "make a todo", "remind me to", "remind me", "i need to", "i have to", "i must", "i should",
-        "i've got to", "i gotta", "don't forget to", "dont forget to", "note to", "note", "put",
-        "schedule", "set a reminder to", "set a reminder for", "set reminder to", "jot down",
-        "write down", "save",
+        "i've got to", "i gotta", "don't forget to", "dont forget to", "do not forget to",
+        "note to", "put", "schedule", "set a reminder to", "set a reminder for",
+        "set reminder to", "jot down", "write down", "save", "remember to", "please remember to",
+        "i need to remember to", "todo", "to do", "to-do", "need to",
+        "have to", "gotta", "got to", "must", "i'll need to", "i will need to", "i'm going to",
+        "i am going to", "i plan to", "i want to remember to", "remind me about", "we need to",
+        "we have to", "we must", "i ought to", "reminder", "reminder to", "new reminder",
+        "don't let me forget to", "dont let me forget to", "make sure i", "make sure to",
+        "never forget to", "i must remember to", "i should remember to", "need", "add to my list",
+        "put on my list", "i need 2", "need 2", "remember 2", "i have 2", "have 2", "i got to",
+        "i've gotta", "dont let me forget", "don't let me forget", "set up a reminder for",
+        "set up a reminder to", "set up a reminder", "set up a task to", "set up a task for",
+        "set up a task",
     ], Intent::Add),
     ending(&["mark", "set", "flag", "check", "tick"], DONE, Intent::Complete),
     rule(&[
@@ -170,8 +203,13 @@ const RULES: &[Rule] = &[
         "change name of", "set the title of", "set title of", "set the name of",
     ], Intent::Rename),
     rule(&[
+        "stop repeating", "stop recurring", "stop the recurrence of", "stop the repetition of",
+        "end the recurrence of", "no more repeats for", "make non-recurring",
+    ], Intent::StopRepeat),
+    ending(&[""], super::edits::STOP_REPEATING, Intent::StopRepeat),
+    rule(&[
         "move", "reschedule", "postpone", "push back", "push", "delay", "defer", "bump", "shift",
-        "put off",
+        "put off", "bring forward", "bring", "pull forward", "pull",
     ], Intent::Move),
     rule(&["prioritize", "prioritise"], Intent::Prioritize),
     rule(&["deprioritize", "deprioritise"], Intent::Deprioritize),
@@ -199,6 +237,9 @@ const RULES: &[Rule] = &[
     ], Intent::Complete),
 ];
 
+/// Labels that, with a colon, introduce a new task ("Task: order glasses").
+const LABELS: &[&str] = &["task", "todo", "to-do", "reminder", "new", "item"];
+
 /// Polite or idle openings that change nothing ("please", "can you").
 #[rustfmt::skip]
 const OPENINGS: &[&str] = &[
@@ -206,30 +247,99 @@ const OPENINGS: &[&str] = &[
     "could u", "can you please", "could you please", "would you please", "hey", "hey tudu", "hi",
     "hello", "ok", "okay", "so", "also", "and", "then", "now", "i want to", "i'd like to",
     "i would like to", "i want you to", "i'd like you to", "go ahead and", "let's", "lets", "quick",
-    "quickly", "tudu", "oh", "um", "uh", "alright", "yes", "yeah",
+    "quickly", "tudu", "oh", "um", "uh", "alright", "yes", "yeah", "actually", "sorry",
+    "i meant", "i mean", "no", "wait", "no wait", "correction", "hmm", "well", "btw", "oh and",
+    "and also", "yo", "could ya", "can ya", "would ya", "could you pls", "can you pls", "pls can you",
+    "please could you", "please can you", "hiya", "ok so", "right", "so yeah",
 ];
 
 /// Polite closings.
 #[rustfmt::skip]
 const CLOSINGS: &[&str] = &[
     "please", "pls", "plz", "thanks", "thank you", "thx", "for me", "thanks a lot", "for me please",
-    "if you can", "if possible", "now",
+    "if you can", "if possible", "now", "instead", "then", "from my list", "off my list",
+    "from the list", "off the list", "from my to-do list", "from my todo list", "from my tasks",
+    "off my to-do list", "off my todo list",
 ];
 
 /// Understands one message. `now` and `tz` give "tomorrow" and "5pm" their meaning.
 #[must_use]
 pub fn parse(message: &str, now: DateTime<Utc>, tz: Tz) -> Command {
     let local_now = Now::new(now, tz);
-    let words = split(message);
-    let words = strip_courtesy(&words);
+    let all = split(message);
+    if let Some(rest) = safety::confirmation(&all) {
+        return confirmed(rest, local_now);
+    }
+    let words = strip_courtesy(&all);
     if words.is_empty() {
         return Command::Unknown;
     }
+    if safety::is_undo(words) {
+        return Command::Undo;
+    }
+    let command = understand(words, local_now);
+    // A negated request never acts, whatever it asked ("don't delete it", "no, never mind
+    // completing task 3"); reading it without the negation would do the opposite.
+    if safety::changes(&command) && safety::negated(&all) {
+        return Command::Declined;
+    }
+    command
+}
+
+/// "yes", "yes please", "yes, delete them": the answer to the question asked; "yes, add
+/// milk": the command after the yes.
+fn confirmed(rest: &[Word], now: Now) -> Command {
+    let rest = strip_courtesy(rest);
+    if rest.is_empty() || safety::negated(rest) {
+        return if safety::negated(rest) {
+            Command::Declined
+        } else {
+            Command::Confirm
+        };
+    }
+    match understand(rest, now) {
+        Command::Unknown
+        | Command::Thanks
+        | Command::Greeting
+        | Command::Bulk(..)
+        | Command::Confirm
+        | Command::Incomplete(_) => Command::Confirm,
+        Command::Delete(task) | Command::Complete(task) if safety::restates(&task) => {
+            Command::Confirm
+        }
+        other => other,
+    }
+}
+
+/// The command of a message stripped of courtesy: a rule of [`RULES`]; else a change to the
+/// task of the last turn ("actually, tomorrow"), a statement about a task ("the report is
+/// due friday", "I posted the letter"), a new task with a date ("dentist friday 3pm"), or a
+/// listing.
+fn understand(words: &[Word], now: Now) -> Command {
+    if let Some(command) = labelled(words, now) {
+        return command;
+    }
     let Some((intent, start, end)) = match_rule(words) else {
-        return fallback(words, local_now);
+        return amend(words, now)
+            .or_else(|| stated(words, now))
+            .or_else(|| past_tense(words))
+            .or_else(|| passive(words))
+            .or_else(|| dated(words, now))
+            .unwrap_or_else(|| fallback(words, now));
     };
-    let middle = &words[start..end];
-    build(intent, words, middle, local_now)
+    build(intent, words, start, end, now)
+}
+
+/// "Task: order glasses", "todo - clean windows": a label that introduces a new task.
+fn labelled(words: &[Word], now: Now) -> Option<Command> {
+    let first = words.first()?;
+    let label = LABELS.contains(&first.norm.as_str())
+        && (first.raw.ends_with(':') || words.get(1).is_some_and(|w| w.raw == "-" || w.raw == ":"));
+    label.then(|| add(&words[1..], now))
+}
+
+fn is_tag_word(word: &Word) -> bool {
+    matches!(word.norm.as_str(), "tag" | "tags" | "label" | "labels") || tag(&word.norm).is_some()
 }
 
 /// Removes greetings and courtesy around a command, but keeps a bare greeting.
@@ -268,7 +378,9 @@ fn match_rule(words: &[Word]) -> Option<(Intent, usize, usize)> {
     })
 }
 
-fn build(intent: Intent, words: &[Word], middle: &[Word], now: Now) -> Command {
+fn build(intent: Intent, words: &[Word], start: usize, end: usize, now: Now) -> Command {
+    let middle = &words[start..end];
+    let bulk = |action: BulkAction| safety::bulk(middle).map(|spec| Command::Bulk(action, spec));
     let on_task = |make: fn(TaskRef) -> Command, missing: &'static str| match parse_ref(middle) {
         Some(task) => make(task),
         // "completed tasks", "done tasks?": a listing that starts like a command.
@@ -282,12 +394,54 @@ fn build(intent: Intent, words: &[Word], middle: &[Word], now: Now) -> Command {
         Intent::Greeting => Command::Greeting,
         Intent::Thanks => Command::Thanks,
         Intent::Stats => Command::Stats,
+        // "put a #home tag on it": a tag for a task, not a task.
+        Intent::Add
+            if middle
+                .iter()
+                .any(|w| matches!(w.norm.as_str(), "tag" | "label"))
+                && middle.iter().any(|w| tag(&w.norm).is_some()) =>
+        {
+            retag(middle, true)
+        }
         Intent::Add => add(middle, now),
-        Intent::List => listing(words, now),
+        Intent::List => match parse_ref(middle) {
+            Some(task @ TaskRef::Number(_)) => Command::Show(task),
+            // "get my hair cut on the 15th": a task with a date that opens like a listing.
+            _ => match listing(words, now) {
+                Command::Unknown => dated(words, now).unwrap_or(Command::Unknown),
+                listing => listing,
+            },
+        },
         Intent::Search => search(middle),
-        Intent::Complete => on_task(Command::Complete, "complete"),
+        Intent::Complete => {
+            bulk(BulkAction::Complete).unwrap_or_else(|| on_task(Command::Complete, "complete"))
+        }
         Intent::Reopen => on_task(Command::Reopen, "reopen"),
-        Intent::Delete => on_task(Command::Delete, "delete"),
+        Intent::Delete => bulk(BulkAction::Delete).unwrap_or_else(|| {
+            // "remove the #draft tag from the report" takes a tag off, not the task.
+            if middle.iter().any(is_tag_word) {
+                retag(middle, false)
+            } else {
+                on_task(Command::Delete, "delete")
+            }
+        }),
+        Intent::Clear => Command::Bulk(BulkAction::Delete, safety::scope(middle)),
+        Intent::Decline => Command::Declined,
+        Intent::StopRepeat => {
+            // "make task 1 stop repeating", "task 1 should stop repeating".
+            let target = trim(
+                middle,
+                &["make", "set", "have", "let"],
+                &["should", "to", "must"],
+            );
+            parse_ref(target).map_or(Command::Incomplete("update"), |t| {
+                Command::Update(t, Change::StopRepeat)
+            })
+        }
+        Intent::Describe => describe(
+            middle,
+            start > 0 && words.get(start - 1).is_some_and(|w| w.raw.ends_with(':')),
+        ),
         Intent::Rename => rename(middle),
         Intent::Update => update(middle, now),
         Intent::Move => reschedule(middle, now),

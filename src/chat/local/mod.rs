@@ -5,15 +5,23 @@
 //! what they returned. `docs/chat.md` lists what it understands.
 
 pub mod adding;
+pub mod amend;
+pub mod bulk;
 pub mod command;
+pub mod context;
 pub mod edits;
 pub mod execute;
 pub mod fields;
 pub mod followup;
 pub mod grammar;
 pub mod listing;
+pub mod past;
 pub mod reference;
 pub mod reply;
+pub mod resolve;
+pub mod safety;
+pub mod stem;
+pub mod undo;
 pub mod when;
 pub mod words;
 
@@ -33,9 +41,10 @@ use crate::error::ApiError;
 pub async fn reply(turn: &Turn<'_>, tools: &mut ToolBox) -> Result<String, ApiError> {
     let command = followup::follow_up(turn.message, turn.history, turn.now, turn.timezone)
         .unwrap_or_else(|| parse(turn.message, turn.now, turn.timezone));
+    let command = followup::answering_bulk(command, turn.history);
     let clock = execute::Clock {
         now: turn.now,
         tz: turn.timezone,
     };
-    execute::run(command, clock, tools).await
+    execute::run(command, clock, turn.history, tools).await
 }

@@ -15,6 +15,9 @@ pub struct TaskView {
     pub number: i64,
     /// The title.
     pub title: String,
+    /// Notes.
+    #[serde(default)]
+    pub description: Option<String>,
     /// Done or not.
     #[serde(default)]
     pub completed: bool,
@@ -168,14 +171,17 @@ pub fn failure(message: Option<&str>) -> String {
 }
 
 /// What the agent understands, for "help".
-pub const HELP: &str = "I can manage your tasks. Try:\n\
-• add buy milk tomorrow at 5pm #shopping, high priority\n\
-• add water plants every week\n\
-• list my tasks · show pending · what's overdue? · what's due today · show tasks tagged #work · search milk\n\
-• complete task 3 · done with milk · reopen task 2 · delete task 4\n\
-• rename task 2 to buy oat milk · change task 3 priority to low · move the dentist to next monday\n\
-• add tag #home to task 2 · clear the due date of task 5\n\
-• stats";
+pub const HELP: &str = "I manage your tasks from plain sentences. Try:\n\
+• Add: \"add buy milk tomorrow at 5pm #shopping, high priority\" · \"I need to call the bank on friday\" · \"remind me to water plants every 3 days\" · \"pay rent on the 15th of each month\" · quotes keep a title as typed: add \"Friday drinks\"\n\
+• See: \"list my tasks\" · \"what's due today?\" · \"show overdue\" · \"tasks tagged #work\" · \"show task 3\" · \"search milk\"\n\
+• Finish: \"complete task 3\" · \"done with milk\" · \"I posted the letter\" · \"reopen task 2\"\n\
+• Change: \"move the dentist to next monday\" · \"push task 4 back a day\" · \"make task 1 p1\" (or !high) · \"note for task 2: bring ID\" · \"tag task 2 #home\" · \"rename task 2 to buy oat milk\" · \"stop repeating task 5\" · \"clear the due date of task 5\"\n\
+• Right after a change: \"and make it high priority\" · \"actually, tomorrow\" · \"undo\"\n\
+• Delete: \"delete task 4\". Several at once (\"delete all completed tasks\", \"clear my list\") are listed first and wait for your \"yes\".\n\
+I name tasks by number or by whole words of their title. I ask when \"it\" could mean nothing or several tasks, and I never act on \"don't …\".";
+
+/// The answer to a negated request.
+pub const DECLINED: &str = "OK — I won't do that. Nothing was changed.";
 
 /// The answer to anything not understood: nothing was changed.
 pub const NOT_UNDERSTOOD: &str = "Sorry, I didn't understand that, so I changed nothing. \

@@ -348,10 +348,12 @@ fn delete_milk_asked_which() -> [crate::chat::agent::PastMessage; 2] {
         PastMessage {
             role: Role::User,
             content: "delete milk".into(),
+            tool_calls: Vec::new(),
         },
         PastMessage {
             role: Role::Assistant,
             content: "Which one do you mean: #2 buy milk, #5 buy milk powder?".into(),
+            tool_calls: Vec::new(),
         },
     ]
 }

@@ -92,7 +92,19 @@ pub fn take_due_on(
 ) -> Option<NaiveDateTime> {
     let now = clock.local;
     let norms: Vec<&str> = words.iter().map(|w| w.norm.as_str()).collect();
-    let date = scan(&norms, used, |s| date_at(s, clock));
+    let date = scan(&norms, used, |s| date_at(s, clock))
+        .filter(|(at, hit)| !in_title(&norms, *at, hit))
+        .or_else(|| {
+            // The first weekday was part of a title ("the Monday report"); a later phrase
+            // may still be a date ("the Monday report by friday").
+            let mut later = used.to_vec();
+            let (at, _) = scan(&norms, used, |s| date_at(s, clock))?;
+            for flag in later.iter_mut().take(at + 1) {
+                *flag = true;
+            }
+            scan(&norms, &later, |s| date_at(s, clock))
+                .filter(|(at, hit)| !in_title(&norms, *at, hit))
+        });
     let mut date_end = None;
     if let Some((at, hit)) = date {
         mark(&norms, used, at, hit.len);
@@ -132,6 +144,42 @@ pub fn take_due_on(
             }
         }
         (None, None) => None,
+    }
+}
+
+/// Words after a bare weekday that keep it a date ("friday 3pm", "friday, high priority").
+#[rustfmt::skip]
+const AFTER_A_DATE: &[&str] = &[
+    "at", "by", "before", "morning", "afternoon", "evening", "night", "noon", "midday", "and",
+    "high", "low", "medium", "urgent", "important", "asap", "every", "please", "pls", "then",
+    "with", "priority", "tagged", "due", "to", "instead", "too",
+];
+
+/// Whether a date phrase is a weekday inside a title: "the Monday report", "Sunday roast",
+/// "Tuesdays with Morrie" — a bare weekday (no "on", "by", "next" before it) followed by a
+/// word that is no time and no other field; or a weekday in the plural.
+fn in_title(norms: &[&str], at: usize, hit: &DateHit) -> bool {
+    let Some(word) = norms.get(at) else {
+        return false;
+    };
+    if hit.len != 1 || weekday(word).is_none() {
+        return false;
+    }
+    if word.len() > 6 && word.ends_with("days") {
+        return true;
+    }
+    let before = at.checked_sub(1).and_then(|i| norms.get(i)).copied();
+    if before.is_some_and(|b| CONNECTORS.contains(&b) || matches!(b, "every" | "each")) {
+        return false;
+    }
+    match norms.get(at + 1) {
+        None => false,
+        Some(next) => {
+            time_at(&norms[at + 1..]).is_none()
+                && !AFTER_A_DATE.contains(next)
+                && !next.starts_with('#')
+                && part_of_day(next).is_none()
+        }
     }
 }
 
@@ -199,7 +247,7 @@ fn date_at(s: &[&str], clock: Now) -> Option<DateHit> {
     let second = s.get(1).copied().unwrap_or_default();
     let third = s.get(2).copied().unwrap_or_default();
     match (first, second, third) {
-        ("today", ..) => plain(1, today),
+        ("today" | "eod" | "cob" | "tod", ..) => plain(1, today),
         ("tonight", ..) => with_time(1, today, hm(20, 0)),
         ("this", part, _) if part_of_day(part).is_some() => with_time(2, today, part_of_day(part)),
         ("tomorrow" | "tmrw" | "tmr" | "tomorow", ..) => {
@@ -221,6 +269,7 @@ fn date_at(s: &[&str], clock: Now) -> Option<DateHit> {
                 (3, third)
             };
             match unit {
+                "day" => plain(len, today),
                 "week" => plain(len, sunday_of(today)?),
                 "month" => plain(len, last_of_month(today)?),
                 "year" => plain(len, NaiveDate::from_ymd_opt(today.year(), 12, 31)?),
@@ -332,7 +381,8 @@ fn calendar_date(s: &[&str], today: NaiveDate) -> Option<(usize, NaiveDate)> {
 }
 
 /// "the 15th": the next date with that day of month, today included.
-fn next_day_of_month(today: NaiveDate, day: u32) -> Option<NaiveDate> {
+#[must_use]
+pub fn next_day_of_month(today: NaiveDate, day: u32) -> Option<NaiveDate> {
     (0..13).find_map(|ahead| {
         let month = today.with_day(1)?.checked_add_months(Months::new(ahead))?;
         let date = month.with_day(day)?;
@@ -455,6 +505,12 @@ fn day_of_month(word: &str) -> Option<u32> {
         .unwrap_or(word);
     let day: u32 = digits.parse().ok()?;
     (1..=31).contains(&day).then_some(day)
+}
+
+/// "15th" → 15 (the suffix required).
+#[must_use]
+pub fn ordinal_day(word: &str) -> Option<u32> {
+    ordinal(word)
 }
 
 /// Like [`day_of_month`] but requires the suffix, so "the 3 tasks" is no date.
