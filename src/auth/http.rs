@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(log_in))
         .routes(routes!(get_me, update_me))
         .routes(routes!(validate_token))
+        .merge(crate::account::router())
 }
 
 fn respond_with_token(state: &AppState, user: User) -> Result<AuthResponse> {
