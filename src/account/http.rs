@@ -112,3 +112,27 @@ impl IntoResponse for ImportRejection {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_oversized_import_is_a_413_naming_the_routes_own_limit() {
+        let response = ImportRejection(ApiError::PayloadTooLarge).into_response();
+
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE),
+            Some(&HeaderValue::from_static("application/problem+json"))
+        );
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .expect("the body");
+        let problem: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(
+            problem["detail"],
+            "the import document is larger than 64 MiB"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use super::import::{
     CANDIDATES, CheckedConversation, CheckedMessage, CheckedTask, Placement, candidates, place,
 };
 use super::model::ImportReport;
-use crate::db::{BeginWrite, Db, is_unique_violation};
+use crate::db::{BeginWrite, Db, Dialect, is_unique_violation};
 use crate::error::{ApiError, FieldError, Result};
 use crate::with_writer;
 
@@ -73,15 +73,29 @@ pub async fn merge(
     tasks: &[CheckedTask],
     conversations: &[CheckedConversation],
 ) -> Result<ImportReport> {
+    let postgres = db.dialect() == Dialect::Postgres;
+    // PostgreSQL: the user row stays locked until commit, so the numbers handed out below are
+    // the account's next ones whatever else writes its tasks meanwhile (SQLite: one writer).
+    let sequence = if postgres {
+        "select task_seq from app_user where id = $1 for update"
+    } else {
+        "select task_seq from app_user where id = $1"
+    };
     with_writer!(db, |conn| {
         let mut tx = conn.begin_write().await?;
-        let seq: Option<i64> = sqlx::query_scalar("select task_seq from app_user where id = $1")
+        let seq: Option<i64> = sqlx::query_scalar(sequence)
             .bind(user_id)
             .fetch_optional(&mut *tx)
             .await?;
         let Some(seq) = seq else {
             return Err(ApiError::Unauthorized("the token's user no longer exists"));
         };
+        if postgres {
+            // Migration 30: the insert trigger leaves numbering and counting to this import.
+            sqlx::query("select set_config('tudu.bulk_insert', 'on', true)")
+                .execute(&mut *tx)
+                .await?;
+        }
         let mut report = ImportReport::default();
 
         let task_ids = candidate_rows(user_id, tasks.iter().map(|t| t.original));
@@ -100,8 +114,6 @@ pub async fn merge(
         report.tasks_created = count(new_tasks.len());
         report.tasks_skipped = count(tasks.len() - new_tasks.len());
         let numbered: Vec<(i64, &(Uuid, &CheckedTask))> = (seq + 1..).zip(&new_tasks).collect();
-        // The numbers bound are final on SQLite (one writer); PostgreSQL's insert trigger hands
-        // out the same ones under the user row's lock.
         insert_rows!(tx, INSERT_TASKS, 16, numbered, |query, row| {
             let (number, (id, task)) = row;
             let fields = &task.fields;
@@ -123,6 +135,19 @@ pub async fn merge(
                 .bind(task.completed_at)
                 .bind(fields.recurrence_anchor_day)
         });
+        if postgres && !new_tasks.is_empty() {
+            let completed = new_tasks.iter().filter(|(_, t)| t.fields.completed).count();
+            sqlx::query(
+                "update app_user set task_seq = task_seq + $2, task_count = task_count + $2,
+                     completed_count = completed_count + $3, list_version = list_version + 1
+                 where id = $1",
+            )
+            .bind(user_id)
+            .bind(i64::try_from(new_tasks.len()).unwrap_or(i64::MAX))
+            .bind(i64::try_from(completed).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        }
 
         let conversation_ids = candidate_rows(user_id, conversations.iter().map(|c| c.original));
         let mut placed = Vec::with_capacity(conversations.len());

@@ -23,6 +23,7 @@ both_backends!(
     an_imported_monthly_series_keeps_its_day_of_month,
     export_and_import_need_a_token,
     a_database_failure_mid_export_cuts_the_body_off,
+    openapi_documents_export_and_import,
 );
 
 async fn export(app: &TestApp, token: &str) -> Value {
@@ -155,6 +156,12 @@ async fn an_export_imported_into_another_account_round_trips(app: TestApp) {
     assert_eq!(original["user"]["timezone"], "Europe/Paris");
     assert_eq!(copy["user"]["id"], target.id.as_str());
     assert_eq!(total_tasks(&app, &target.token).await, 7);
+    let completed = app.list_tasks(&target.token, "status=completed&limit=1").await;
+    assert_eq!(completed.header("x-total-count"), Some("2"), "the counters follow");
+    let next = app
+        .create_task_ok(&target.token, &json!({"title": "after"}))
+        .await;
+    assert_eq!(next["number"], 8, "the sequence continues after the import");
     let copied = &tasks(&copy)[1..];
     assert_eq!(
         without_ids(&Value::from(copied.to_vec())),
@@ -405,4 +412,24 @@ async fn a_database_failure_mid_export_cuts_the_body_off(app: TestApp) {
     );
     assert!(text.contains(r#""title":"Task 2499""#));
     assert!(serde_json::from_slice::<Value>(&received).is_err());
+}
+
+async fn openapi_documents_export_and_import(app: TestApp) {
+    let res = app.send(app.request(Method::GET, "/openapi.json")).await;
+
+    let doc = res.json();
+    assert!(doc["paths"]["/api/v1/auth/export"]["get"].is_object());
+    let import = &doc["paths"]["/api/v1/auth/import"]["post"];
+    assert!(import["requestBody"].is_object(), "{import}");
+    for schema in [
+        "ExportDocument",
+        "ExportedTask",
+        "ExportedConversation",
+        "ImportReport",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
+    }
 }
