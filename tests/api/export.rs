@@ -156,8 +156,14 @@ async fn an_export_imported_into_another_account_round_trips(app: TestApp) {
     assert_eq!(original["user"]["timezone"], "Europe/Paris");
     assert_eq!(copy["user"]["id"], target.id.as_str());
     assert_eq!(total_tasks(&app, &target.token).await, 7);
-    let completed = app.list_tasks(&target.token, "status=completed&limit=1").await;
-    assert_eq!(completed.header("x-total-count"), Some("2"), "the counters follow");
+    let completed = app
+        .list_tasks(&target.token, "status=completed&limit=1")
+        .await;
+    assert_eq!(
+        completed.header("x-total-count"),
+        Some("2"),
+        "the counters follow"
+    );
     let next = app
         .create_task_ok(&target.token, &json!({"title": "after"}))
         .await;
@@ -368,8 +374,8 @@ async fn export_and_import_need_a_token(app: TestApp) {
 }
 
 async fn a_database_failure_mid_export_cuts_the_body_off(app: TestApp) {
-    // Arrange: tasks enough to be sent before the failure (more than the server buffers), and
-    // a conversation whose messages can no longer be read.
+    // Arrange: more tasks than the server buffers, and a conversation whose messages can no
+    // longer be read.
     let user = app.new_user().await;
     import_ok(&app, &user.token, &generated(2_500)).await;
     say(&app, &user.token, "help", None).await;
@@ -410,7 +416,9 @@ async fn a_database_failure_mid_export_cuts_the_body_off(app: TestApp) {
         text.starts_with(r#"{"format":"tudu-export""#),
         "{text:.200}"
     );
-    assert!(text.contains(r#""title":"Task 2499""#));
+    // The first pages were on the wire before the failure (more than the server buffers); what
+    // was still buffered when it came is lost with the connection.
+    assert!(text.contains(r#""title":"Task 0""#), "{text:.200}");
     assert!(serde_json::from_slice::<Value>(&received).is_err());
 }
 
