@@ -94,16 +94,17 @@ impl IntoResponse for ImportRejection {
             return self.0.into_response();
         }
         let status = StatusCode::PAYLOAD_TOO_LARGE;
-        let problem = Problem {
-            kind: "about:blank",
-            title: status.canonical_reason().unwrap_or("Error"),
-            status: status.as_u16(),
-            detail: format!(
+        // The members of `Problem` that a 413 carries, written out so that new optional
+        // members of it need no change here.
+        let problem = serde_json::json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": format!(
                 "the import document is larger than {} MiB",
                 MAX_IMPORT_BYTES / 1024 / 1024
             ),
-            errors: None,
-        };
+        });
         let mut response = (status, Json(problem)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
