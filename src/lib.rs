@@ -1,5 +1,6 @@
 //! tudu: a multi-user task backend (REST API, MCP server and chat agent).
 
+pub mod account;
 pub mod auth;
 pub mod chat;
 pub mod cli;

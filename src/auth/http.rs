@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(log_out))
         .routes(routes!(log_out_everywhere))
         .merge(super::tokens_http::router())
+        .merge(crate::account::router())
 }
 
 async fn respond_with_token(state: &AppState, user: User) -> Result<AuthResponse> {

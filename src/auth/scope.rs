@@ -175,6 +175,8 @@ pub const ROUTES: &[RouteRule] = &[
     rule("GET", "/api/v1/auth/tokens", ACCOUNT),
     rule("POST", "/api/v1/auth/tokens", ACCOUNT),
     rule("DELETE", "/api/v1/auth/tokens/{id}", ACCOUNT),
+    rule("GET", "/api/v1/auth/export", ACCOUNT),
+    rule("POST", "/api/v1/auth/import", ACCOUNT),
     rule("GET", "/api/v1/tasks", READ),
     rule("POST", "/api/v1/tasks", WRITE),
     rule("GET", "/api/v1/tasks/stats", READ),

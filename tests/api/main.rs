@@ -12,6 +12,7 @@ mod connections;
 mod counts;
 mod cross_user;
 mod errors;
+mod export;
 mod faults;
 mod healthcheck;
 mod helpers;
