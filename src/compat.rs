@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::auth::{
     AuthUser,
     http::{get_me, log_in, sign_up, validate_token},
+    model::is_same_user,
 };
 use crate::chat::http::chat;
 use crate::error::ApiError;
@@ -122,18 +123,6 @@ async fn same_user(
     }
 }
 
-/// Ids are compared as UUIDs when both are (so case does not matter), else as strings: an
-/// external issuer's `sub` need not be a UUID. MCP's `user_id` argument follows the same rule.
-pub(crate) fn is_same_user(in_path: &str, token_user: &str) -> bool {
-    match (
-        uuid::Uuid::parse_str(in_path),
-        uuid::Uuid::parse_str(token_user),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => in_path == token_user,
-    }
-}
-
 /// Copies each canonical operation under its compatibility path, tagged [`TAG`], with its own
 /// `operationId`, and with the `user_id` parameter and the 403 where the path has one.
 fn document(paths: &mut Paths) {
@@ -206,20 +195,5 @@ fn verb(method: &HttpMethod) -> &'static str {
         HttpMethod::Head => "HEAD",
         HttpMethod::Patch => "PATCH",
         HttpMethod::Trace => "TRACE",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_same_user;
-
-    #[test]
-    fn user_ids_compare_as_uuids_when_both_are() {
-        let id = "0198c0de-0000-7000-8000-00000000abcd";
-        assert!(is_same_user(id, id));
-        assert!(is_same_user(&id.to_uppercase(), id));
-        assert!(!is_same_user("0198c0de-0000-7000-8000-00000000abce", id));
-        assert!(is_same_user("auth0|42", "auth0|42"));
-        assert!(!is_same_user("auth0|42", "auth0|43"));
     }
 }

@@ -90,3 +90,32 @@ pub struct AccountDeletion {
     /// The account's password, asked again so that a stolen token cannot delete the account.
     pub password: Option<String>,
 }
+
+/// Ids are compared as UUIDs when both are (so case does not matter), else as strings: an
+/// external issuer's `sub` need not be a UUID. The compatibility routes' `{user_id}` and MCP's
+/// `user_id` argument are both checked by it.
+#[must_use]
+pub fn is_same_user(in_path: &str, token_user: &str) -> bool {
+    match (
+        uuid::Uuid::parse_str(in_path),
+        uuid::Uuid::parse_str(token_user),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => in_path == token_user,
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::is_same_user;
+
+    #[test]
+    fn user_ids_compare_as_uuids_when_both_are() {
+        let id = "0198c0de-0000-7000-8000-00000000abcd";
+        assert!(is_same_user(id, id));
+        assert!(is_same_user(&id.to_uppercase(), id));
+        assert!(!is_same_user("0198c0de-0000-7000-8000-00000000abce", id));
+        assert!(is_same_user("auth0|42", "auth0|42"));
+        assert!(!is_same_user("auth0|42", "auth0|43"));
+    }
+}

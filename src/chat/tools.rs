@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
 use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServiceExt};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
@@ -44,6 +44,16 @@ pub struct ToolOutcome {
 }
 
 impl ToolOutcome {
+    /// The result of a successful call read as the type the tool returns (`Task`, `TaskList`,
+    /// …); `None` when the call failed or returned something else.
+    #[must_use]
+    pub fn read<T: DeserializeOwned>(&self) -> Option<T> {
+        if !self.ok {
+            return None;
+        }
+        T::deserialize(&self.value).ok()
+    }
+
     /// The error message of a failed call.
     #[must_use]
     pub fn error_message(&self) -> Option<&str> {
@@ -159,6 +169,21 @@ impl ToolBox {
         };
         self.record(name, arguments, &outcome);
         Ok(outcome)
+    }
+
+    /// [`Self::call`] with the tool's own argument type (`AddTaskArgs`, `ListTasksArgs`, …), so
+    /// that a renamed field fails to compile rather than at run time.
+    ///
+    /// # Errors
+    /// As [`Self::call`].
+    pub async fn call_with<A: Serialize>(
+        &mut self,
+        name: &str,
+        arguments: &A,
+    ) -> Result<ToolOutcome, ApiError> {
+        let arguments = serde_json::to_value(arguments)
+            .map_err(|e| anyhow::anyhow!("tool arguments of {name} did not serialise: {e}"))?;
+        self.call(name, arguments).await
     }
 
     /// Puts back a task this conversation deleted, with its id and number (`undo`); recorded

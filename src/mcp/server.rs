@@ -28,9 +28,9 @@ use crate::auth::{
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::tasks::model::{
-    CompletedTask, Deleted, NewTask, Precondition, Priority, StatusFilter, Task, TaskPatch,
-    TaskQuery, TaskRef,
+    CompletedTask, Deleted, NewTask, Precondition, Task, TaskPatch, TaskRef,
 };
+use crate::tasks::query::ListTasks;
 use crate::tasks::service;
 
 /// The MCP server. Over HTTP it acts, on every request, as the user of that request's token;
@@ -60,7 +60,7 @@ impl fmt::Debug for TodoMcp {
 }
 
 /// A task named by its UUID or its per-user number.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TaskId {
     /// The per-user number ("task 3" → 3).
@@ -79,35 +79,38 @@ impl fmt::Display for TaskId {
 }
 
 /// Arguments of `add_task`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct AddTaskArgs {
     /// The new task.
     #[serde(flatten)]
     pub task: NewTask,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
     /// is refused; omit it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
 /// Arguments of `get_task` and `delete_task`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct TaskArgs {
     /// The task: its number as shown to the user (e.g. 3) or its UUID.
     #[serde(alias = "id")]
     pub task_id: TaskId,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
     /// is refused; omit it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
 /// Arguments of `update_task`: the task, and only the fields to change.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct UpdateTaskArgs {
     /// The task: its number as shown to the user (e.g. 3) or its UUID.
     #[serde(alias = "id")]
     pub task_id: TaskId,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
     /// is refused; omit it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Fields to change; absent fields stay as they are, null clears a field.
     #[serde(flatten)]
@@ -115,82 +118,55 @@ pub struct UpdateTaskArgs {
 }
 
 /// Arguments of `complete_task`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct CompleteTaskArgs {
     /// The task: its number as shown to the user (e.g. 3) or its UUID.
     #[serde(alias = "id")]
     pub task_id: TaskId,
     /// true (default) marks the task done; false reopens it. Completing a recurring task also
     /// creates its next occurrence, returned as `next_occurrence`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
     /// is refused; omit it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
-/// Order of a listing.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SortBy {
-    /// Creation time (default).
-    CreatedAt,
-    /// Last change.
-    UpdatedAt,
-    /// Due date; tasks without one come last.
-    DueDate,
-    /// Importance (desc: HIGH first).
-    Priority,
-    /// Title.
-    Title,
-    /// Task number.
-    Number,
-}
-
-/// Direction of a listing.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortOrder {
-    /// Smallest, oldest or least important first.
-    Asc,
-    /// Largest, newest or most important first (default).
-    Desc,
-}
-
-/// Arguments of `list_tasks`; every filter is optional and they combine.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+/// Arguments of `list_tasks`: the core's list request, and the reference design's `user_id`.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ListTasksArgs {
-    /// all (default), pending (not done) or completed.
-    pub status: Option<StatusFilter>,
-    /// Only tasks of this priority.
-    pub priority: Option<Priority>,
-    /// Only tasks carrying every one of these tags.
-    #[serde(alias = "tag")]
-    pub tags: Option<Vec<String>>,
-    /// Text searched, case-insensitively, in titles and descriptions.
-    #[serde(alias = "search")]
-    pub q: Option<String>,
-    /// Only tasks due at or before this instant or date (a date: by the end of that day, in the
-    /// user's time zone).
-    pub due_before: Option<String>,
-    /// Only tasks due at or after this instant or date (a date: from the start of that day).
-    pub due_after: Option<String>,
-    /// true: only pending tasks past their due date.
-    pub overdue: Option<bool>,
-    /// Sort key; default created_at.
-    pub sort: Option<SortBy>,
-    /// Sort direction; default desc.
-    pub order: Option<SortOrder>,
-    /// Page size, 1–1000; default 100.
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page, to get the next one.
-    pub cursor: Option<String>,
+    /// What to list; every filter is optional and they combine.
+    #[serde(flatten)]
+    pub list: ListTasks,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
     /// is refused; omit it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+impl From<ListTasks> for ListTasksArgs {
+    fn from(list: ListTasks) -> Self {
+        Self {
+            list,
+            user_id: None,
+        }
+    }
+}
+
+impl TaskArgs {
+    /// Names the signed-in user's task by number.
+    #[must_use]
+    pub fn number(number: i64) -> Self {
+        Self {
+            task_id: TaskId::Number(number),
+            user_id: None,
+        }
+    }
 }
 
 /// One page of tasks.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct TaskList {
     /// The matching tasks, in the requested order.
     pub tasks: Vec<Task>,
@@ -394,7 +370,7 @@ impl TodoMcp {
             }
         }
         match claimed.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(claimed) if !crate::compat::is_same_user(claimed, &user_id) => {
+            Some(claimed) if !crate::auth::model::is_same_user(claimed, &user_id) => {
                 Err(ToolError::Failed(
                     "user_id is not the signed-in user: tools only act as the signed-in user. \
                  Omit user_id."
@@ -443,8 +419,7 @@ impl TodoMcp {
         let user = self
             .caller(&ctx, args.user_id.as_deref(), Scope::TasksRead)
             .await?;
-        let query = args.into_query();
-        let filter = service::filter_for(&self.db, &user, &query).await?;
+        let filter = service::filter_for(&self.db, &user, &args.list, Vec::new()).await?;
         let page = service::list(&self.db, &user, &filter).await?;
         Ok(Json(TaskList {
             tasks: page.tasks,
@@ -645,48 +620,6 @@ fn canonical_name(name: &str, arguments: Option<&JsonObject>) -> Option<&'static
         "todo_update" => Some("update_task"),
         "todo_delete" => Some("delete_task"),
         _ => None,
-    }
-}
-
-impl ListTasksArgs {
-    /// The REST query these arguments mean, checked by the same [`listing::parse`].
-    fn into_query(self) -> TaskQuery {
-        TaskQuery {
-            status: self.status.map(|s| {
-                match s {
-                    StatusFilter::All => "all",
-                    StatusFilter::Pending => "pending",
-                    StatusFilter::Completed => "completed",
-                }
-                .to_owned()
-            }),
-            priority: self.priority.map(|p| p.as_str().to_owned()),
-            tag: self.tags,
-            q: self.q,
-            due_before: self.due_before,
-            due_after: self.due_after,
-            overdue: self.overdue.map(|o| o.to_string()),
-            sort: self.sort.map(|s| {
-                match s {
-                    SortBy::CreatedAt => "created_at",
-                    SortBy::UpdatedAt => "updated_at",
-                    SortBy::DueDate => "due_date",
-                    SortBy::Priority => "priority",
-                    SortBy::Title => "title",
-                    SortBy::Number => "number",
-                }
-                .to_owned()
-            }),
-            order: self.order.map(|o| {
-                match o {
-                    SortOrder::Asc => "asc",
-                    SortOrder::Desc => "desc",
-                }
-                .to_owned()
-            }),
-            limit: self.limit.map(|l| l.to_string()),
-            cursor: self.cursor,
-        }
     }
 }
 

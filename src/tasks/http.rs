@@ -9,9 +9,10 @@ use axum::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::model::{
-    CompletedTask, CompletionRequest, Deleted, NewTask, Precondition, Task, TaskPatch, TaskQuery,
-    TaskRef, TaskStats,
+    CompletedTask, CompletionRequest, Deleted, NewTask, Precondition, Task, TaskPatch, TaskRef,
+    TaskStats,
 };
+use super::query::ListTasks;
 use super::service;
 use super::service::{Created, IdempotencyKey};
 use crate::auth::{AuthUser, extractor::Presented};
@@ -90,7 +91,7 @@ fn with_etag(task: &Task, body: impl IntoResponse) -> Response {
 
 /// List the user's tasks: filters, sort, keyset paging (`Link: <…>; rel="next"`) and the
 /// total in `X-Total-Count`.
-#[utoipa::path(get, path = "", tag = "tasks", security(("bearer" = [])), params(TaskQuery),
+#[utoipa::path(get, path = "", tag = "tasks", security(("bearer" = [])), params(ListTasks),
     responses(
         (status = 200, body = [Task], headers(("X-Total-Count" = i64), ("Link" = String, description = "next page"))),
         (status = 401, body = Problem), (status = 422, body = Problem)))]
@@ -99,21 +100,22 @@ pub async fn list_tasks(
     caller: Presented,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response> {
-    let query = TaskQuery::from_query_string(uri.query().unwrap_or_default());
+    let (list, unreadable) = ListTasks::from_query_string(uri.query().unwrap_or_default());
     let page = match caller {
         Presented::Verified(auth) => {
-            let filter = service::filter_for(&state.db, &auth.user_id, &query).await?;
+            let filter = service::filter_for(&state.db, &auth.user_id, &list, unreadable).await?;
             state
                 .list_cache
                 .page(&state.db, &auth.user_id, Some(auth.list_version), &filter)
                 .await?
         }
         Presented::Pending(pending) => {
-            let filter = match service::filter_for(&state.db, pending.user_id(), &query).await {
-                Ok(filter) => filter,
-                // A revoked token learns nothing, not even that its query was wrong.
-                Err(err) => return Err(pending.confirm(&state).await.err().unwrap_or(err)),
-            };
+            let filter =
+                match service::filter_for(&state.db, pending.user_id(), &list, unreadable).await {
+                    Ok(filter) => filter,
+                    // A revoked token learns nothing, not even that its query was wrong.
+                    Err(err) => return Err(pending.confirm(&state).await.err().unwrap_or(err)),
+                };
             if state.list_cache.serves(&filter) {
                 let auth = pending.confirm(&state).await?;
                 state

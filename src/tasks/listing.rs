@@ -3,11 +3,15 @@
 
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::dates::{self, DueDate};
-use super::model::{Priority, StatusFilter, Task, TaskQuery};
+use super::model::{Priority, StatusFilter, Task};
+use super::query::ListTasks;
+use super::rules::{MAX_TAG_CHARS, MAX_TITLE};
 use super::search;
 use crate::auth::credential::Standing;
 use crate::db::Dialect;
@@ -18,9 +22,13 @@ use crate::{listed_task_columns, paging};
 pub const DEFAULT_LIMIT: i64 = 100;
 /// Largest page a client may ask for.
 pub const MAX_LIMIT: i64 = 1000;
+/// What a page size must be.
+pub const LIMIT_RULE: &str = "must be an integer between 1 and 1000";
+/// Longest search text: a search longer than any title could match nothing more.
+pub const MAX_SEARCH: usize = MAX_TITLE;
 
 /// Column a list is ordered by; ties are broken by id in the same direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     /// Creation time (default).
@@ -33,8 +41,19 @@ pub enum SortKey {
     Priority,
     /// Title, in the database's collation.
     Title,
-    /// Per-user number.
+    /// Task number.
     Number,
+}
+
+impl std::str::FromStr for SortKey {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(s.trim()))
+            .map(|(_, key)| *key)
+            .ok_or("must be one of created_at, updated_at, due_date, priority, title, number")
+    }
 }
 
 impl SortKey {
@@ -60,13 +79,24 @@ impl SortKey {
 }
 
 /// Direction of a sort.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
-    /// Smallest first.
+    /// Smallest, oldest or least important first.
     Asc,
-    /// Largest first.
+    /// Largest, newest or most important first (default).
     Desc,
+}
+
+impl std::str::FromStr for SortOrder {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "asc" => Ok(Self::Asc),
+            "desc" => Ok(Self::Desc),
+            _ => Err("must be asc or desc"),
+        }
+    }
 }
 
 /// A checked list request: filters, order, page size and position.
@@ -192,37 +222,36 @@ impl Cursor {
     }
 }
 
-/// Checks the query of `GET /tasks`; naive dates are read in `tz`.
+/// Checks a list request once, for every door, into the filter a listing runs; naive dates are
+/// read in `tz`. `unreadable` holds what a door could not read into `list` (REST's query
+/// string), reported together with every other bad parameter.
 ///
 /// # Errors
 /// 422 listing every bad parameter.
-pub fn parse(query: &TaskQuery, tz: Tz) -> Result<TaskFilter, ApiError> {
-    let mut filter = TaskFilter::default();
-    let mut errors = Vec::new();
+pub fn check(
+    list: &ListTasks,
+    tz: Tz,
+    unreadable: Vec<FieldError>,
+) -> Result<TaskFilter, ApiError> {
+    let mut errors = unreadable;
     let mut bad = |field: &str, message: &str| errors.push(FieldError::new(field, message));
-    if let Some(status) = query.status.as_deref() {
-        match status.trim().to_ascii_lowercase().as_str() {
-            "all" => filter.status = StatusFilter::All,
-            "pending" => filter.status = StatusFilter::Pending,
-            "completed" => filter.status = StatusFilter::Completed,
-            _ => bad("status", "must be one of all, pending, completed"),
-        }
-    }
-    if let Some(priority) = query.priority.as_deref() {
-        match priority.parse() {
-            Ok(p) => filter.priority = Some(p),
-            Err(message) => bad("priority", message),
-        }
-    }
-    for tag in query.tag.iter().flatten() {
+    let mut filter = TaskFilter {
+        status: list.status.unwrap_or_default(),
+        priority: list.priority,
+        overdue: list.overdue.unwrap_or(false),
+        sort: list.sort.unwrap_or(SortKey::CreatedAt),
+        order: list.order.unwrap_or(SortOrder::Desc),
+        ..TaskFilter::default()
+    };
+    for tag in &list.tags {
         let tag = tag.trim().to_lowercase();
-        if tag.is_empty() || tag.chars().count() > 50 {
-            bad("tag", "must be 1–50 characters");
+        if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
+            bad("tag", &format!("must be 1–{MAX_TAG_CHARS} characters"));
         } else if !filter.tags.contains(&tag) {
             filter.tags.push(tag);
         }
     }
-    filter.search = query
+    filter.search = list
         .q
         .as_deref()
         .map(str::trim)
@@ -231,9 +260,9 @@ pub fn parse(query: &TaskQuery, tz: Tz) -> Result<TaskFilter, ApiError> {
     if filter
         .search
         .as_ref()
-        .is_some_and(|q| q.chars().count() > 200)
+        .is_some_and(|q| q.chars().count() > MAX_SEARCH)
     {
-        bad("q", "must be at most 200 characters");
+        bad("q", &format!("must be at most {MAX_SEARCH} characters"));
     }
     let bound = |raw: &str, end_of_day: bool| -> Option<DateTime<Utc>> {
         match dates::parse_due(raw)? {
@@ -259,7 +288,7 @@ pub fn parse(query: &TaskQuery, tz: Tz) -> Result<TaskFilter, ApiError> {
             )),
         }
     };
-    if let Some(raw) = query.due_before.as_deref() {
+    if let Some(raw) = list.due_before.as_deref() {
         filter.due_before = bound(raw, true);
         if filter.due_before.is_none() {
             bad(
@@ -268,7 +297,7 @@ pub fn parse(query: &TaskQuery, tz: Tz) -> Result<TaskFilter, ApiError> {
             );
         }
     }
-    if let Some(raw) = query.due_after.as_deref() {
+    if let Some(raw) = list.due_after.as_deref() {
         filter.due_after = bound(raw, false);
         if filter.due_after.is_none() {
             bad(
@@ -277,39 +306,14 @@ pub fn parse(query: &TaskQuery, tz: Tz) -> Result<TaskFilter, ApiError> {
             );
         }
     }
-    if let Some(overdue) = query.overdue.as_deref() {
-        match overdue.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => filter.overdue = true,
-            "false" | "0" | "no" => filter.overdue = false,
-            _ => bad("overdue", "must be true or false"),
+    if let Some(limit) = list.limit {
+        if (1..=MAX_LIMIT).contains(&limit) {
+            filter.limit = limit;
+        } else {
+            bad("limit", LIMIT_RULE);
         }
     }
-    if let Some(sort) = query.sort.as_deref() {
-        match SortKey::ALL
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(sort.trim()))
-        {
-            Some((_, key)) => filter.sort = *key,
-            None => bad(
-                "sort",
-                "must be one of created_at, updated_at, due_date, priority, title, number",
-            ),
-        }
-    }
-    if let Some(order) = query.order.as_deref() {
-        match order.trim().to_ascii_lowercase().as_str() {
-            "asc" => filter.order = SortOrder::Asc,
-            "desc" => filter.order = SortOrder::Desc,
-            _ => bad("order", "must be asc or desc"),
-        }
-    }
-    if let Some(limit) = query.limit.as_deref() {
-        match limit.trim().parse::<i64>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => filter.limit = n,
-            _ => bad("limit", "must be an integer between 1 and 1000"),
-        }
-    }
-    if let Some(raw) = query.cursor.as_deref() {
+    if let Some(raw) = list.cursor.as_deref() {
         match Cursor::decode(raw) {
             Some(cursor) if cursor.sort == filter.sort && cursor.order == filter.order => {
                 filter.after = Some(cursor);
@@ -544,37 +548,39 @@ mod tests {
 
     #[test]
     fn bare_dates_bound_the_whole_local_day() {
-        let query = TaskQuery {
+        let query = ListTasks {
             due_after: Some("2026-03-10".into()),
             due_before: Some("2026-03-10".into()),
-            ..TaskQuery::default()
+            ..ListTasks::default()
         };
-        let filter = parse(&query, chrono_tz::Asia::Tokyo).expect("valid dates");
+        let filter = check(&query, chrono_tz::Asia::Tokyo, Vec::new()).expect("valid dates");
         let utc = |s: &str| s.parse::<DateTime<Utc>>().expect("RFC 3339");
         assert_eq!(filter.due_after, Some(utc("2026-03-09T15:00:00Z")));
         assert_eq!(filter.due_before, Some(utc("2026-03-10T14:59:59.999999Z")));
         // Chile leaves summer time at midnight: 23:00–24:00 on 4 April 2026 happens twice.
-        let query = TaskQuery {
+        let query = ListTasks {
             due_after: Some("2026-04-04".into()),
             due_before: Some("2026-04-04".into()),
-            ..TaskQuery::default()
+            ..ListTasks::default()
         };
-        let filter = parse(&query, chrono_tz::America::Santiago).expect("valid dates");
+        let filter = check(&query, chrono_tz::America::Santiago, Vec::new()).expect("valid dates");
         assert_eq!(filter.due_after, Some(utc("2026-04-04T03:00:00Z")));
         assert_eq!(filter.due_before, Some(utc("2026-04-05T03:59:59.999999Z")));
     }
 
     #[test]
-    fn unknown_sort_and_big_limit_are_rejected_together() {
-        let query = TaskQuery {
-            sort: Some("colour".into()),
-            limit: Some("1001".into()),
-            ..TaskQuery::default()
+    fn bad_tags_and_big_limits_are_reported_with_what_the_door_could_not_read() {
+        let query = ListTasks {
+            priority: Some(Priority::High),
+            limit: Some(1001),
+            tags: vec![" ".into()],
+            ..ListTasks::default()
         };
-        let Err(ApiError::Validation(errors)) = parse(&query, chrono_tz::UTC) else {
+        let unreadable = vec![FieldError::new("sort", "must be …")];
+        let Err(ApiError::Validation(errors)) = check(&query, chrono_tz::UTC, unreadable) else {
             panic!("expected a validation error");
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["sort", "limit"]);
+        assert_eq!(fields, ["sort", "tag", "limit"]);
     }
 }

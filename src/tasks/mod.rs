@@ -6,6 +6,7 @@ pub mod http;
 pub mod listing;
 pub mod model;
 pub mod page_json;
+pub mod query;
 pub mod row;
 pub mod rules;
 pub mod search;

@@ -175,8 +175,9 @@ stored_as!(
     |name: String| { name.parse::<RecurrencePattern>().map_err(Into::into) }
 );
 
-/// A task as stored and returned (read from rows by `super::row`).
-#[derive(Debug, Clone, Serialize, ToSchema, JsonSchema)]
+/// A task as stored and returned (read from rows by `super::row`; read back from JSON by the
+/// chat agent, which sees tasks as its tools return them).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct Task {
     /// UUID v7.
     pub id: Uuid,
@@ -231,58 +232,94 @@ pub struct DueDateInput(pub String);
 pub struct NewTask {
     /// Short summary, 1–200 characters after trimming. Required.
     #[schemars(required)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Longer notes, up to 1000 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Create it already completed (default false).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// HIGH, MEDIUM, LOW or NONE (any case); default NONE.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Up to 20 labels of 1–50 characters; trimmed, lower-cased, de-duplicated.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// RFC 3339 instant (`2026-12-01T17:00:00Z`), or a date/datetime without offset read in
     /// the user's time zone (`2026-12-01T17:00`; a bare date means the end of that day).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<DueDateInput>,
     /// Repeat on completion; requires `recurrence_pattern` (inferred true when a pattern is given).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_recurring: Option<bool>,
     /// DAILY, WEEKLY or MONTHLY.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurrence_pattern: Option<RecurrencePattern>,
     /// Periods between occurrences, 1–1000 (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
 }
 
 /// `PUT`/`PATCH /api/v1/tasks/{id}`: absent fields are unchanged, `null` clears.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct TaskPatch {
     /// New title (cannot be null).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>)]
     pub title: Option<Option<String>>,
     /// New description; null clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, nullable)]
     pub description: Option<Option<String>>,
     /// Mark done or pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
     /// New priority; null resets to NONE.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<Priority>, nullable)]
     pub priority: Option<Option<Priority>>,
     /// Replaces all tags; null or [] removes them.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<Vec<String>>, nullable)]
     pub tags: Option<Option<Vec<String>>>,
     /// New due date; null clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, nullable)]
     pub due_date: Option<Option<DueDateInput>>,
     /// Turn recurrence on or off (off clears the pattern).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_recurring: Option<bool>,
     /// New period; null stops the recurrence.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<RecurrencePattern>, nullable)]
     pub recurrence_pattern: Option<Option<RecurrencePattern>>,
     /// New interval, 1–1000.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
 }
 
@@ -303,7 +340,7 @@ pub struct CompletionRequest {
 }
 
 /// A task after completion, with the occurrence its recurrence created.
-#[derive(Debug, Clone, Serialize, ToSchema, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct CompletedTask {
     /// The task itself.
     #[serde(flatten)]
@@ -312,8 +349,10 @@ pub struct CompletedTask {
     pub next_occurrence: Option<Task>,
 }
 
-/// Which tasks `GET /api/v1/tasks` returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema, JsonSchema)]
+/// Which tasks a listing returns.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum StatusFilter {
     /// Every task (default).
@@ -325,57 +364,15 @@ pub enum StatusFilter {
     Completed,
 }
 
-/// Query of `GET /api/v1/tasks`. Values are checked by [`super::listing::parse`].
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TaskQuery {
-    /// all (default), pending or completed.
-    pub status: Option<String>,
-    /// HIGH, MEDIUM, LOW or NONE.
-    pub priority: Option<String>,
-    /// Repeatable; every tag given must be present.
-    pub tag: Option<Vec<String>>,
-    /// Case-insensitive text searched in title and description.
-    pub q: Option<String>,
-    /// Due at or before this instant (a bare date: by the end of that day, user's zone).
-    pub due_before: Option<String>,
-    /// Due at or after this instant (a bare date: from the start of that day, user's zone).
-    pub due_after: Option<String>,
-    /// `true`: only pending tasks past their due date.
-    pub overdue: Option<String>,
-    /// created_at (default), updated_at, due_date, priority, title or number.
-    pub sort: Option<String>,
-    /// desc (default) or asc; priority desc = HIGH first; undated tasks always last.
-    pub order: Option<String>,
-    /// Page size, 1–1000 (default 100).
-    pub limit: Option<String>,
-    /// Opaque position from the previous page's `Link: <…>; rel="next"`.
-    pub cursor: Option<String>,
-}
-
-impl TaskQuery {
-    /// Reads a URL query string; `tag` may repeat, other keys keep their last value.
-    #[must_use]
-    pub fn from_query_string(raw: &str) -> Self {
-        let mut query = Self::default();
-        for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
-            let value = value.into_owned();
-            match key.as_ref() {
-                "status" => query.status = Some(value),
-                "priority" => query.priority = Some(value),
-                "tag" | "tags" => query.tag.get_or_insert_with(Vec::new).push(value),
-                "q" | "search" => query.q = Some(value),
-                "due_before" => query.due_before = Some(value),
-                "due_after" => query.due_after = Some(value),
-                "overdue" => query.overdue = Some(value),
-                "sort" | "sort_by" => query.sort = Some(value),
-                "order" => query.order = Some(value),
-                "limit" => query.limit = Some(value),
-                "cursor" => query.cursor = Some(value),
-                _ => {}
-            }
+impl std::str::FromStr for StatusFilter {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "all" => Ok(Self::All),
+            "pending" => Ok(Self::Pending),
+            "completed" => Ok(Self::Completed),
+            _ => Err("must be one of all, pending, completed"),
         }
-        query
     }
 }
 

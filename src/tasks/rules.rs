@@ -9,11 +9,16 @@ use super::model::{DueDateInput, NewTask, Priority, RecurrencePattern, Task, Tas
 use crate::error::{ApiError, FieldError};
 use crate::validate;
 
-const MAX_TITLE: usize = 200;
-const MAX_DESCRIPTION: usize = 1000;
-const MAX_TAGS: usize = 20;
-const MAX_TAG_CHARS: usize = 50;
-const MAX_INTERVAL: i32 = 1000;
+/// Longest title, in characters.
+pub const MAX_TITLE: usize = 200;
+/// Longest description, in characters.
+pub const MAX_DESCRIPTION: usize = 1000;
+/// Most tags on one task.
+pub const MAX_TAGS: usize = 20;
+/// Longest tag, in characters.
+pub const MAX_TAG_CHARS: usize = 50;
+/// Largest recurrence interval.
+pub const MAX_INTERVAL: i32 = 1000;
 
 /// Every writable field of a task, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

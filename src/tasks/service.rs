@@ -10,13 +10,14 @@ use super::dates;
 use super::listing::{self, Cursor, TaskFilter};
 use super::model::{
     CompletedTask, DueDateInput, NewTask, Precondition, Priority, PriorityCounts,
-    RecurrencePattern, Task, TaskPage, TaskPatch, TaskQuery, TaskRef, TaskStats,
+    RecurrencePattern, Task, TaskPage, TaskPatch, TaskRef, TaskStats,
 };
 use super::page_json::{self, RenderedPage};
+use super::query::ListTasks;
 use super::rules::{self, TaskFields};
 use crate::auth::credential::Standing;
 use crate::db::{self, BeginWrite, Db};
-use crate::error::{ApiError, Result};
+use crate::error::{ApiError, FieldError, Result};
 use crate::{bind_args, task_columns, with_pool, with_writer};
 
 /// `select … from task` for one task of one user, by id (`$2` a UUID) or number (`$2` an integer).
@@ -97,17 +98,23 @@ macro_rules! complete_task {
     };
 }
 
-/// Checks a list query, reading naive dates in the user's zone (looked up only when needed).
+/// Checks a list request, reading naive dates in the user's zone (looked up only when
+/// needed); `unreadable` is what the door could not read (see [`listing::check`]).
 ///
 /// # Errors
 /// 422 on bad parameters.
-pub async fn filter_for(db: &Db, user_id: &str, query: &TaskQuery) -> Result<TaskFilter> {
-    let needs_zone = [&query.due_before, &query.due_after]
+pub async fn filter_for(
+    db: &Db,
+    user_id: &str,
+    list: &ListTasks,
+    unreadable: Vec<FieldError>,
+) -> Result<TaskFilter> {
+    let needs_zone = [&list.due_before, &list.due_after]
         .into_iter()
         .flatten()
         .any(|d| rules::needs_timezone(Some(&DueDateInput(d.clone()))));
     let tz = zone_if_needed(db, user_id, needs_zone).await?;
-    listing::parse(query, tz)
+    listing::check(list, tz, unreadable)
 }
 
 /// Position of `total_count` after the [`listed_task_columns!`] of a page row.

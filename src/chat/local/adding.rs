@@ -69,7 +69,7 @@ pub fn trim_title(words: &[Word]) -> String {
     let title = text(words);
     title
         .chars()
-        .take(200)
+        .take(crate::tasks::rules::MAX_TITLE)
         .collect::<String>()
         .trim()
         .to_owned()

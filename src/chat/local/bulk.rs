@@ -6,15 +6,19 @@
 //! The `openai` agent shares this: several deletes asked for in one turn become the same
 //! question ([`ask_numbers`]), and the same "yes" carries them out ([`confirm`]).
 
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::command::{BulkAction, BulkSpec};
 use super::execute::{page_of, task_of};
-use super::reply::TaskView;
 use super::resolve::{covers, words_of};
 use crate::chat::agent::{PastMessage, Role};
 use crate::chat::tools::ToolBox;
 use crate::error::ApiError;
+use crate::mcp::server::{CompleteTaskArgs, ListTasksArgs, TaskArgs, TaskId};
+use crate::tasks::listing::{SortKey, SortOrder};
+use crate::tasks::model::{StatusFilter, Task};
+use crate::tasks::query::ListTasks;
 
 /// The opening of the last line of a bulk question; the line names the tasks, the answer
 /// reads them from it.
@@ -38,26 +42,26 @@ pub async fn ask(
     if !spec.numbers.is_empty() {
         return ask_numbers(action, &spec.numbers, tools).await;
     }
-    let mut args = json!({ "sort": "number", "order": "asc", "limit": MOST });
-    let status = match action {
-        // Completing what is done already changes nothing: only pending tasks are listed.
-        BulkAction::Complete => Some("pending"),
-        BulkAction::Delete => spec.status,
+    let list = ListTasks {
+        status: match action {
+            // Completing what is done already changes nothing: only pending tasks are listed.
+            BulkAction::Complete => Some(StatusFilter::Pending),
+            BulkAction::Delete => spec.status,
+        },
+        overdue: spec.overdue.then_some(true),
+        tags: spec.tags.clone(),
+        sort: Some(SortKey::Number),
+        order: Some(SortOrder::Asc),
+        limit: Some(MOST),
+        ..ListTasks::default()
     };
-    if let Some(status) = status {
-        args["status"] = json!(status);
-    }
-    if spec.overdue {
-        args["overdue"] = json!(true);
-    }
-    if !spec.tags.is_empty() {
-        args["tags"] = json!(spec.tags);
-    }
-    let outcome = tools.call("list_tasks", args).await?;
+    let outcome = tools
+        .call_with("list_tasks", &ListTasksArgs::from(list))
+        .await?;
     let Some((tasks, _)) = page_of(&outcome) else {
         return Ok(super::reply::failure(outcome.error_message()));
     };
-    let tasks: Vec<TaskView> = tasks
+    let tasks: Vec<Task> = tasks
         .into_iter()
         .filter(|t| spec.words.is_empty() || covers(&words_of(&t.title), &spec.words))
         .filter(|t| spec.except.is_empty() || !covers(&words_of(&t.title), &spec.except))
@@ -75,7 +79,7 @@ pub async fn ask_numbers(
     numbers: &[i64],
     tools: &mut ToolBox,
 ) -> Result<String, ApiError> {
-    let ids: Vec<Value> = numbers.iter().map(|n| json!(n)).collect();
+    let ids: Vec<Value> = numbers.iter().map(|n| Value::from(*n)).collect();
     ask_ids(action, &ids, tools).await
 }
 
@@ -88,14 +92,22 @@ pub async fn ask_ids(
     ids: &[Value],
     tools: &mut ToolBox,
 ) -> Result<String, ApiError> {
-    let mut tasks: Vec<TaskView> = Vec::new();
+    let mut tasks: Vec<Task> = Vec::new();
     let mut missing = Vec::new();
     for id in ids {
         if tools.steps_left() == 0 {
             missing.push(id.to_string());
             continue;
         }
-        let outcome = tools.call("get_task", json!({ "task_id": id })).await?;
+        let Ok(task_id) = TaskId::deserialize(id) else {
+            missing.push(id.to_string());
+            continue;
+        };
+        let args = TaskArgs {
+            task_id,
+            user_id: None,
+        };
+        let outcome = tools.call_with("get_task", &args).await?;
         match task_of(&outcome) {
             Some(task) if !tasks.iter().any(|t| t.number == task.number) => tasks.push(task),
             Some(_) => {}
@@ -109,7 +121,7 @@ pub async fn ask_ids(
     Ok(reply)
 }
 
-fn question(action: BulkAction, tasks: &[TaskView]) -> String {
+fn question(action: BulkAction, tasks: &[Task]) -> String {
     let verb = action.verb();
     if tasks.is_empty() {
         return format!("No tasks match, so there is nothing to {verb}. Nothing was changed.");
@@ -175,16 +187,16 @@ pub async fn confirm(history: &[PastMessage], tools: &mut ToolBox) -> Result<Str
         let outcome = match action {
             BulkAction::Delete => {
                 tools
-                    .call("delete_task", json!({ "task_id": number }))
+                    .call_with("delete_task", &TaskArgs::number(number))
                     .await?
             }
             BulkAction::Complete => {
-                tools
-                    .call(
-                        "complete_task",
-                        json!({ "task_id": number, "completed": true }),
-                    )
-                    .await?
+                let args = CompleteTaskArgs {
+                    task_id: TaskId::Number(number),
+                    completed: Some(true),
+                    user_id: None,
+                };
+                tools.call_with("complete_task", &args).await?
             }
         };
         if outcome.ok {
@@ -247,10 +259,10 @@ mod tests {
 
     #[test]
     fn a_question_names_its_tasks_on_its_last_line() {
-        let tasks: Vec<TaskView> = [(3, "buy #5 milk"), (7, "call\nmom")]
-            .iter()
-            .filter_map(|(n, t)| TaskView::from_value(&json!({ "number": n, "title": t })))
-            .collect();
+        let tasks = [
+            crate::chat::local::reply::sample(3, "buy #5 milk"),
+            crate::chat::local::reply::sample(7, "call\nmom"),
+        ];
         let asked = question(BulkAction::Delete, &tasks);
         assert_eq!(
             pending(&[assistant(&asked)]),

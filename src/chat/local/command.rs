@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::tasks::model::{Priority, RecurrencePattern};
+use crate::tasks::model::{Priority, RecurrencePattern, StatusFilter};
 
 /// A task named in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +28,8 @@ pub enum TaskRef {
 /// Which tasks a bulk request covers ("all completed tasks", "everything tagged #work").
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BulkSpec {
-    /// `pending` or `completed`; `None` for all.
-    pub status: Option<&'static str>,
+    /// Pending or completed; `None` for all.
+    pub status: Option<StatusFilter>,
     /// Only overdue ones.
     pub overdue: bool,
     /// Only tasks carrying these tags.
@@ -92,8 +92,8 @@ pub struct NewTaskSpec {
 /// Which tasks to show.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListSpec {
-    /// `pending` or `completed`; `None` for all.
-    pub status: Option<&'static str>,
+    /// Pending or completed; `None` for all.
+    pub status: Option<StatusFilter>,
     /// Only past their due date (and pending).
     pub overdue: bool,
     /// Only this priority.

@@ -2,20 +2,26 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde_json::{Map, Value, json};
 
 use super::command::{Change, Command, ListSpec, LocalDue, NewTaskSpec, TaskRef};
 use super::context;
-use super::reply::{self, TaskView, hashtags, repeats, when};
+use super::reply::{self, Spoken, hashtags, repeats, when};
 use super::resolve::{Prefer, Shown, resolve};
 use crate::chat::agent::PastMessage;
 use crate::chat::tools::{ToolBox, ToolOutcome};
 use crate::error::ApiError;
+use crate::mcp::server::{
+    AddTaskArgs, CompleteTaskArgs, ListTasksArgs, TaskArgs, TaskId, TaskList, UpdateTaskArgs,
+};
 use crate::tasks::dates::resolve_local;
-use crate::tasks::model::Priority;
+use crate::tasks::listing::{SortKey, SortOrder};
+use crate::tasks::model::{
+    CompletedTask, DueDateInput, NewTask, Priority, StatusFilter, Task, TaskPatch,
+};
+use crate::tasks::query::ListTasks;
 
 /// Most tasks a listing shows; the reply says how many more there are.
-const LIST_LIMIT: usize = 20;
+const LIST_LIMIT: i64 = 20;
 /// The opening of the question asked when a reference is ambiguous; follow-ups look for it.
 pub const WHICH_ONE: &str = "Which one do you mean:";
 
@@ -29,10 +35,8 @@ pub struct Clock {
 }
 
 impl Clock {
-    fn instant(self, due: LocalDue) -> String {
-        resolve_local(self.tz, due)
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string()
+    fn instant(self, due: LocalDue) -> DueDateInput {
+        utc(resolve_local(self.tz, due))
     }
 }
 
@@ -87,23 +91,21 @@ pub async fn run(
 }
 
 async fn add(spec: NewTaskSpec, clock: Clock, tools: &mut ToolBox) -> Result<String, ApiError> {
-    let mut args = Map::new();
-    args.insert("title".into(), json!(spec.title));
-    if let Some(priority) = spec.priority {
-        args.insert("priority".into(), json!(priority.as_str()));
-    }
-    if !spec.tags.is_empty() {
-        args.insert("tags".into(), json!(spec.tags));
-    }
-    if let Some(due) = spec.due {
-        args.insert("due_date".into(), json!(clock.instant(due)));
-    }
-    if let Some(repeat) = spec.repeat {
-        args.insert("is_recurring".into(), json!(true));
-        args.insert("recurrence_pattern".into(), json!(repeat.pattern.as_str()));
-        args.insert("recurrence_interval".into(), json!(repeat.interval));
-    }
-    let outcome = tools.call("add_task", Value::Object(args)).await?;
+    let task = NewTask {
+        title: Some(spec.title),
+        priority: spec.priority,
+        tags: (!spec.tags.is_empty()).then_some(spec.tags),
+        due_date: spec.due.map(|due| clock.instant(due)),
+        is_recurring: spec.repeat.map(|_| true),
+        recurrence_pattern: spec.repeat.map(|r| r.pattern),
+        recurrence_interval: spec.repeat.map(|r| r.interval),
+        ..NewTask::default()
+    };
+    let args = AddTaskArgs {
+        task,
+        user_id: None,
+    };
+    let outcome = tools.call_with("add_task", &args).await?;
     Ok(match task_of(&outcome) {
         Some(task) => format!("Added {}.", task.describe(clock.tz, clock.now)),
         None => reply::failure(outcome.error_message()),
@@ -111,36 +113,27 @@ async fn add(spec: NewTaskSpec, clock: Clock, tools: &mut ToolBox) -> Result<Str
 }
 
 async fn list(spec: &ListSpec, clock: Clock, tools: &mut ToolBox) -> Result<String, ApiError> {
-    let mut args = Map::new();
-    if let Some(status) = spec.status {
-        args.insert("status".into(), json!(status));
-    }
-    if spec.overdue {
-        args.insert("overdue".into(), json!(true));
-    }
-    if let Some(priority) = spec.priority {
-        args.insert("priority".into(), json!(priority.as_str()));
-    }
-    if !spec.tags.is_empty() {
-        args.insert("tags".into(), json!(spec.tags));
-    }
-    if let Some(q) = &spec.q {
-        args.insert("q".into(), json!(q));
-    }
-    if let Some(after) = &spec.due_after {
-        args.insert("due_after".into(), json!(after));
-    }
-    if let Some(before) = &spec.due_before {
-        args.insert("due_before".into(), json!(before));
-    }
     let by_due = spec.overdue || spec.due_before.is_some();
-    args.insert(
-        "sort".into(),
-        json!(if by_due { "due_date" } else { "number" }),
-    );
-    args.insert("order".into(), json!("asc"));
-    args.insert("limit".into(), json!(LIST_LIMIT));
-    let outcome = tools.call("list_tasks", Value::Object(args)).await?;
+    let list = ListTasks {
+        status: spec.status,
+        overdue: spec.overdue.then_some(true),
+        priority: spec.priority,
+        tags: spec.tags.clone(),
+        q: spec.q.clone(),
+        due_after: spec.due_after.clone(),
+        due_before: spec.due_before.clone(),
+        sort: Some(if by_due {
+            SortKey::DueDate
+        } else {
+            SortKey::Number
+        }),
+        order: Some(SortOrder::Asc),
+        limit: Some(LIST_LIMIT),
+        cursor: None,
+    };
+    let outcome = tools
+        .call_with("list_tasks", &ListTasksArgs::from(list))
+        .await?;
     let Some((tasks, total)) = page_of(&outcome) else {
         return Ok(reply::failure(outcome.error_message()));
     };
@@ -205,13 +198,17 @@ async fn set_done(
             )
         });
     }
-    let outcome = tools
-        .call(
-            "complete_task",
-            json!({ "task_id": found.number, "completed": done }),
-        )
-        .await?;
-    let Some(updated) = task_of(&outcome) else {
+    let args = CompleteTaskArgs {
+        task_id: TaskId::Number(found.number),
+        completed: Some(done),
+        user_id: None,
+    };
+    let outcome = tools.call_with("complete_task", &args).await?;
+    let Some(CompletedTask {
+        task: updated,
+        next_occurrence: next,
+    }) = outcome.read()
+    else {
         return Ok(reply::failure(outcome.error_message()));
     };
     if !done {
@@ -220,10 +217,6 @@ async fn set_done(
             updated.describe(clock.tz, clock.now)
         ));
     }
-    let next = outcome
-        .value
-        .get("next_occurrence")
-        .and_then(TaskView::from_value);
     Ok(match next {
         Some(next) => format!(
             "Done: {}. Next one: {}.",
@@ -240,7 +233,7 @@ async fn delete(task: &TaskRef, shown: &[Shown], tools: &mut ToolBox) -> Result<
         Err(answer) => return Ok(answer),
     };
     let outcome = tools
-        .call("delete_task", json!({ "task_id": found.number }))
+        .call_with("delete_task", &TaskArgs::number(found.number))
         .await?;
     Ok(if outcome.ok {
         format!("Deleted {}.", found.name())
@@ -260,55 +253,54 @@ async fn update(
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
-    let mut args = Map::new();
-    args.insert("task_id".into(), json!(found.number));
+    let mut changes = TaskPatch::default();
     match &change {
         Change::Rename(title) => {
-            args.insert("title".into(), json!(title));
+            changes.title = Some(Some(title.clone()));
         }
         Change::Priority(priority) => {
-            args.insert("priority".into(), json!(priority.as_str()));
+            changes.priority = Some(Some(*priority));
         }
         Change::Due(due) => {
-            args.insert("due_date".into(), json!(clock.instant(*due)));
+            changes.due_date = Some(Some(clock.instant(*due)));
         }
         Change::ClearDue => {
             if found.due_date.is_none() {
                 return Ok(format!("{} has no due date.", found.name()));
             }
-            args.insert("due_date".into(), Value::Null);
+            changes.due_date = Some(None);
         }
         Change::AddTags(tags) => {
             let mut all = found.tags.clone();
             all.extend(tags.iter().filter(|t| !found.tags.contains(t)).cloned());
-            args.insert("tags".into(), json!(all));
+            changes.tags = Some(Some(all));
         }
         Change::RemoveTags(tags) => {
             if !tags.iter().any(|t| found.tags.contains(t)) {
                 return Ok(format!("{} isn't tagged {}.", found.name(), hashtags(tags)));
             }
-            let kept: Vec<&String> = found.tags.iter().filter(|t| !tags.contains(t)).collect();
-            args.insert("tags".into(), json!(kept));
+            let kept = found.tags.iter().filter(|t| !tags.contains(t));
+            changes.tags = Some(Some(kept.cloned().collect()));
         }
         Change::Repeat(repeat) => {
-            args.insert("is_recurring".into(), json!(true));
-            args.insert("recurrence_pattern".into(), json!(repeat.pattern.as_str()));
-            args.insert("recurrence_interval".into(), json!(repeat.interval));
+            changes.is_recurring = Some(true);
+            changes.recurrence_pattern = Some(Some(repeat.pattern));
+            changes.recurrence_interval = Some(repeat.interval);
         }
         Change::RepeatFrom(repeat, first) => {
-            args.insert("is_recurring".into(), json!(true));
-            args.insert("recurrence_pattern".into(), json!(repeat.pattern.as_str()));
-            args.insert("recurrence_interval".into(), json!(repeat.interval));
-            args.insert("due_date".into(), json!(clock.instant(*first)));
+            changes.is_recurring = Some(true);
+            changes.recurrence_pattern = Some(Some(repeat.pattern));
+            changes.recurrence_interval = Some(repeat.interval);
+            changes.due_date = Some(Some(clock.instant(*first)));
         }
         Change::StopRepeat => {
             if !found.is_recurring {
                 return Ok(format!("{} doesn't repeat.", found.name()));
             }
-            args.insert("is_recurring".into(), json!(false));
+            changes.is_recurring = Some(false);
         }
         Change::Describe(note) => {
-            args.insert("description".into(), json!(note));
+            changes.description = Some(Some(note.clone()));
         }
         Change::Shift(days) => {
             let base = found.due_date.unwrap_or_else(|| {
@@ -322,13 +314,15 @@ async fn update(
                 )
             });
             let moved = base + chrono::TimeDelta::days(*days);
-            args.insert(
-                "due_date".into(),
-                json!(moved.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-            );
+            changes.due_date = Some(Some(utc(moved)));
         }
     }
-    let outcome = tools.call("update_task", Value::Object(args)).await?;
+    let args = UpdateTaskArgs {
+        task_id: TaskId::Number(found.number),
+        user_id: None,
+        changes,
+    };
+    let outcome = tools.call_with("update_task", &args).await?;
     let Some(updated) = task_of(&outcome) else {
         return Ok(reply::failure(outcome.error_message()));
     };
@@ -371,12 +365,27 @@ async fn update(
 
 async fn stats(tools: &mut ToolBox) -> Result<String, ApiError> {
     let mut totals = Vec::new();
+    let count = |list: ListTasks| {
+        ListTasksArgs::from(ListTasks {
+            limit: Some(1),
+            ..list
+        })
+    };
     for filter in [
-        json!({ "status": "pending", "limit": 1 }),
-        json!({ "status": "completed", "limit": 1 }),
-        json!({ "overdue": true, "limit": 1 }),
+        count(ListTasks {
+            status: Some(StatusFilter::Pending),
+            ..ListTasks::default()
+        }),
+        count(ListTasks {
+            status: Some(StatusFilter::Completed),
+            ..ListTasks::default()
+        }),
+        count(ListTasks {
+            overdue: Some(true),
+            ..ListTasks::default()
+        }),
     ] {
-        let outcome = tools.call("list_tasks", filter).await?;
+        let outcome = tools.call_with("list_tasks", &filter).await?;
         match page_of(&outcome) {
             Some((_, total)) => totals.push(total),
             None => return Ok(reply::failure(outcome.error_message())),
@@ -406,25 +415,18 @@ async fn stats(tools: &mut ToolBox) -> Result<String, ApiError> {
 }
 
 /// The task a successful tool call returned.
-pub fn task_of(outcome: &ToolOutcome) -> Option<TaskView> {
-    outcome
-        .ok
-        .then(|| TaskView::from_value(&outcome.value))
-        .flatten()
+pub fn task_of(outcome: &ToolOutcome) -> Option<Task> {
+    outcome.read()
 }
 
 /// The tasks and total of a successful `list_tasks` call.
-pub fn page_of(outcome: &ToolOutcome) -> Option<(Vec<TaskView>, i64)> {
-    if !outcome.ok {
-        return None;
-    }
-    let tasks = outcome
-        .value
-        .get("tasks")?
-        .as_array()?
-        .iter()
-        .filter_map(TaskView::from_value)
-        .collect();
-    let total = outcome.value.get("total")?.as_i64()?;
-    Some((tasks, total))
+pub fn page_of(outcome: &ToolOutcome) -> Option<(Vec<Task>, i64)> {
+    outcome
+        .read::<TaskList>()
+        .map(|page| (page.tasks, page.total))
+}
+
+/// An instant as the tools take it: RFC 3339 in UTC, to the second.
+fn utc(instant: DateTime<Utc>) -> DueDateInput {
+    DueDateInput(instant.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }

@@ -154,7 +154,8 @@ pub fn take_tags(words: &[Word], used: &mut [bool]) -> Vec<String> {
 pub fn tag(norm: &str) -> Option<String> {
     let name = norm.strip_prefix('#')?.trim_start_matches('#');
     let starts_well = name.chars().next().is_some_and(char::is_alphabetic);
-    (starts_well && name.chars().count() <= 50).then(|| name.to_owned())
+    (starts_well && name.chars().count() <= crate::tasks::rules::MAX_TAG_CHARS)
+        .then(|| name.to_owned())
 }
 
 /// The day a series is tied to, which gives its first due date.

@@ -6,6 +6,7 @@ use super::command::{Command, ListSpec};
 use super::fields::{priority_value, tag, take_priority, take_tags};
 use super::when::{Now, monday_of, sunday_of};
 use super::words::{Word, split, text};
+use crate::tasks::model::StatusFilter;
 
 /// Words that mean "not done yet" or "done" in a listing request.
 #[rustfmt::skip]
@@ -32,10 +33,10 @@ pub fn list(words: &[Word], now: Now) -> ListSpec {
         || has_pair("to", "do")
         || PENDING_WORDS.iter().any(|w| has(w))
     {
-        spec.status = Some("pending");
+        spec.status = Some(StatusFilter::Pending);
         labels.push("pending".into());
     } else if COMPLETED_WORDS.iter().any(|w| has(w)) {
-        spec.status = Some("completed");
+        spec.status = Some(StatusFilter::Completed);
         labels.push("completed".into());
     }
     let today = now.local.date();
@@ -64,7 +65,7 @@ pub fn list(words: &[Word], now: Now) -> ListSpec {
         range(first, last, "due this month");
     }
     if spec.due_before.is_some() && spec.status.is_none() && !spec.overdue {
-        spec.status = Some("pending");
+        spec.status = Some(StatusFilter::Pending);
     }
     let mut used = vec![false; words.len()];
     spec.priority = take_priority(words, &mut used).or_else(|| {

@@ -2,69 +2,40 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
-use serde::Deserialize;
-use serde_json::Value;
 
 use super::when::end_of_day;
-use crate::tasks::model::{Priority, RecurrencePattern};
+use crate::tasks::model::{Priority, RecurrencePattern, Task};
 
-/// The fields of a task, as a tool returned it, that replies mention.
-#[derive(Debug, Clone, Deserialize)]
-pub struct TaskView {
-    /// The per-user number.
-    pub number: i64,
-    /// The title.
-    pub title: String,
-    /// Notes.
-    #[serde(default)]
-    pub description: Option<String>,
-    /// Done or not.
-    #[serde(default)]
-    pub completed: bool,
-    /// Importance.
-    #[serde(default)]
-    pub priority: Priority,
-    /// Labels.
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// Due instant.
-    #[serde(default)]
-    pub due_date: Option<DateTime<Utc>>,
-    /// Whether it repeats.
-    #[serde(default)]
-    pub is_recurring: bool,
-    /// How it repeats.
-    #[serde(default)]
-    pub recurrence_pattern: Option<RecurrencePattern>,
-    /// Every how many periods.
-    #[serde(default)]
-    pub recurrence_interval: Option<i32>,
+/// How replies speak of a task.
+pub trait Spoken {
+    /// `#4 "call mom"`.
+    fn name(&self) -> String;
+
+    /// `#4 "call mom", due Mon 23 Nov 18:00, high priority, tagged #home, repeats weekly`.
+    fn describe(&self, tz: Tz, now: DateTime<Utc>) -> String;
+
+    /// The clauses after the name.
+    fn details(&self, tz: Tz, now: DateTime<Utc>) -> Vec<String>;
+
+    /// "repeats every 2 weeks".
+    fn repeat(&self) -> Option<String>;
+
+    /// One line of a listing.
+    fn line(&self, tz: Tz, now: DateTime<Utc>) -> String;
 }
 
-impl TaskView {
-    /// Reads a task out of a tool result.
-    #[must_use]
-    pub fn from_value(value: &Value) -> Option<Self> {
-        serde_json::from_value(value.clone()).ok()
-    }
-
-    /// `#4 "call mom"`.
-    #[must_use]
-    pub fn name(&self) -> String {
+impl Spoken for Task {
+    fn name(&self) -> String {
         format!("#{} \"{}\"", self.number, self.title)
     }
 
-    /// `#4 "call mom", due Mon 23 Nov 18:00, high priority, tagged #home, repeats weekly`.
-    #[must_use]
-    pub fn describe(&self, tz: Tz, now: DateTime<Utc>) -> String {
+    fn describe(&self, tz: Tz, now: DateTime<Utc>) -> String {
         let mut parts = vec![self.name()];
         parts.extend(self.details(tz, now));
         parts.join(", ")
     }
 
-    /// The clauses after the name.
-    #[must_use]
-    pub fn details(&self, tz: Tz, now: DateTime<Utc>) -> Vec<String> {
+    fn details(&self, tz: Tz, now: DateTime<Utc>) -> Vec<String> {
         let mut parts = Vec::new();
         if let Some(due) = self.due_date {
             let late = !self.completed && due < now;
@@ -89,16 +60,12 @@ impl TaskView {
         parts
     }
 
-    /// "repeats every 2 weeks".
-    #[must_use]
-    pub fn repeat(&self) -> Option<String> {
+    fn repeat(&self) -> Option<String> {
         let pattern = self.recurrence_pattern.filter(|_| self.is_recurring)?;
-        Some(repeats(pattern, self.recurrence_interval.unwrap_or(1)))
+        Some(repeats(pattern, self.recurrence_interval))
     }
 
-    /// One line of a listing.
-    #[must_use]
-    pub fn line(&self, tz: Tz, now: DateTime<Utc>) -> String {
+    fn line(&self, tz: Tz, now: DateTime<Utc>) -> String {
         let mark = if self.completed { "✓" } else { "•" };
         let details = self.details(tz, now);
         if details.is_empty() {
@@ -203,6 +170,32 @@ pub fn incomplete(kind: &str) -> &'static str {
             "I didn't catch what to change. Say e.g. \"change task 3 priority to low\" or \
              \"set due date of task 1 to friday\"."
         }
+    }
+}
+
+/// A pending task with only a number and a title, for tests.
+#[cfg(test)]
+#[must_use]
+pub fn sample(number: i64, title: &str) -> Task {
+    let now = Utc::now();
+    Task {
+        id: uuid::Uuid::now_v7(),
+        number,
+        user_id: "sample".to_owned(),
+        title: title.to_owned(),
+        description: None,
+        completed: false,
+        priority: Priority::None,
+        tags: Vec::new(),
+        due_date: None,
+        is_recurring: false,
+        recurrence_pattern: None,
+        recurrence_interval: 1,
+        created_at: now,
+        updated_at: now,
+        completed_at: None,
+        version: 1,
+        recurrence_anchor_day: None,
     }
 }
 

@@ -2,19 +2,21 @@
 //! whole words (stemmed: "letters" names "letter", "posted" names "post"), never by pieces of
 //! words; pointing words name only what the conversation's last turn named or showed.
 
-use serde_json::{Value, json};
-
 use super::command::TaskRef;
 use super::execute::{WHICH_ONE, page_of, task_of};
-use super::reply::{self, TaskView};
+use super::reply;
 use super::stem::stem;
 use crate::chat::tools::ToolBox;
 use crate::error::ApiError;
+use crate::mcp::server::{ListTasksArgs, TaskArgs};
+use crate::tasks::listing::{SortKey, SortOrder};
+use crate::tasks::model::{StatusFilter, Task};
+use crate::tasks::query::ListTasks;
 
 /// Most candidates an ambiguous reference lists back.
 const CHOICES: usize = 8;
 /// Most tasks read when a reference has to be matched word by word.
-const SCAN: usize = 200;
+const SCAN: i64 = 200;
 
 /// Words that never name a task on their own, in titles and references alike.
 #[rustfmt::skip]
@@ -58,7 +60,7 @@ pub async fn resolve(
     prefer: Prefer,
     shown: &[Shown],
     tools: &mut ToolBox,
-) -> Result<Result<TaskView, String>, ApiError> {
+) -> Result<Result<Task, String>, ApiError> {
     match task {
         TaskRef::Number(number) => by_number(*number, tools).await,
         TaskRef::Previous => match shown {
@@ -96,8 +98,10 @@ pub async fn resolve(
     }
 }
 
-async fn by_number(number: i64, tools: &mut ToolBox) -> Result<Result<TaskView, String>, ApiError> {
-    let outcome = tools.call("get_task", json!({ "task_id": number })).await?;
+async fn by_number(number: i64, tools: &mut ToolBox) -> Result<Result<Task, String>, ApiError> {
+    let outcome = tools
+        .call_with("get_task", &TaskArgs::number(number))
+        .await?;
     Ok(task_of(&outcome).ok_or_else(|| {
         if outcome
             .error_message()
@@ -111,18 +115,15 @@ async fn by_number(number: i64, tools: &mut ToolBox) -> Result<Result<TaskView, 
 }
 
 /// Tasks whose title holds the fragment's words: in order first, then in any order.
-async fn by_words(fragment: &str, tools: &mut ToolBox) -> Result<Vec<TaskView>, ApiError> {
+async fn by_words(fragment: &str, tools: &mut ToolBox) -> Result<Vec<Task>, ApiError> {
     // `q` also searches descriptions and inside words; a task is only named by whole words of
     // its title ("art" never names "Start the car").
     let wanted = words_of(fragment);
-    let in_order: Vec<TaskView> = search(
-        tools,
-        json!({ "q": fragment, "sort": "number", "order": "asc", "limit": 100 }),
-    )
-    .await?
-    .into_iter()
-    .filter(|t| names_in_order(&words_of(&t.title), &wanted))
-    .collect();
+    let in_order: Vec<Task> = search(tools, oldest_first(Some(fragment.to_owned()), 100))
+        .await?
+        .into_iter()
+        .filter(|t| names_in_order(&words_of(&t.title), &wanted))
+        .collect();
     if !in_order.is_empty() {
         return Ok(in_order);
     }
@@ -132,14 +133,11 @@ async fn by_words(fragment: &str, tools: &mut ToolBox) -> Result<Vec<TaskView>, 
     let Some(longest) = significant.iter().max_by_key(|w| w.chars().count()) else {
         return Ok(Vec::new());
     };
-    Ok(search(
-        tools,
-        json!({ "q": stem(longest), "sort": "number", "order": "asc", "limit": SCAN }),
-    )
-    .await?
-    .into_iter()
-    .filter(|t| covers(&words_of(&t.title), &significant))
-    .collect())
+    Ok(search(tools, oldest_first(Some(stem(longest)), SCAN))
+        .await?
+        .into_iter()
+        .filter(|t| covers(&words_of(&t.title), &significant))
+        .collect())
 }
 
 /// Tasks a statement of what was done describes: every significant word of the title is in
@@ -149,14 +147,18 @@ async fn by_statement(
     statement: &str,
     prefer: Prefer,
     tools: &mut ToolBox,
-) -> Result<Vec<TaskView>, ApiError> {
+) -> Result<Vec<Task>, ApiError> {
     let said: Vec<String> = significant(&words_of(statement))
         .into_iter()
         .filter(|w| !NEWS_WORDS.contains(&w.as_str()))
         .collect();
-    let mut args = json!({ "sort": "number", "order": "asc", "limit": SCAN });
+    let mut args = oldest_first(None, SCAN);
     if let Prefer::Completed(done) = prefer {
-        args["status"] = json!(if done { "completed" } else { "pending" });
+        args.status = Some(if done {
+            StatusFilter::Completed
+        } else {
+            StatusFilter::Pending
+        });
     }
     // Best first: the same words; then a title the statement covers ("posted the letter to
     // grandma" → "Post letter"); then a title that covers the statement.
@@ -167,7 +169,7 @@ async fn by_statement(
         &|title| covers(title, &said),
     ];
     for tier in tiers {
-        let found: Vec<TaskView> = tasks
+        let found: Vec<Task> = tasks
             .iter()
             .filter(|t| {
                 let title = significant(&words_of(&t.title));
@@ -182,8 +184,21 @@ async fn by_statement(
     Ok(Vec::new())
 }
 
-async fn search(tools: &mut ToolBox, args: Value) -> Result<Vec<TaskView>, ApiError> {
-    let outcome = tools.call("list_tasks", args).await?;
+/// Tasks matching `q` (all when `None`), oldest first.
+fn oldest_first(q: Option<String>, limit: i64) -> ListTasks {
+    ListTasks {
+        q,
+        sort: Some(SortKey::Number),
+        order: Some(SortOrder::Asc),
+        limit: Some(limit),
+        ..ListTasks::default()
+    }
+}
+
+async fn search(tools: &mut ToolBox, list: ListTasks) -> Result<Vec<Task>, ApiError> {
+    let outcome = tools
+        .call_with("list_tasks", &ListTasksArgs::from(list))
+        .await?;
     Ok(page_of(&outcome)
         .map(|(tasks, _)| tasks)
         .unwrap_or_default())
@@ -249,7 +264,7 @@ fn which_one<'t>(tasks: impl Iterator<Item = (i64, &'t str)>, count: usize) -> S
 
 /// Chooses among the tasks a fragment matched (see [`Prefer`]); several left means asking
 /// back.
-fn pick(candidates: Vec<TaskView>, fragment: &str, prefer: Prefer) -> Result<TaskView, String> {
+fn pick(candidates: Vec<Task>, fragment: &str, prefer: Prefer) -> Result<Task, String> {
     if candidates.is_empty() {
         return Err(format!(
             "I couldn't find a task matching \"{fragment}\", so I changed nothing. Say \"list my \
@@ -264,7 +279,7 @@ fn pick(candidates: Vec<TaskView>, fragment: &str, prefer: Prefer) -> Result<Tas
         Prefer::Completed(_) | Prefer::ExactTitle => candidates,
     };
     let wanted = folded(fragment);
-    let exact: Vec<&TaskView> = pool.iter().filter(|t| folded(&t.title) == wanted).collect();
+    let exact: Vec<&Task> = pool.iter().filter(|t| folded(&t.title) == wanted).collect();
     if let [one] = exact.as_slice() {
         return Ok((*one).clone());
     }

@@ -5,6 +5,7 @@ use super::command::{BulkSpec, Command, TaskRef};
 use super::fields::tag;
 use super::reference::number_of;
 use super::words::{Word, len, starts_with};
+use crate::tasks::model::StatusFilter;
 
 /// Words that negate what follows ("don't delete it", "never complete that", "no, do not").
 const NEGATIONS: &[&str] = &[
@@ -134,21 +135,21 @@ const QUANTIFIERS: &[&str] = &[
 ];
 
 /// Words that say which tasks a bulk request covers, with the status they select.
-const STATUS_WORDS: &[(&str, &str)] = &[
-    ("completed", "completed"),
-    ("complete", "completed"),
-    ("done", "completed"),
-    ("finished", "completed"),
-    ("checked", "completed"),
-    ("ticked", "completed"),
-    ("old", "completed"),
-    ("pending", "pending"),
-    ("open", "pending"),
-    ("unfinished", "pending"),
-    ("incomplete", "pending"),
-    ("remaining", "pending"),
-    ("outstanding", "pending"),
-    ("active", "pending"),
+const STATUS_WORDS: &[(&str, StatusFilter)] = &[
+    ("completed", StatusFilter::Completed),
+    ("complete", StatusFilter::Completed),
+    ("done", StatusFilter::Completed),
+    ("finished", StatusFilter::Completed),
+    ("checked", StatusFilter::Completed),
+    ("ticked", StatusFilter::Completed),
+    ("old", StatusFilter::Completed),
+    ("pending", StatusFilter::Pending),
+    ("open", StatusFilter::Pending),
+    ("unfinished", StatusFilter::Pending),
+    ("incomplete", StatusFilter::Pending),
+    ("remaining", StatusFilter::Pending),
+    ("outstanding", StatusFilter::Pending),
+    ("active", StatusFilter::Pending),
 ];
 
 /// Plural nouns that, with a status word, make a request cover many tasks ("delete done
@@ -372,7 +373,7 @@ mod tests {
     #[test]
     fn bulk_requests_are_recognised() {
         let spec = bulk(&split("all completed tasks")).expect("bulk");
-        assert_eq!(spec.status, Some("completed"));
+        assert_eq!(spec.status, Some(StatusFilter::Completed));
         assert!(spec.words.is_empty());
         assert_eq!(bulk(&split("everything")), Some(BulkSpec::default()));
         let spec = bulk(&split("tasks 3 and 4")).expect("bulk");

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use super::command::{Change, Command, ListSpec, NewTaskSpec, Repeat, TaskRef};
 use super::parse;
 use crate::tasks::dates::resolve_local;
-use crate::tasks::model::{Priority, RecurrencePattern};
+use crate::tasks::model::{Priority, RecurrencePattern, StatusFilter};
 
 fn now() -> DateTime<Utc> {
     "2026-11-20T15:00:00Z".parse().expect("instant")
@@ -221,10 +221,13 @@ fn listing() {
         other => panic!("{m:?} parsed as {other:?}"),
     };
     assert_eq!(list("list my tasks"), ListSpec::default());
-    assert_eq!(list("show pending").status, Some("pending"));
-    assert_eq!(list("what's left?").status, Some("pending"));
-    assert_eq!(list("show completed").status, Some("completed"));
-    assert_eq!(list("completed tasks").status, Some("completed"));
+    assert_eq!(list("show pending").status, Some(StatusFilter::Pending));
+    assert_eq!(list("what's left?").status, Some(StatusFilter::Pending));
+    assert_eq!(list("show completed").status, Some(StatusFilter::Completed));
+    assert_eq!(
+        list("completed tasks").status,
+        Some(StatusFilter::Completed)
+    );
     assert!(list("what's overdue?").overdue);
     let today = list("what's due today");
     assert_eq!(today.due_after.as_deref(), Some("2026-11-20"));

@@ -4,7 +4,8 @@
 //! added task is deleted. Undo turns are skipped, with the change each undid, so a second
 //! `undo` reaches one change further back.
 
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::bulk::number_argument;
 use super::context::{CHANGING, UNDONE, changes, snapshot};
@@ -12,18 +13,8 @@ use super::execute::Clock;
 use crate::chat::agent::PastMessage;
 use crate::chat::tools::{ToolBox, ToolCall};
 use crate::error::ApiError;
-
-/// The fields an update may have changed, put back as they were.
-const RESTORED_FIELDS: &[&str] = &[
-    "title",
-    "description",
-    "priority",
-    "tags",
-    "due_date",
-    "is_recurring",
-    "recurrence_pattern",
-    "recurrence_interval",
-];
+use crate::mcp::server::{CompleteTaskArgs, TaskArgs, TaskId, UpdateTaskArgs};
+use crate::tasks::model::{DueDateInput, Task, TaskPatch};
 
 /// Reverses the last change of the conversation.
 ///
@@ -89,7 +80,7 @@ where
     };
     Ok(match (call.name.as_str(), number) {
         ("add_task", Some(n)) => {
-            let outcome = tools.call("delete_task", json!({ "task_id": n })).await?;
+            let outcome = tools.call_with("delete_task", &TaskArgs::number(n)).await?;
             Some(said(
                 outcome.ok,
                 format!("removed #{n} \"{}\" again", title(&call.result)),
@@ -120,7 +111,7 @@ where
                 .and_then(Value::as_i64)
             {
                 let outcome = tools
-                    .call("delete_task", json!({ "task_id": next }))
+                    .call_with("delete_task", &TaskArgs::number(next))
                     .await?;
                 parts.push(said(
                     outcome.ok,
@@ -128,12 +119,12 @@ where
                     next,
                 ));
             }
-            let outcome = tools
-                .call(
-                    "complete_task",
-                    json!({ "task_id": n, "completed": !completed }),
-                )
-                .await?;
+            let args = CompleteTaskArgs {
+                task_id: TaskId::Number(n),
+                completed: Some(!completed),
+                user_id: None,
+            };
+            let outcome = tools.call_with("complete_task", &args).await?;
             let verb = if completed { "reopened" } else { "marked done" };
             parts.insert(
                 0,
@@ -146,38 +137,44 @@ where
             Some(parts.join(", "))
         }
         ("update_task", Some(n)) => {
-            let Some(task) = snapshot(before(), n) else {
+            let Some(task) = snapshot(before(), n).and_then(|t| Task::deserialize(t).ok()) else {
                 return Ok(Some(format!(
                     "couldn't restore #{n}: I never saw it before the change"
                 )));
             };
-            let mut args = Map::new();
-            args.insert("task_id".into(), json!(n));
-            for field in RESTORED_FIELDS {
-                args.insert(
-                    (*field).into(),
-                    task.get(*field).cloned().unwrap_or(Value::Null),
-                );
-            }
-            if args.get("priority").is_some_and(Value::is_null) {
-                args.insert("priority".into(), json!("NONE"));
-            }
-            if args.get("tags").is_some_and(Value::is_null) {
-                args.insert("tags".into(), json!([]));
-            }
-            if args.get("is_recurring") == Some(&json!(false)) {
-                args.remove("recurrence_pattern");
-                args.remove("recurrence_interval");
-            }
-            let outcome = tools.call("update_task", Value::Object(args)).await?;
+            let args = UpdateTaskArgs {
+                task_id: TaskId::Number(n),
+                user_id: None,
+                changes: as_it_was(&task),
+            };
+            let outcome = tools.call_with("update_task", &args).await?;
             Some(said(
                 outcome.ok,
-                format!("#{n} \"{}\" is back as it was", title(&task)),
+                format!("#{n} \"{}\" is back as it was", task.title),
                 n,
             ))
         }
         _ => None,
     })
+}
+
+/// The update that puts back every field a change may have touched.
+fn as_it_was(task: &Task) -> TaskPatch {
+    let repeats = task.is_recurring;
+    TaskPatch {
+        title: Some(Some(task.title.clone())),
+        description: Some(task.description.clone()),
+        priority: Some(Some(task.priority)),
+        tags: Some(Some(task.tags.clone())),
+        due_date: Some(
+            task.due_date
+                .map(|due| DueDateInput(due.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
+        ),
+        is_recurring: Some(repeats),
+        recurrence_pattern: repeats.then_some(task.recurrence_pattern),
+        recurrence_interval: repeats.then_some(task.recurrence_interval),
+        completed: None,
+    }
 }
 
 fn said(ok: bool, done: String, number: i64) -> String {

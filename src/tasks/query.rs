@@ -1,0 +1,153 @@
+//! What a list request may ask, typed once for every door: REST reads it from the query string,
+//! MCP's `list_tasks` takes it as its arguments and the chat agent builds it. The core checks it
+//! once, in [`super::listing::check`], into the filter a listing runs.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use super::listing::{SortKey, SortOrder};
+use super::model::{Priority, StatusFilter};
+use crate::error::FieldError;
+
+/// A list request: every filter is optional and they combine.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListTasks {
+    /// all (default), pending (not done) or completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusFilter>,
+    /// Only tasks of this priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// Only tasks carrying every one of these tags (in a URL: `tag`, repeated).
+    #[serde(default, alias = "tag", skip_serializing_if = "Vec::is_empty")]
+    #[param(rename = "tag")]
+    pub tags: Vec<String>,
+    /// Text searched, case-insensitively, in titles and descriptions.
+    #[serde(default, alias = "search", skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Only tasks due at or before this instant or date (a date: by the end of that day, in the
+    /// user's time zone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_before: Option<String>,
+    /// Only tasks due at or after this instant or date (a date: from the start of that day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_after: Option<String>,
+    /// true: only pending tasks past their due date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overdue: Option<bool>,
+    /// Sort key; default created_at. Tasks without a due date always come last.
+    #[serde(default, alias = "sort_by", skip_serializing_if = "Option::is_none")]
+    pub sort: Option<SortKey>,
+    /// Sort direction; default desc (priority desc = HIGH first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+    /// Page size, 1–1000; default 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page (REST: from `Link: <…>; rel="next"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+impl ListTasks {
+    /// Reads a URL query string: `tag` may repeat, other keys keep their last value, values are
+    /// read case-insensitively. A value that cannot be read is left out and reported, so that the
+    /// check can name it together with every other bad parameter.
+    #[must_use]
+    pub fn from_query_string(raw: &str) -> (Self, Vec<FieldError>) {
+        let mut list = Self::default();
+        let mut unreadable = Vec::new();
+        for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
+            let mut read = |field: &str, parsed: Result<(), &str>| {
+                // The last value counts, readable or not.
+                unreadable.retain(|e: &FieldError| e.field != field);
+                if let Err(message) = parsed {
+                    unreadable.push(FieldError::new(field, message));
+                }
+            };
+            match key.as_ref() {
+                "status" => read("status", value.parse().map(|v| list.status = Some(v))),
+                "priority" => read("priority", value.parse().map(|v| list.priority = Some(v))),
+                "tag" | "tags" => list.tags.push(value.into_owned()),
+                "q" | "search" => list.q = Some(value.into_owned()),
+                "due_before" => list.due_before = Some(value.into_owned()),
+                "due_after" => list.due_after = Some(value.into_owned()),
+                "overdue" => read("overdue", flag(&value).map(|v| list.overdue = Some(v))),
+                "sort" | "sort_by" => read("sort", value.parse().map(|v| list.sort = Some(v))),
+                "order" => read("order", value.parse().map(|v| list.order = Some(v))),
+                "limit" => read(
+                    "limit",
+                    value
+                        .trim()
+                        .parse()
+                        .map(|v| list.limit = Some(v))
+                        .map_err(|_| super::listing::LIMIT_RULE),
+                ),
+                "cursor" => list.cursor = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        (list, unreadable)
+    }
+}
+
+/// A boolean as people write it in a URL.
+fn flag(raw: &str) -> Result<bool, &'static str> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err("must be true or false"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_read_into_the_typed_request() {
+        let (list, unreadable) = ListTasks::from_query_string(
+            "status=PENDING&tag=a&tags=b&sort_by=Due_Date&order=asc&overdue=yes&limit=5&search=x",
+        );
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(
+            list,
+            ListTasks {
+                status: Some(StatusFilter::Pending),
+                tags: vec!["a".into(), "b".into()],
+                q: Some("x".into()),
+                overdue: Some(true),
+                sort: Some(SortKey::DueDate),
+                order: Some(SortOrder::Asc),
+                limit: Some(5),
+                ..ListTasks::default()
+            }
+        );
+    }
+
+    #[test]
+    fn unreadable_values_are_each_reported_once() {
+        let (list, unreadable) = ListTasks::from_query_string("status=x&status=y&limit=1.5&sort=");
+        let fields: Vec<_> = unreadable.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["status", "limit", "sort"]);
+        assert_eq!(list, ListTasks::default());
+    }
+
+    #[test]
+    fn the_typed_request_serialises_only_what_it_asks() {
+        let list = ListTasks {
+            status: Some(StatusFilter::Completed),
+            limit: Some(3),
+            ..ListTasks::default()
+        };
+        let value = serde_json::to_value(&list).expect("serialisable");
+        assert_eq!(
+            value,
+            serde_json::json!({ "status": "completed", "limit": 3 })
+        );
+        let back: ListTasks = serde_json::from_value(value).expect("readable");
+        assert_eq!(back, list);
+    }
+}
