@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::dates::{self, DueDate};
 use super::model::{Priority, StatusFilter, Task};
 use super::query::ListTasks;
+use super::row::TaskColumn;
 use super::rules::{MAX_TAG_CHARS, MAX_TITLE};
 use super::search;
 use crate::auth::credential::Standing;
@@ -386,6 +387,10 @@ macro_rules! bind_args {
     }};
 }
 
+/// Position of `total_count` in a row of the page query: right after the
+/// [`listed_task_columns!`].
+pub const TOTAL_COLUMN: usize = TaskColumn::LISTED;
+
 /// The page query ([`listed_task_columns!`] of one row more than the limit, to know whether
 /// another page follows, and the count of every matching task as a trailing column) and the
 /// count alone, for an empty page.
@@ -532,7 +537,32 @@ fn keyset(page: &mut Statement, cursor: &Cursor) {
 
 #[cfg(test)]
 mod tests {
+    use sqlx::{Column, Row};
+
     use super::*;
+    use crate::tasks::row::tests::sqlite_with_a_task;
+
+    #[tokio::test]
+    async fn the_total_is_read_where_the_page_query_puts_it() {
+        let (mut conn, task) = sqlite_with_a_task().await;
+        let (page, _) = statements(
+            &TaskFilter::default(),
+            &task.user_id,
+            None,
+            Dialect::Sqlite,
+            Utc::now(),
+        );
+        let query = sqlx::query(sqlx::AssertSqlSafe(page.sql.as_str()));
+        let rows = crate::bind_args!(query, page.args)
+            .fetch_all(&mut conn)
+            .await
+            .expect("list");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].column(TOTAL_COLUMN).name(), "total_count");
+        assert_eq!(rows[0].try_get::<i64, _>(TOTAL_COLUMN).expect("a count"), 1);
+        let read = Task::from_listed_row(&rows[0], task.user_id.clone()).expect("decodes");
+        assert_eq!(format!("{read:?}"), format!("{task:?}"));
+    }
 
     #[test]
     fn cursor_round_trips_and_rejects_garbage() {

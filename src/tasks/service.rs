@@ -117,9 +117,6 @@ pub async fn filter_for(
     listing::check(list, tz, unreadable)
 }
 
-/// Position of `total_count` after the [`listed_task_columns!`] of a page row.
-const TOTAL_COLUMN: usize = 16;
-
 /// One page of the user's tasks matching `filter`, with the total count and the next cursor.
 ///
 /// # Errors
@@ -218,7 +215,7 @@ where
     for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
     rows.first()
-        .map(|row| row.try_get::<i64, _>(TOTAL_COLUMN))
+        .map(|row| row.try_get::<i64, _>(listing::TOTAL_COLUMN))
         .transpose()
 }
 
