@@ -3,7 +3,7 @@
 //! once, in [`super::listing::check`], into the filter a listing runs.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::IntoParams;
 
 use super::listing::{SortKey, SortOrder};
@@ -21,7 +21,12 @@ pub struct ListTasks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Only tasks carrying every one of these tags (in a URL: `tag`, repeated).
-    #[serde(default, alias = "tag", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        alias = "tag",
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     #[param(rename = "tag")]
     pub tags: Vec<String>,
     /// Text searched, case-insensitively, in titles and descriptions.
@@ -93,6 +98,11 @@ impl ListTasks {
     }
 }
 
+/// Models often send `null` for an argument they do not use: no tags, then.
+fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    Option::<Vec<String>>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
 /// A boolean as people write it in a URL.
 fn flag(raw: &str) -> Result<bool, &'static str> {
     match raw.trim().to_ascii_lowercase().as_str() {
@@ -149,5 +159,8 @@ mod tests {
         );
         let back: ListTasks = serde_json::from_value(value).expect("readable");
         assert_eq!(back, list);
+        let nulls = serde_json::json!({ "tags": null, "status": null, "limit": null });
+        let read: ListTasks = serde_json::from_value(nulls).expect("nulls are absent values");
+        assert_eq!(read, ListTasks::default());
     }
 }
