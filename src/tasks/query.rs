@@ -5,6 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
+use uuid::Uuid;
 
 use super::listing::{SortKey, SortOrder};
 use super::model::{Priority, StatusFilter};
@@ -37,6 +38,10 @@ pub struct ListTasks {
     /// true: only pending tasks past their due date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overdue: Option<bool>,
+    /// Only tasks of this project (list) of the user's; an id that is not one of the user's
+    /// projects matches nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
     /// Sort key; default created_at. Tasks without a due date always come last.
     #[serde(default, alias = "sort_by", skip_serializing_if = "Option::is_none")]
     pub sort: Option<SortKey>,
@@ -86,6 +91,14 @@ impl ListTasks {
                         .map_err(|_| super::listing::LIMIT_RULE),
                 ),
                 "cursor" => list.cursor = Some(value.into_owned()),
+                "project_id" => read(
+                    "project_id",
+                    value
+                        .trim()
+                        .parse()
+                        .map(|v| list.project_id = Some(v))
+                        .map_err(|_| "must be a UUID"),
+                ),
                 _ => {}
             }
         }
