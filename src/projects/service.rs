@@ -282,6 +282,17 @@ pub async fn check_target(db: &Db, owner: &str, project_id: Uuid) -> Result<()> 
     }
 }
 
+/// A task write that named a project deleted after [`check_target`] passed fails on the
+/// foreign key: the same 422 as a project that was never there, not a 500.
+#[must_use]
+pub fn gone_or(err: sqlx::Error) -> ApiError {
+    if db::is_foreign_key_violation(&err) {
+        ApiError::invalid("project_id", NOT_YOURS)
+    } else {
+        err.into()
+    }
+}
+
 /// A checked color: `#rgb` or `#rrggbb`, kept lower-case.
 fn color(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     let raw = raw.trim();

@@ -149,6 +149,21 @@ mod tests {
     }
 
     #[test]
+    fn project_id_reads_from_a_url_and_is_a_uuid_in_the_tool_schema() {
+        let id = uuid::Uuid::now_v7();
+        let (list, unreadable) = ListTasks::from_query_string(&format!("project_id={id}"));
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(list.project_id, Some(id));
+        let (_, unreadable) = ListTasks::from_query_string("project_id=inbox");
+        assert_eq!(unreadable[0].field, "project_id");
+        let schema = serde_json::to_value(schemars::schema_for!(ListTasks)).expect("a schema");
+        assert_eq!(
+            schema["properties"]["project_id"]["format"], "uuid",
+            "{schema}"
+        );
+    }
+
+    #[test]
     fn the_typed_request_serialises_only_what_it_asks() {
         let list = ListTasks {
             status: Some(StatusFilter::Completed),

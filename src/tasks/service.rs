@@ -72,7 +72,8 @@ macro_rules! insert_task {
         .bind(fields.recurrence_anchor_day)
         .bind(fields.project_id)
         .fetch_optional($executor)
-        .await?;
+        .await
+        .map_err(crate::projects::service::gone_or)?;
         inserted.ok_or(ApiError::Unauthorized("the token's user no longer exists"))?
     }};
 }
@@ -502,6 +503,7 @@ pub async fn update(
             .bind(fields.project_id)
             .fetch_optional(conn)
             .await
+            .map_err(crate::projects::service::gone_or)
         })?;
         if let Some(updated) = updated {
             return Ok(updated);
