@@ -62,7 +62,7 @@ pub enum ApiError {
     Conflict(&'static str),
     /// `If-Match` names a version that is no longer current.
     #[error(
-        "the task has changed since you read it (If-Match does not match its ETag); reload it and retry"
+        "the task or project has changed since you read it (If-Match does not match its ETag); reload it and retry"
     )]
     PreconditionFailed,
     /// Body larger than the limit.

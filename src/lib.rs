@@ -16,6 +16,7 @@ pub mod observe;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod projects;
 pub mod server;
 pub mod shutdown;
 pub mod startup;

@@ -12,6 +12,7 @@ use utoipa::{
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "tasks", description = "The signed-in user's tasks"),
+        (name = "projects", description = "The signed-in user's projects (lists of tasks)"),
         (name = "chat", description = "Plain-language task management and stored conversations"),
         (name = "operations", description = "Health and service information"),
         (name = "mcp", description = "Metadata of the MCP endpoint `/mcp` (JSON-RPC over Streamable HTTP, not described here)"),

@@ -211,6 +211,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::mcp::http::metadata_router())
         .nest("/api/v1/auth", crate::auth::http::router())
         .nest("/api/v1/tasks", crate::tasks::http::router())
+        .nest("/api/v1/projects", crate::projects::http::router())
         .nest("/api/v1/chat", crate::chat::http::chat_router())
         .nest(
             "/api/v1/conversations",

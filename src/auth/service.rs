@@ -347,6 +347,7 @@ pub async fn delete_account(db: &Db, user_id: &str, password: Option<String>) ->
                  (select id from conversation where user_id = $1)",
             "delete from conversation where user_id = $1",
             "delete from task where user_id = $1",
+            "delete from project where owner_id = $1",
             "delete from idempotency_key where user_id = $1",
             "delete from credential where user_id = $1",
             "delete from app_user where id = $1",

@@ -117,6 +117,8 @@ pub struct TaskFilter {
     pub due_after: Option<DateTime<Utc>>,
     /// Only pending tasks past their due date.
     pub overdue: bool,
+    /// Only tasks of this project (another user's matches nothing).
+    pub project_id: Option<Uuid>,
     /// Order column.
     pub sort: SortKey,
     /// Order direction.
@@ -137,6 +139,7 @@ impl Default for TaskFilter {
             due_before: None,
             due_after: None,
             overdue: false,
+            project_id: None,
             sort: SortKey::CreatedAt,
             order: SortOrder::Desc,
             limit: DEFAULT_LIMIT,
@@ -155,7 +158,8 @@ impl TaskFilter {
             && self.search.is_none()
             && self.due_before.is_none()
             && self.due_after.is_none()
-            && !self.overdue;
+            && !self.overdue
+            && self.project_id.is_none();
         only_status.then_some(match self.status {
             StatusFilter::All => "task_count",
             StatusFilter::Pending => "task_count - completed_count",
@@ -240,6 +244,7 @@ pub fn check(
         status: list.status.unwrap_or_default(),
         priority: list.priority,
         overdue: list.overdue.unwrap_or(false),
+        project_id: list.project_id,
         sort: list.sort.unwrap_or(SortKey::CreatedAt),
         order: list.order.unwrap_or(SortOrder::Desc),
         ..TaskFilter::default()
@@ -424,6 +429,12 @@ pub fn statements(
         StatusFilter::Completed => {
             conditions.push(" and completed = ").bind(Arg::Bool(true));
         }
+    }
+    // Tasks are their owner's (`user_id` above), so another user's project matches nothing.
+    if let Some(project_id) = filter.project_id {
+        conditions
+            .push(" and project_id = ")
+            .bind(Arg::Uuid(project_id));
     }
     if let Some(priority) = filter.priority {
         conditions

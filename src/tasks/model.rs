@@ -185,6 +185,8 @@ pub struct Task {
     pub number: i64,
     /// The owner.
     pub user_id: String,
+    /// The project (list) it belongs to; the owner's Inbox unless another was chosen.
+    pub project_id: Uuid,
     /// 1–200 characters.
     pub title: String,
     /// Up to 1000 characters.
@@ -259,6 +261,10 @@ pub struct NewTask {
     /// Periods between occurrences, 1–1000 (default 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
+    /// The project (list) to put it in, one of the user's that is not archived; the user's
+    /// Inbox when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
 }
 
 /// `PUT`/`PATCH /api/v1/tasks/{id}`: absent fields are unchanged, `null` clears.
@@ -321,6 +327,9 @@ pub struct TaskPatch {
     /// New interval, 1–1000.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
+    /// Move it to this project (list) of the user's; it must not be archived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
 }
 
 /// Distinguishes a field sent as `null` (`Some(None)`) from an absent one (`None`, by default).

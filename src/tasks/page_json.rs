@@ -182,7 +182,10 @@ where
     write_int(row.try_get_unchecked::<Int<i64>, _>(C::number)?.0, out);
     out.extend_from_slice(b",\"user_id\":");
     out.extend_from_slice(owner_json);
-    out.extend_from_slice(b",\"title\":");
+    out.extend_from_slice(b",\"project_id\":\"");
+    let project: Uuid = row.try_get_unchecked(C::project_id)?;
+    out.extend_from_slice(project.as_hyphenated().encode_lower(&mut uuid).as_bytes());
+    out.extend_from_slice(b"\",\"title\":");
     json::write_str(row.try_get_unchecked::<&str, _>(C::title)?, out);
     out.extend_from_slice(b",\"description\":");
     match row.try_get_unchecked::<Option<&str>, _>(C::description)? {

@@ -5,6 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::IntoParams;
+use uuid::Uuid;
 
 use super::listing::{SortKey, SortOrder};
 use super::model::{Priority, StatusFilter};
@@ -42,6 +43,10 @@ pub struct ListTasks {
     /// true: only pending tasks past their due date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overdue: Option<bool>,
+    /// Only tasks of this project (list) of the user's; an id that is not one of the user's
+    /// projects matches nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<Uuid>,
     /// Sort key; default created_at. Tasks without a due date always come last.
     #[serde(default, alias = "sort_by", skip_serializing_if = "Option::is_none")]
     pub sort: Option<SortKey>,
@@ -91,6 +96,14 @@ impl ListTasks {
                         .map_err(|_| super::listing::LIMIT_RULE),
                 ),
                 "cursor" => list.cursor = Some(value.into_owned()),
+                "project_id" => read(
+                    "project_id",
+                    value
+                        .trim()
+                        .parse()
+                        .map(|v| list.project_id = Some(v))
+                        .map_err(|_| "must be a UUID"),
+                ),
                 _ => {}
             }
         }
@@ -143,6 +156,21 @@ mod tests {
         let fields: Vec<_> = unreadable.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["status", "limit", "sort"]);
         assert_eq!(list, ListTasks::default());
+    }
+
+    #[test]
+    fn project_id_reads_from_a_url_and_is_a_uuid_in_the_tool_schema() {
+        let id = uuid::Uuid::now_v7();
+        let (list, unreadable) = ListTasks::from_query_string(&format!("project_id={id}"));
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(list.project_id, Some(id));
+        let (_, unreadable) = ListTasks::from_query_string("project_id=inbox");
+        assert_eq!(unreadable[0].field, "project_id");
+        let schema = serde_json::to_value(schemars::schema_for!(ListTasks)).expect("a schema");
+        assert_eq!(
+            schema["properties"]["project_id"]["format"], "uuid",
+            "{schema}"
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ macro_rules! with_task_columns {
             $($($args)*)?;
             listed: id, number, title, description, completed, priority, tags, due_date,
                 is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at,
-                completed_at, version, recurrence_anchor_day;
+                completed_at, version, recurrence_anchor_day, project_id;
             then: user_id
         }
     };
@@ -167,6 +167,7 @@ impl Task {
             id: row.try_get_unchecked(C::id)?,
             number: row.try_get_unchecked(C::number)?,
             user_id,
+            project_id: row.try_get_unchecked(C::project_id)?,
             title: row.try_get_unchecked(C::title)?,
             description: row.try_get_unchecked(C::description)?,
             completed: row.try_get_unchecked(C::completed)?,
@@ -196,10 +197,11 @@ pub(crate) mod tests {
     /// all hold different values, so that a reader taking one column for another shows.
     pub(crate) async fn sqlite_with_a_task() -> (SqliteConnection, Task) {
         let at = |hour| Utc.with_ymd_and_hms(2026, 3, 10, hour, 0, 0).single();
-        let task = Task {
+        let mut task = Task {
             id: Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0001),
             number: 7,
             user_id: "owner-1".to_owned(),
+            project_id: Uuid::nil(),
             title: "the title".to_owned(),
             description: Some("the description".to_owned()),
             completed: true,
@@ -231,12 +233,19 @@ pub(crate) mod tests {
         .execute(&mut conn)
         .await
         .expect("insert the owner");
+        // The owner's Inbox, created with the owner.
+        task.project_id = sqlx::query_scalar("select id from project where owner_id = $1")
+            .bind(&task.user_id)
+            .fetch_one(&mut conn)
+            .await
+            .expect("the owner's Inbox");
         // Columns named here, not taken from the list under test.
         sqlx::query(
             "insert into task (id, user_id, number, title, description, completed, priority,
                  tags, due_date, is_recurring, recurrence_pattern, recurrence_interval,
-                 created_at, updated_at, completed_at, version, recurrence_anchor_day)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                 created_at, updated_at, completed_at, version, recurrence_anchor_day, project_id)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                 $18)",
         )
         .bind(task.id)
         .bind(&task.user_id)
@@ -255,6 +264,7 @@ pub(crate) mod tests {
         .bind(task.completed_at)
         .bind(task.version)
         .bind(task.recurrence_anchor_day)
+        .bind(task.project_id)
         .execute(&mut conn)
         .await
         .expect("insert the task");

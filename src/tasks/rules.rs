@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use uuid::Uuid;
 
 use super::dates::{self, DueDate};
 use super::model::{DueDateInput, NewTask, Priority, RecurrencePattern, Task, TaskPatch};
@@ -43,6 +44,9 @@ pub struct TaskFields {
     pub recurrence_interval: i32,
     /// Day of month a monthly series keeps (derived from the due date).
     pub recurrence_anchor_day: Option<i32>,
+    /// The project; `None` for a new task means the user's Inbox. That it is the user's is
+    /// checked by `tasks::service`, which can read projects.
+    pub project_id: Option<Uuid>,
 }
 
 impl TaskFields {
@@ -60,6 +64,7 @@ impl TaskFields {
             recurrence_pattern: task.recurrence_pattern,
             recurrence_interval: task.recurrence_interval,
             recurrence_anchor_day: task.recurrence_anchor_day,
+            project_id: Some(task.project_id),
         }
     }
 }
@@ -100,6 +105,7 @@ pub fn new_task(input: NewTask, tz: Tz) -> Result<TaskFields, ApiError> {
         recurrence_pattern: pattern,
         recurrence_interval: interval,
         recurrence_anchor_day: None,
+        project_id: input.project_id,
     };
     recurrence(&mut fields, &mut errors);
     fields.recurrence_anchor_day =
@@ -118,6 +124,9 @@ pub fn new_task(input: NewTask, tz: Tz) -> Result<TaskFields, ApiError> {
 pub fn apply_patch(current: TaskFields, patch: TaskPatch, tz: Tz) -> Result<TaskFields, ApiError> {
     let mut errors = Vec::new();
     let mut fields = current;
+    if let Some(project_id) = patch.project_id {
+        fields.project_id = Some(project_id);
+    }
     match patch.title {
         Some(Some(title)) => {
             if let Some(title) = validate::text(&title, "title", 1, MAX_TITLE, &mut errors) {

@@ -49,8 +49,9 @@ macro_rules! insert_task {
         let inserted: Option<Task> = sqlx::query_as::<_, Task>(concat!(
             "insert into task (id, user_id, number, title, description, completed, priority, tags,
                  due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
-                 updated_at, completed_at, recurrence_anchor_day)
-             select $1, id, task_seq + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14
+                 updated_at, completed_at, recurrence_anchor_day, project_id)
+             select $1, id, task_seq + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14,
+                 coalesce($15, (select p.id from project p where p.owner_id = $2 and p.is_inbox))
              from app_user where id = $2
              returning ",
             task_columns!()
@@ -69,8 +70,10 @@ macro_rules! insert_task {
         .bind($now)
         .bind($completed_at)
         .bind(fields.recurrence_anchor_day)
+        .bind(fields.project_id)
         .fetch_optional($executor)
-        .await?;
+        .await
+        .map_err(crate::projects::service::gone_or)?;
         inserted.ok_or(ApiError::Unauthorized("the token's user no longer exists"))?
     }};
 }
@@ -336,6 +339,9 @@ pub async fn create_once(
         rules::needs_timezone(input.due_date.as_ref()) || (monthly && input.due_date.is_some());
     let tz = zone_if_needed(db, user_id, needs_zone).await?;
     let fields = rules::new_task(input, tz)?;
+    if let Some(project_id) = fields.project_id {
+        crate::projects::service::check_target(db, user_id, project_id).await?;
+    }
     let now = db::now();
     let completed_at = fields.completed.then_some(now);
     let Some(key) = key else {
@@ -459,6 +465,9 @@ pub async fn update(
             return Err(ApiError::PreconditionFailed);
         }
         let fields = rules::apply_patch(TaskFields::of(&current), patch.clone(), tz)?;
+        if let Some(project_id) = fields.project_id.filter(|p| *p != current.project_id) {
+            crate::projects::service::check_target(db, user_id, project_id).await?;
+        }
         let now = db::now();
         let completed_at = match (current.completed, fields.completed) {
             (false, true) => Some(now),
@@ -470,7 +479,8 @@ pub async fn update(
                 "update task set title = $1, description = $2, completed = $3, priority = $4,
                      tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
                      recurrence_interval = $9, completed_at = $10, updated_at = $11,
-                     recurrence_anchor_day = $15, version = version + 1
+                     recurrence_anchor_day = $15, project_id = coalesce($16, project_id),
+                     version = version + 1
                  where id = $12 and user_id = $13 and version = $14
                  returning ",
                 task_columns!()
@@ -490,8 +500,10 @@ pub async fn update(
             .bind(user_id)
             .bind(current.version)
             .bind(fields.recurrence_anchor_day)
+            .bind(fields.project_id)
             .fetch_optional(conn)
             .await
+            .map_err(crate::projects::service::gone_or)
         })?;
         if let Some(updated) = updated {
             return Ok(updated);
@@ -690,6 +702,9 @@ pub struct DeletedTask {
     pub id: Uuid,
     /// Its number, given back (never taken by another task: numbers are not reused).
     pub number: i64,
+    /// Its project, given back while it is still the user's.
+    #[serde(default)]
+    pub project_id: Option<Uuid>,
     /// Title.
     pub title: String,
     /// Description.
@@ -749,6 +764,7 @@ pub async fn restore(db: &Db, user_id: &str, task: DeletedTask) -> Result<Task> 
             is_recurring: Some(task.is_recurring),
             recurrence_pattern: task.recurrence_pattern,
             recurrence_interval: Some(task.recurrence_interval),
+            project_id: None,
         },
         tz,
     )?;
@@ -765,8 +781,11 @@ pub async fn restore(db: &Db, user_id: &str, task: DeletedTask) -> Result<Task> 
         let inserted = sqlx::query(
             "insert into task (id, user_id, number, title, description, completed, priority, tags,
                  due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
-                 updated_at, completed_at, recurrence_anchor_day)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                 updated_at, completed_at, recurrence_anchor_day, project_id)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                 -- Back in its project while that is still the user's, else in the Inbox.
+                 coalesce((select p.id from project p where p.id = $17 and p.owner_id = $2),
+                     (select p.id from project p where p.owner_id = $2 and p.is_inbox)))",
         )
         .bind(task.id)
         .bind(user_id)
@@ -784,6 +803,7 @@ pub async fn restore(db: &Db, user_id: &str, task: DeletedTask) -> Result<Task> 
         .bind(now)
         .bind(completed_at)
         .bind(fields.recurrence_anchor_day)
+        .bind(task.project_id)
         .execute(&mut *tx)
         .await;
         match inserted {

@@ -70,7 +70,8 @@ fn without_ids(value: &Value) -> Value {
     match value {
         Value::Object(fields) => fields
             .iter()
-            .filter(|(key, _)| !matches!(key.as_str(), "id" | "user_id" | "number"))
+            // A task's project is the importing account's Inbox, not the exporter's project.
+            .filter(|(key, _)| !matches!(key.as_str(), "id" | "user_id" | "number" | "project_id"))
             .map(|(key, item)| (key.clone(), without_ids(item)))
             .collect(),
         Value::Array(items) => items.iter().map(without_ids).collect(),

@@ -91,6 +91,14 @@ async fn external_tokens_are_accepted_and_forgeries_refused(backend: Backend) {
     assert_eq!(me.json()["name"], "Grace");
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     assert_eq!(created.json()["user_id"], "ext|grace");
+    // The user came with an Inbox, and the task went there.
+    let projects = app
+        .send(app.authed(Method::GET, "/api/v1/projects", &token))
+        .await
+        .json();
+    assert_eq!(projects.as_array().map(Vec::len), Some(1), "{projects}");
+    assert_eq!(projects[0]["is_inbox"], true);
+    assert_eq!(created.json()["project_id"], projects[0]["id"]);
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(
         fetches.load(Ordering::SeqCst),

@@ -28,6 +28,7 @@ mod metrics;
 mod ops;
 mod pool;
 mod preconditions;
+mod projects;
 mod readiness;
 mod scopes;
 mod shutdown;

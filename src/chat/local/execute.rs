@@ -130,6 +130,7 @@ async fn list(spec: &ListSpec, clock: Clock, tools: &mut ToolBox) -> Result<Stri
         order: Some(SortOrder::Asc),
         limit: Some(LIST_LIMIT),
         cursor: None,
+        project_id: None,
     };
     let outcome = tools
         .call_with("list_tasks", &ListTasksArgs::from(list))

@@ -182,6 +182,7 @@ pub fn sample(number: i64, title: &str) -> Task {
         id: uuid::Uuid::now_v7(),
         number,
         user_id: "sample".to_owned(),
+        project_id: uuid::Uuid::nil(),
         title: title.to_owned(),
         description: None,
         completed: false,

@@ -174,6 +174,7 @@ fn as_it_was(task: &Task) -> TaskPatch {
         recurrence_pattern: repeats.then_some(task.recurrence_pattern),
         recurrence_interval: repeats.then_some(task.recurrence_interval),
         completed: None,
+        project_id: Some(task.project_id),
     }
 }
 
