@@ -16,14 +16,17 @@ export function editView(ctx, id) {
   const heading = h('h1', { tabindex: '-1' }, 'Edit task');
   const body = h('div', { class: 'card' }, h('p', { class: 'loading' }, 'Loading…'));
   const node = h('section', { class: 'edit-page' },
-    h('p', { class: 'back' }, h('a', { href: '/app' }, '← Back to Inbox')), heading, body);
+    h('p', { class: 'back' }, h('a', { href: '/app' }, '← Back to the Inbox')), heading, body);
   load();
   return { title: 'Edit task', node, focus: heading };
 
   async function load() {
     try {
-      const { data, headers } = await api('GET', taskPath(id));
-      body.replaceChildren(form(data, headers.get('ETag')));
+      const [{ data, headers }, { data: projects }] = await Promise.all([
+        api('GET', taskPath(id)),
+        api('GET', '/api/v1/projects'),
+      ]);
+      body.replaceChildren(form(data, headers.get('ETag'), projects));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       body.replaceChildren(h('p', { class: 'form-error', role: 'alert' },
@@ -31,7 +34,15 @@ export function editView(ctx, id) {
     }
   }
 
-  function form(task, etag) {
+  /** The list page of the project a task is in. */
+  function listOf(projectId, projects) {
+    const project = projects.find((p) => p.id === projectId);
+    return !project || project.is_inbox ? '/app' : `/app?project=${encodeURIComponent(project.id)}`;
+  }
+
+  function form(task, etag, projects) {
+    const project = h('select', { name: 'project_id' },
+      options(projects.map((p) => [p.id, p.name]), task.project_id));
     const title = h('input', { type: 'text', name: 'title', value: task.title, required: true, maxlength: '200' });
     const description = h('textarea', { name: 'description', rows: '4', maxlength: '1000' });
     description.value = task.description || '';
@@ -48,7 +59,9 @@ export function editView(ctx, id) {
     const syncInterval = () => { interval.disabled = !repeat.value; };
     repeat.addEventListener('change', syncInterval);
     syncInterval();
-    const controls = { title, description, priority, tags, due_date: due, recurrence_pattern: repeat, recurrence_interval: interval };
+    const controls = {
+      title, description, priority, tags, due_date: due, recurrence_pattern: repeat, recurrence_interval: interval, project_id: project,
+    };
     const banner = h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
     const status = [];
     if (isOverdue(task)) status.push(h('span', { class: 'chip due overdue' }, `Overdue · ${dueText(task.due_date)}`));
@@ -68,12 +81,13 @@ export function editView(ctx, id) {
       field('Description', description),
       h('div', { class: 'field check' }, completed, h('label', { for: (completed.id = 'edit-completed') }, 'Completed')),
       h('div', { class: 'grid' },
+        field('Project', project),
         field('Priority', priority),
         field('Due', due, { hint: `Your time zone: ${currentZone()}. Leave empty for no date.` }),
         field('Repeats', repeat),
         field('Repeat every', interval, { hint: 'Days, weeks or months.' }),
         field('Tags', tags, { hint: 'Separated by commas or spaces.' })),
-      h('div', { class: 'actions' }, save, h('a', { href: '/app', class: 'button' }, 'Cancel'), remove),
+      h('div', { class: 'actions' }, save, h('a', { href: listOf(task.project_id, projects), class: 'button' }, 'Cancel'), remove),
       confirmRow);
 
     el.addEventListener('submit', async (event) => {
@@ -89,6 +103,7 @@ export function editView(ctx, id) {
         recurrence_pattern: repeat.value || null,
       };
       if (repeat.value) patch.recurrence_interval = Number(interval.value);
+      if (project.value !== task.project_id) patch.project_id = project.value;
       save.disabled = true;
       try {
         const res = await api('PATCH', taskPath(task.id), patch, etag ? { 'If-Match': etag } : {});
@@ -97,7 +112,7 @@ export function editView(ctx, id) {
           await api('PATCH', `${taskPath(task.id)}/complete`, { completed: completed.checked });
         }
         toast(`Saved “${res.data.title}”.`);
-        ctx.navigate('/app');
+        ctx.navigate(listOf(res.data.project_id, projects));
       } catch (err) {
         let placed = false;
         for (const e of err.errors || []) {
@@ -126,7 +141,7 @@ export function editView(ctx, id) {
       try {
         await api('DELETE', taskPath(task.id));
         toast(`Deleted “${task.title}”.`);
-        ctx.navigate('/app');
+        ctx.navigate(listOf(task.project_id, projects));
       } catch (err) {
         banner.textContent = err.message;
         banner.hidden = false;

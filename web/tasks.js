@@ -1,5 +1,6 @@
-// The task list: quick add (read by the chat agent's grammar, shown before it is saved),
-// search, filters and sort kept in the address, pages loaded as the list scrolls, and
+// The task list of one project (the Inbox unless the address names another): the project list
+// beside it, quick add (read by the chat agent's grammar, shown before it is saved) into that
+// project, search, filters and sort kept in the address, pages loaded as the list scrolls, and
 // completion with undo.
 
 import { h, field, options, replace, toast, debounce, uid } from './dom.js';
@@ -30,6 +31,7 @@ function readFilters() {
     tag: q.get('tag') || '',
     due: q.get('due') || '',
     sort: q.get('sort') || 'created_at:desc',
+    project: q.get('project') || '',
   };
 }
 
@@ -43,8 +45,9 @@ function writeFilters(filters) {
   history.replaceState(history.state, '', search ? `/app?${search}` : '/app');
 }
 
-function listUrl(filters) {
+function listUrl(filters, projectId) {
   const q = new URLSearchParams();
+  if (projectId) q.set('project_id', projectId);
   const [sort, order] = filters.sort.split(':');
   q.set('status', filters.status);
   q.set('sort', sort);
@@ -105,7 +108,7 @@ function previewOf(task) {
   return [h('span', { class: 'preview-label' }, 'Will add: '), bits];
 }
 
-function quickAdd(onAdded) {
+function quickAdd(onAdded, projectId) {
   const input = h('input', {
     type: 'text', name: 'text', autocomplete: 'off', maxlength: '500',
     placeholder: 'pay rent every month on the 1st #home !high',
@@ -155,7 +158,8 @@ function quickAdd(onAdded) {
     }
     button.disabled = true;
     try {
-      const { data } = await api('POST', '/api/v1/tasks', task);
+      const project = projectId();
+      const { data } = await api('POST', '/api/v1/tasks', project ? { ...task, project_id: project } : task);
       input.value = '';
       parsed = null;
       replace(preview, HINT);
@@ -204,9 +208,39 @@ function filterBar(filters, onChange) {
   return h('details', { class: 'filter-box', open }, h('summary', {}, 'Search, filters and sort'), form);
 }
 
-/** The Inbox: every task of the user until projects exist. */
-export function tasksView() {
+/** The user's projects as links, the one shown marked current, and a form to start another. */
+function projectNav(ctx, projects, shown) {
+  const links = projects.map((project) => h('li', {},
+    h('a', {
+      href: project.is_inbox ? '/app' : `/app?project=${encodeURIComponent(project.id)}`,
+      'aria-current': project.id === shown?.id ? 'page' : null,
+    }, project.name)));
+  const name = h('input', { type: 'text', name: 'name', required: true, maxlength: '100', autocomplete: 'off' });
+  const create = h('button', { type: 'submit' }, 'Create project');
+  const form = h('form', { class: 'new-project' }, field('New project', name), create);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!name.value.trim()) {
+      name.focus();
+      return;
+    }
+    create.disabled = true;
+    try {
+      const { data } = await api('POST', '/api/v1/projects', { name: name.value });
+      toast(`Created the project “${data.name}”.`);
+      ctx.navigate(`/app?project=${encodeURIComponent(data.id)}`);
+    } catch (err) {
+      toast(err.message);
+      create.disabled = false;
+    }
+  });
+  return h('nav', { class: 'projects', 'aria-label': 'Projects' }, h('ul', {}, links), form);
+}
+
+/** One project's tasks (the Inbox's unless the address names another project). */
+export function tasksView(ctx) {
   let filters = readFilters();
+  let shown = null;
   let next = null;
   let loading = false;
   let generation = 0;
@@ -295,16 +329,16 @@ export function tasksView() {
   }
 
   function reload() {
-    load(listUrl(filters), true);
+    load(listUrl(filters, shown?.id), true);
   }
 
   function loadMore() {
     if (next && !loading) load(next, false);
   }
 
-  const { form, input } = quickAdd(() => reload());
+  const { form, input } = quickAdd(() => reload(), () => shown?.id);
   const bar = filterBar(filters, (changed) => {
-    filters = changed;
+    filters = { ...changed, project: filters.project };
     writeFilters(filters);
     reload();
   });
@@ -312,12 +346,30 @@ export function tasksView() {
     if (entries.some((e) => e.isIntersecting)) loadMore();
   }, { rootMargin: '600px' });
   observer.observe(sentinel);
-  reload();
 
-  const heading = h('h1', { tabindex: '-1' }, 'Inbox');
+  const heading = h('h1', { tabindex: '-1' }, filters.project ? 'Project' : 'Inbox');
+  const side = h('div', { class: 'project-side' });
+  // The list needs the project's id, so the projects come first (one small request).
+  (async () => {
+    try {
+      const { data } = await api('GET', '/api/v1/projects');
+      shown = data.find((p) => p.id === filters.project) || data.find((p) => p.is_inbox) || null;
+      if (filters.project && shown?.id !== filters.project) toast('That project does not exist (or is not yours).');
+      if (shown) {
+        heading.textContent = shown.name;
+        document.title = `${shown.name} · tudu`;
+      }
+      side.replaceChildren(projectNav(ctx, data, shown));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      side.replaceChildren(h('p', { class: 'form-error' }, err.message));
+    }
+    reload();
+  })();
   return {
-    title: 'Inbox',
-    node: h('section', { class: 'tasks-page' }, heading, form, bar, count, empty, list, more, sentinel),
+    title: filters.project ? 'Project' : 'Inbox',
+    node: h('div', { class: 'with-projects' }, side,
+      h('section', { class: 'tasks-page' }, heading, form, bar, count, empty, list, more, sentinel)),
     focus: input,
     leave: () => observer.disconnect(),
   };

@@ -109,6 +109,46 @@ test('sign up, quick add with a date and tag, edit, complete, undo, search, filt
   await context.close();
 });
 
+test('projects: create one, add into it, and move a task there from the Inbox', async () => {
+  const { context, page, check } = await openContext(browser);
+  await signUp(page);
+  const projects = page.getByRole('navigation', { name: 'Projects' });
+  await projects.getByRole('link', { name: 'Inbox' }).waitFor();
+  const add = page.getByRole('textbox', { name: 'Add task' });
+  const preview = page.locator('.preview');
+  await add.fill('water the plants');
+  await preview.filter({ hasText: 'Will add' }).waitFor();
+  await add.press('Enter');
+  await taskItem(page, 'water the plants').waitFor();
+
+  // A new project opens at once, with a list of its own.
+  await page.getByLabel('New project').fill('Groceries');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByRole('heading', { name: 'Groceries' }).waitFor();
+  assert.equal(await projects.getByRole('link', { name: 'Groceries' }).getAttribute('aria-current'), 'page');
+  await page.getByText('Nothing here yet.').waitFor();
+  await add.fill('buy milk #dairy');
+  await preview.filter({ hasText: '#dairy' }).waitFor();
+  await add.press('Enter');
+  await taskItem(page, 'buy milk').waitFor();
+  assert.equal(await taskItem(page, 'water the plants').count(), 0, 'the Inbox task is not in Groceries');
+
+  // The Inbox keeps its own; the edit page moves a task to another project.
+  await projects.getByRole('link', { name: 'Inbox' }).click();
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  await taskItem(page, 'water the plants').waitFor();
+  assert.equal(await taskItem(page, 'buy milk').count(), 0, 'the Groceries task is not in the Inbox');
+  await taskItem(page, 'water the plants').getByRole('link', { name: 'water the plants' }).click();
+  await page.getByRole('heading', { name: 'Edit task' }).waitFor();
+  await page.getByLabel('Project').selectOption({ label: 'Groceries' });
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Groceries' }).waitFor();
+  await taskItem(page, 'water the plants').waitFor();
+  await taskItem(page, 'buy milk').waitFor();
+  check();
+  await context.close();
+});
+
 test('the session cookie is HttpOnly and invisible to scripts', async () => {
   const { context, page, check } = await openContext(browser);
   await signUp(page);
