@@ -200,6 +200,14 @@ fn holds_nul(value: &Value) -> bool {
     }
 }
 
+/// The last value of `key` in the request's query string.
+pub fn query_value(uri: &axum::http::Uri, key: &str) -> Option<String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == key)
+        .last()
+        .map(|(_, v)| v.into_owned())
+}
+
 /// The first query parameter whose name or value holds a NUL character, as a 422: no route
 /// takes such a value, and PostgreSQL cannot compare with one.
 #[must_use]

@@ -173,7 +173,8 @@ fn check_tasks(
             is_recurring: task.is_recurring,
             recurrence_pattern: task.recurrence_pattern,
             recurrence_interval: task.recurrence_interval,
-            project_id: None,
+            position: task.position,
+            ..NewTask::default()
         };
         match rules::new_task(input, tz) {
             Ok(mut fields) => {

@@ -160,6 +160,9 @@ pub struct ImportTask {
     pub recurrence_interval: Option<i32>,
     /// 1–31; derived from the due date when absent.
     pub recurrence_anchor_day: Option<i32>,
+    /// Kept (the import is flat: every task goes to the Inbox's top level); after the
+    /// account's other tasks when absent.
+    pub position: Option<i64>,
     /// Kept; now when absent.
     pub created_at: Option<DateTime<Utc>>,
     /// Kept; `created_at` when absent.

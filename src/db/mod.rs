@@ -305,7 +305,10 @@ impl Db {
         let write = pool::build::<SqliteConnection>(
             options
                 .clone()
-                .pragma("wal_autocheckpoint", SQLITE_WRITER_CHECKPOINT_PAGES),
+                .pragma("wal_autocheckpoint", SQLITE_WRITER_CHECKPOINT_PAGES)
+                // Subtasks follow their parent through triggers that fire each other, one
+                // level at a time (migration `subtasks`).
+                .pragma("recursive_triggers", "ON"),
             1,
             settings.acquire_timeout,
         )?;

@@ -44,14 +44,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ProjectPath {
     }
 }
 
-/// The last value of `key` in the request's query string.
-fn query_value(uri: &axum::http::Uri, key: &str) -> Option<String> {
-    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-        .filter(|(k, _)| k == key)
-        .last()
-        .map(|(_, v)| v.into_owned())
-}
-
 /// A single project with its `ETag`.
 fn with_etag(project: &Project, body: impl IntoResponse) -> Response {
     let mut response = body.into_response();
@@ -69,7 +61,10 @@ pub async fn list_projects(
     auth: AuthUser,
     OriginalUri(uri): OriginalUri,
 ) -> Result<AppJson<Vec<Project>>> {
-    let archived = match query_value(&uri, "archived").as_deref().map(str::trim) {
+    let archived = match crate::input::query_value(&uri, "archived")
+        .as_deref()
+        .map(str::trim)
+    {
         None | Some("false" | "0") => false,
         Some("true" | "1") => true,
         Some(_) => return Err(ApiError::invalid("archived", "must be true or false")),
@@ -143,7 +138,7 @@ pub async fn delete_project(
     IfMatch(precondition): IfMatch,
     OriginalUri(uri): OriginalUri,
 ) -> Result<AppJson<ProjectDeleted>> {
-    let move_to = query_value(&uri, "move_to");
+    let move_to = crate::input::query_value(&uri, "move_to");
     let deleted = service::delete(
         &state.db,
         &auth.user_id,

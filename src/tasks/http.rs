@@ -247,14 +247,22 @@ fn idempotency_key(headers: &HeaderMap, input: &NewTask) -> Result<Option<Idempo
     }))
 }
 
-/// Counts of the user's tasks.
+/// Counts of the user's tasks, or of one project's with `?project_id=`.
 #[utoipa::path(get, path = "/stats", tag = "tasks", security(("bearer" = [])),
-    responses((status = 200, body = TaskStats), (status = 401, body = Problem)))]
+    params(("project_id" = Option<uuid::Uuid>, Query, description = "count only this project's tasks")),
+    responses((status = 200, body = TaskStats), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn get_stats(
     State(state): State<AppState>,
     auth: AuthUser,
+    OriginalUri(uri): OriginalUri,
 ) -> Result<AppJson<TaskStats>> {
-    Ok(AppJson(service::stats(&state.db, &auth.user_id).await?))
+    let project = crate::input::query_value(&uri, "project_id")
+        .map(|raw| raw.trim().parse::<uuid::Uuid>())
+        .transpose()
+        .map_err(|_| ApiError::invalid("project_id", "must be a UUID"))?;
+    Ok(AppJson(
+        service::stats(&state.db, &auth.user_id, project).await?,
+    ))
 }
 
 /// One task, by UUID or number.

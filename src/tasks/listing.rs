@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::dates::{self, DueDate};
 use super::model::{Priority, StatusFilter, Task};
-use super::query::ListTasks;
+use super::query::{ListTasks, ParentFilter};
 use super::row::TaskColumn;
 use super::rules::{MAX_TAG_CHARS, MAX_TITLE};
 use super::search;
@@ -44,6 +44,8 @@ pub enum SortKey {
     Title,
     /// Task number.
     Number,
+    /// Manual order among siblings (with `parent_id`, the order a person arranged).
+    Position,
 }
 
 impl std::str::FromStr for SortKey {
@@ -53,18 +55,22 @@ impl std::str::FromStr for SortKey {
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(s.trim()))
             .map(|(_, key)| *key)
-            .ok_or("must be one of created_at, updated_at, due_date, priority, title, number")
+            .ok_or(
+                "must be one of created_at, updated_at, due_date, priority, title, number, \
+                 position",
+            )
     }
 }
 
 impl SortKey {
-    const ALL: [(&'static str, Self); 6] = [
+    const ALL: [(&'static str, Self); 7] = [
         ("created_at", Self::CreatedAt),
         ("updated_at", Self::UpdatedAt),
         ("due_date", Self::DueDate),
         ("priority", Self::Priority),
         ("title", Self::Title),
         ("number", Self::Number),
+        ("position", Self::Position),
     ];
 
     fn column(self) -> &'static str {
@@ -75,6 +81,7 @@ impl SortKey {
             Self::Priority => "priority",
             Self::Title => "title",
             Self::Number => "number",
+            Self::Position => "position",
         }
     }
 }
@@ -119,6 +126,8 @@ pub struct TaskFilter {
     pub overdue: bool,
     /// Only tasks of this project (another user's matches nothing).
     pub project_id: Option<Uuid>,
+    /// Only top-level tasks, or only the subtasks of one task.
+    pub parent: Option<ParentFilter>,
     /// Order column.
     pub sort: SortKey,
     /// Order direction.
@@ -140,6 +149,7 @@ impl Default for TaskFilter {
             due_after: None,
             overdue: false,
             project_id: None,
+            parent: None,
             sort: SortKey::CreatedAt,
             order: SortOrder::Desc,
             limit: DEFAULT_LIMIT,
@@ -159,7 +169,8 @@ impl TaskFilter {
             && self.due_before.is_none()
             && self.due_after.is_none()
             && !self.overdue
-            && self.project_id.is_none();
+            && self.project_id.is_none()
+            && self.parent.is_none();
         only_status.then_some(match self.status {
             StatusFilter::All => "task_count",
             StatusFilter::Pending => "task_count - completed_count",
@@ -194,6 +205,7 @@ impl Cursor {
             SortKey::Priority => json!(task.priority.rank()),
             SortKey::Title => json!(task.title),
             SortKey::Number => json!(task.number),
+            SortKey::Position => json!(task.position),
         };
         Self {
             sort: filter.sort,
@@ -221,7 +233,9 @@ impl Cursor {
         match (self.sort, &self.value) {
             (SortKey::DueDate, Value::Null) => Some(None),
             (SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::DueDate, v) => time(v).map(Some),
-            (SortKey::Priority | SortKey::Number, v) => v.as_i64().map(|n| Some(Arg::Int(n))),
+            (SortKey::Priority | SortKey::Number | SortKey::Position, v) => {
+                v.as_i64().map(|n| Some(Arg::Int(n)))
+            }
             (SortKey::Title, v) => v.as_str().map(|t| Some(Arg::Text(t.to_owned()))),
         }
     }
@@ -245,6 +259,7 @@ pub fn check(
         priority: list.priority,
         overdue: list.overdue.unwrap_or(false),
         project_id: list.project_id,
+        parent: list.parent_id,
         sort: list.sort.unwrap_or(SortKey::CreatedAt),
         order: list.order.unwrap_or(SortOrder::Desc),
         ..TaskFilter::default()
@@ -435,6 +450,15 @@ pub fn statements(
         conditions
             .push(" and project_id = ")
             .bind(Arg::Uuid(project_id));
+    }
+    match filter.parent {
+        None => {}
+        Some(ParentFilter::TopLevel) => {
+            conditions.push(" and parent_id is null");
+        }
+        Some(ParentFilter::Of(parent)) => {
+            conditions.push(" and parent_id = ").bind(Arg::Uuid(parent));
+        }
     }
     if let Some(priority) = filter.priority {
         conditions

@@ -11,3 +11,4 @@ pub mod row;
 pub mod rules;
 pub mod search;
 pub mod service;
+pub mod tree;

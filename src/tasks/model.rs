@@ -187,6 +187,10 @@ pub struct Task {
     pub user_id: String,
     /// The project (list) it belongs to; the owner's Inbox unless another was chosen.
     pub project_id: Uuid,
+    /// The task it is a subtask of (in the same project); null at the top level.
+    pub parent_id: Option<Uuid>,
+    /// Manual order among its siblings (the project's top level, or its parent's subtasks).
+    pub position: i64,
     /// 1–200 characters.
     pub title: String,
     /// Up to 1000 characters.
@@ -265,6 +269,13 @@ pub struct NewTask {
     /// Inbox when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<Uuid>,
+    /// Make it a subtask of this task (one of the user's, at most 4 levels deep); it goes in
+    /// its parent's project.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<Uuid>,
+    /// Place among its siblings (any integer, smaller first); default: after the last one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
 }
 
 /// `PUT`/`PATCH /api/v1/tasks/{id}`: absent fields are unchanged, `null` clears.
@@ -327,9 +338,23 @@ pub struct TaskPatch {
     /// New interval, 1–1000.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recurrence_interval: Option<i32>,
-    /// Move it to this project (list) of the user's; it must not be archived.
+    /// Move it, with its subtasks, to this project (list) of the user's; it must not be
+    /// archived. A subtask moved on its own leaves its parent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<Uuid>,
+    /// Make it a subtask of this task (moving it, with its subtasks, into that task's
+    /// project); null moves it to the top level.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<Uuid>, nullable)]
+    pub parent_id: Option<Option<Uuid>>,
+    /// New place among its siblings (smaller first); a task given a new parent without one
+    /// goes after the last of its new siblings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
 }
 
 /// Distinguishes a field sent as `null` (`Some(None)`) from an absent one (`None`, by default).

@@ -185,7 +185,18 @@ where
     out.extend_from_slice(b",\"project_id\":\"");
     let project: Uuid = row.try_get_unchecked(C::project_id)?;
     out.extend_from_slice(project.as_hyphenated().encode_lower(&mut uuid).as_bytes());
-    out.extend_from_slice(b"\",\"title\":");
+    out.extend_from_slice(b"\",\"parent_id\":");
+    match row.try_get_unchecked::<Option<Uuid>, _>(C::parent_id)? {
+        Some(parent) => {
+            out.push(b'"');
+            out.extend_from_slice(parent.as_hyphenated().encode_lower(&mut uuid).as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"position\":");
+    write_int(row.try_get_unchecked::<Int<i64>, _>(C::position)?.0, out);
+    out.extend_from_slice(b",\"title\":");
     json::write_str(row.try_get_unchecked::<&str, _>(C::title)?, out);
     out.extend_from_slice(b",\"description\":");
     match row.try_get_unchecked::<Option<&str>, _>(C::description)? {

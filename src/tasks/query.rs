@@ -47,6 +47,11 @@ pub struct ListTasks {
     /// projects matches nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<Uuid>,
+    /// Only the subtasks of this task (a UUID), or `none`: only top-level tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>)]
+    #[schemars(with = "Option<String>")]
+    pub parent_id: Option<ParentFilter>,
     /// Sort key; default created_at. Tasks without a due date always come last.
     #[serde(default, alias = "sort_by", skip_serializing_if = "Option::is_none")]
     pub sort: Option<SortKey>,
@@ -104,10 +109,49 @@ impl ListTasks {
                         .map(|v| list.project_id = Some(v))
                         .map_err(|_| "must be a UUID"),
                 ),
+                "parent_id" => read("parent_id", value.parse().map(|v| list.parent_id = Some(v))),
                 _ => {}
             }
         }
         (list, unreadable)
+    }
+}
+
+/// Which level of the task tree a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParentFilter {
+    /// Top-level tasks only (`none`).
+    TopLevel,
+    /// The direct subtasks of this task.
+    Of(Uuid),
+}
+
+impl std::str::FromStr for ParentFilter {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("none") || s.eq_ignore_ascii_case("null") {
+            return Ok(Self::TopLevel);
+        }
+        s.parse()
+            .map(Self::Of)
+            .map_err(|_| "must be a task's UUID, or none for top-level tasks")
+    }
+}
+
+impl Serialize for ParentFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::TopLevel => serializer.serialize_str("none"),
+            Self::Of(id) => id.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ParentFilter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        raw.parse().map_err(serde::de::Error::custom)
     }
 }
 

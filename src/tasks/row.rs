@@ -35,7 +35,7 @@ macro_rules! with_task_columns {
             $($($args)*)?;
             listed: id, number, title, description, completed, priority, tags, due_date,
                 is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at,
-                completed_at, version, recurrence_anchor_day, project_id;
+                completed_at, version, recurrence_anchor_day, project_id, parent_id, position;
             then: user_id
         }
     };
@@ -168,6 +168,8 @@ impl Task {
             number: row.try_get_unchecked(C::number)?,
             user_id,
             project_id: row.try_get_unchecked(C::project_id)?,
+            parent_id: row.try_get_unchecked(C::parent_id)?,
+            position: row.try_get_unchecked(C::position)?,
             title: row.try_get_unchecked(C::title)?,
             description: row.try_get_unchecked(C::description)?,
             completed: row.try_get_unchecked(C::completed)?,
@@ -202,6 +204,8 @@ pub(crate) mod tests {
             number: 7,
             user_id: "owner-1".to_owned(),
             project_id: Uuid::nil(),
+            parent_id: None,
+            position: 9,
             title: "the title".to_owned(),
             description: Some("the description".to_owned()),
             completed: true,
@@ -243,9 +247,10 @@ pub(crate) mod tests {
         sqlx::query(
             "insert into task (id, user_id, number, title, description, completed, priority,
                  tags, due_date, is_recurring, recurrence_pattern, recurrence_interval,
-                 created_at, updated_at, completed_at, version, recurrence_anchor_day, project_id)
+                 created_at, updated_at, completed_at, version, recurrence_anchor_day, project_id,
+                 position)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18)",
+                 $18, $19)",
         )
         .bind(task.id)
         .bind(&task.user_id)
@@ -265,6 +270,7 @@ pub(crate) mod tests {
         .bind(task.version)
         .bind(task.recurrence_anchor_day)
         .bind(task.project_id)
+        .bind(task.position)
         .execute(&mut conn)
         .await
         .expect("insert the task");

@@ -20,6 +20,10 @@ pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG_CHARS: usize = 50;
 /// Largest recurrence interval.
 pub const MAX_INTERVAL: i32 = 1000;
+/// How deep subtasks nest: a top-level task is at depth 0, its subtasks at 1, and so on.
+pub const MAX_DEPTH: i64 = 4;
+/// Largest position either way: the largest integer a JSON client reads exactly.
+pub const MAX_POSITION: i64 = (1 << 53) - 1;
 
 /// Every writable field of a task, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +51,11 @@ pub struct TaskFields {
     /// The project; `None` for a new task means the user's Inbox. That it is the user's is
     /// checked by `tasks::service`, which can read projects.
     pub project_id: Option<Uuid>,
+    /// The parent task; its project, the depth and the absence of cycles are checked by
+    /// `tasks::service`, which can read tasks.
+    pub parent_id: Option<Uuid>,
+    /// Place among siblings; `None` puts it after the last one.
+    pub position: Option<i64>,
 }
 
 impl TaskFields {
@@ -65,6 +74,8 @@ impl TaskFields {
             recurrence_interval: task.recurrence_interval,
             recurrence_anchor_day: task.recurrence_anchor_day,
             project_id: Some(task.project_id),
+            parent_id: task.parent_id,
+            position: Some(task.position),
         }
     }
 }
@@ -106,6 +117,8 @@ pub fn new_task(input: NewTask, tz: Tz) -> Result<TaskFields, ApiError> {
         recurrence_interval: interval,
         recurrence_anchor_day: None,
         project_id: input.project_id,
+        parent_id: input.parent_id,
+        position: input.position.and_then(|p| position(p, &mut errors)),
     };
     recurrence(&mut fields, &mut errors);
     fields.recurrence_anchor_day =
@@ -124,8 +137,18 @@ pub fn new_task(input: NewTask, tz: Tz) -> Result<TaskFields, ApiError> {
 pub fn apply_patch(current: TaskFields, patch: TaskPatch, tz: Tz) -> Result<TaskFields, ApiError> {
     let mut errors = Vec::new();
     let mut fields = current;
-    if let Some(project_id) = patch.project_id {
+    if let Some(project_id) = patch.project_id.filter(|p| fields.project_id != Some(*p)) {
         fields.project_id = Some(project_id);
+        // Moved on its own, a subtask leaves its parent (which stays where it is).
+        fields.parent_id = None;
+        fields.position = None;
+    }
+    if let Some(parent_id) = patch.parent_id.filter(|p| *p != fields.parent_id) {
+        fields.parent_id = parent_id;
+        fields.position = None;
+    }
+    if let Some(value) = patch.position {
+        fields.position = position(value, &mut errors);
     }
     match patch.title {
         Some(Some(title)) => {
@@ -177,6 +200,18 @@ pub fn apply_patch(current: TaskFields, patch: TaskPatch, tz: Tz) -> Result<Task
         Ok(fields)
     } else {
         Err(ApiError::Validation(errors))
+    }
+}
+
+fn position(value: i64, errors: &mut Vec<FieldError>) -> Option<i64> {
+    if (-MAX_POSITION..=MAX_POSITION).contains(&value) {
+        Some(value)
+    } else {
+        errors.push(FieldError::new(
+            "position",
+            format!("must be between -{MAX_POSITION} and {MAX_POSITION}"),
+        ));
+        None
     }
 }
 

@@ -15,6 +15,7 @@ use super::model::{
 use super::page_json::{self, RenderedPage};
 use super::query::ListTasks;
 use super::rules::{self, TaskFields};
+use super::tree;
 use crate::auth::credential::Standing;
 use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, FieldError, Result};
@@ -49,9 +50,15 @@ macro_rules! insert_task {
         let inserted: Option<Task> = sqlx::query_as::<_, Task>(concat!(
             "insert into task (id, user_id, number, title, description, completed, priority, tags,
                  due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
-                 updated_at, completed_at, recurrence_anchor_day, project_id)
+                 updated_at, completed_at, recurrence_anchor_day, project_id, parent_id, position)
              select $1, id, task_seq + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14,
-                 coalesce($15, (select p.id from project p where p.owner_id = $2 and p.is_inbox))
+                 coalesce($15, (select p.id from project p where p.owner_id = $2 and p.is_inbox)),
+                 $16,
+                 coalesce($17, coalesce(case when $16 is null
+                     then (select max(position) from task
+                           where parent_id is null and project_id = coalesce($15,
+                               (select p.id from project p where p.owner_id = $2 and p.is_inbox)))
+                     else (select max(position) from task where parent_id = $16) end, 0) + 1)
              from app_user where id = $2
              returning ",
             task_columns!()
@@ -71,9 +78,11 @@ macro_rules! insert_task {
         .bind($completed_at)
         .bind(fields.recurrence_anchor_day)
         .bind(fields.project_id)
+        .bind(fields.parent_id)
+        .bind(fields.position)
         .fetch_optional($executor)
         .await
-        .map_err(crate::projects::service::gone_or)?;
+        .map_err(|err| gone_or(err, fields))?;
         inserted.ok_or(ApiError::Unauthorized("the token's user no longer exists"))?
     }};
 }
@@ -99,6 +108,113 @@ macro_rules! complete_task {
         .fetch_optional($executor)
         .await?
     };
+}
+
+/// Checks, through `$executor`, that a task (`$moving`, nil for a new one) may go under
+/// `$parent`, and gives the project it then belongs to (see [`tree::check`]).
+macro_rules! placed {
+    ($executor:expr, $user_id:expr, $parent:expr, $moving:expr, $asked_project:expr) => {{
+        let facts: tree::Facts = sqlx::query_as(tree::FACTS)
+            .bind($parent)
+            .bind($user_id)
+            .bind($moving)
+            .fetch_one($executor)
+            .await?;
+        tree::check(facts, $asked_project)?
+    }};
+}
+
+/// Starts the transaction of a write that places a task under a parent: on PostgreSQL it waits
+/// for the user's other such writes, so that two concurrent moves cannot make a cycle or nest
+/// too deep between them (SQLite has one writer at a time anyway). An advisory lock, not the
+/// user row's: every task write locks that row last (see migration `subtasks`).
+macro_rules! begin_placing {
+    ($conn:expr, $dialect:expr, $user_id:expr) => {{
+        let mut tx = $conn.begin_write().await?;
+        if $dialect == db::Dialect::Postgres {
+            sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(format!("task tree {}", $user_id))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx
+    }};
+}
+
+/// A foreign key that failed under a write: the project or the parent went away meanwhile.
+fn gone_or(err: sqlx::Error, fields: &TaskFields) -> ApiError {
+    if db::is_foreign_key_violation(&err) && fields.parent_id.is_some() {
+        ApiError::invalid("parent_id", "is not one of your tasks")
+    } else {
+        crate::projects::service::gone_or(err)
+    }
+}
+
+/// Where a task with `fields` goes: its parent's project when it has a parent (checked now
+/// and again under the write's lock), which must be one the user may still add to.
+async fn place(
+    db: &Db,
+    user_id: &str,
+    fields: &mut TaskFields,
+    moving: Option<&Task>,
+    asked_project: Option<Uuid>,
+) -> Result<()> {
+    if let Some(parent) = fields.parent_id {
+        let moving_id = moving.map_or(Uuid::nil(), |task| task.id);
+        let project = with_pool!(db, |conn| placed!(
+            conn,
+            user_id,
+            parent,
+            moving_id,
+            asked_project
+        ));
+        fields.project_id = Some(project);
+    }
+    match (fields.project_id, moving) {
+        (Some(project), Some(task)) if project == task.project_id => Ok(()),
+        (Some(project), _) => crate::projects::service::check_target(db, user_id, project).await,
+        (None, _) => Ok(()),
+    }
+}
+
+/// Copies the subtasks of `$done`, at every level, under `$next`, its next occurrence, through
+/// `$executor` (a transaction): reopened, in the same order, due dates moved as far as the
+/// parent's moved.
+macro_rules! copy_subtasks {
+    ($executor:expr, $user_id:expr, $done:expr, $next:expr, $now:expr) => {{
+        let done: &Task = $done;
+        let next: &Task = $next;
+        let subtasks: Vec<Task> = sqlx::query_as(tree::DESCENDANTS)
+            .bind(done.id)
+            .fetch_all(&mut *$executor)
+            .await?;
+        let shift = next
+            .due_date
+            .zip(done.due_date)
+            .map_or(chrono::TimeDelta::zero(), |(next_due, due)| next_due - due);
+        let mut copies = std::collections::HashMap::from([(done.id, next.id)]);
+        for subtask in &subtasks {
+            // Parents come before their subtasks, so a parent's copy exists already.
+            let Some(&parent) = subtask.parent_id.as_ref().and_then(|p| copies.get(p)) else {
+                continue;
+            };
+            let fields = TaskFields {
+                completed: false,
+                due_date: subtask.due_date.map(|due| due + shift),
+                project_id: Some(next.project_id),
+                parent_id: Some(parent),
+                ..TaskFields::of(subtask)
+            };
+            let copy = insert_task!(
+                &mut *$executor,
+                $user_id,
+                &fields,
+                None::<DateTime<Utc>>,
+                $now
+            );
+            copies.insert(subtask.id, copy.id);
+        }
+    }};
 }
 
 /// Checks a list request, reading naive dates in the user's zone (looked up only when
@@ -288,7 +404,7 @@ const TASK_NOT_FOUND: ApiError = ApiError::NotFound("task not found");
 /// 422 on invalid fields.
 pub async fn create(db: &Db, user_id: &str, input: NewTask) -> Result<Task> {
     match create_once(db, user_id, input, None).await? {
-        Created::New(task) => Ok(task),
+        Created::New(task) => Ok(*task),
         Created::Replayed { .. } => {
             Err(anyhow::anyhow!("replay without an idempotency key").into())
         }
@@ -310,8 +426,8 @@ pub const IDEMPOTENCY_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 /// Outcome of a create that may be a retry.
 #[derive(Debug)]
 pub enum Created {
-    /// A new task.
-    New(Task),
+    /// A new task (boxed: the variants differ in size by a whole task).
+    New(Box<Task>),
     /// The stored answer to the first request with this key.
     Replayed {
         /// Its HTTP status.
@@ -338,24 +454,38 @@ pub async fn create_once(
     let needs_zone =
         rules::needs_timezone(input.due_date.as_ref()) || (monthly && input.due_date.is_some());
     let tz = zone_if_needed(db, user_id, needs_zone).await?;
-    let fields = rules::new_task(input, tz)?;
-    if let Some(project_id) = fields.project_id {
-        crate::projects::service::check_target(db, user_id, project_id).await?;
-    }
+    let asked_project = input.project_id;
+    let mut fields = rules::new_task(input, tz)?;
+    place(db, user_id, &mut fields, None, asked_project).await?;
     let now = db::now();
     let completed_at = fields.completed.then_some(now);
+    let dialect = db.dialect();
     let Some(key) = key else {
-        let task = with_writer!(db, |conn| insert_task!(
-            conn,
-            user_id,
-            &fields,
-            completed_at,
-            now
-        ));
-        return Ok(Created::New(task));
+        let task = if let Some(parent) = fields.parent_id {
+            with_writer!(db, |conn| {
+                let mut tx = begin_placing!(conn, dialect, user_id);
+                placed!(&mut *tx, user_id, parent, Uuid::nil(), fields.project_id);
+                let task = insert_task!(&mut *tx, user_id, &fields, completed_at, now);
+                tx.commit().await?;
+                task
+            })
+        } else {
+            with_writer!(db, |conn| insert_task!(
+                conn,
+                user_id,
+                &fields,
+                completed_at,
+                now
+            ))
+        };
+        return Ok(Created::New(Box::new(task)));
     };
     with_writer!(db, |conn| {
-        let mut tx = conn.begin_write().await?;
+        let mut tx = if fields.parent_id.is_some() {
+            begin_placing!(conn, dialect, user_id)
+        } else {
+            conn.begin_write().await?
+        };
         let stored: Option<StoredAnswer> = sqlx::query_as(STORED_ANSWER)
             .bind(user_id)
             .bind(&key.key)
@@ -365,6 +495,9 @@ pub async fn create_once(
         if let Some(stored) = stored {
             tx.rollback().await?;
             return Ok(replay(stored, key));
+        }
+        if let Some(parent) = fields.parent_id {
+            placed!(&mut *tx, user_id, parent, Uuid::nil(), fields.project_id);
         }
         let task = insert_task!(&mut *tx, user_id, &fields, completed_at, now);
         let response = serde_json::to_string(&task).map_err(anyhow::Error::from)?;
@@ -405,7 +538,7 @@ pub async fn create_once(
             Err(err) => return Err(err.into()),
         }
         tx.commit().await?;
-        Ok(Created::New(task))
+        Ok(Created::New(Box::new(task)))
     })
 }
 
@@ -441,6 +574,52 @@ pub async fn forget_expired_idempotency_keys(db: &Db) -> Result<u64> {
     })?)
 }
 
+/// Writes `$fields` over `$current` through `$executor` unless its version changed meanwhile;
+/// the task as written, if it was. A task given a new place without a position goes after its
+/// new siblings.
+macro_rules! update_task {
+    ($executor:expr, $user_id:expr, $current:expr, $fields:expr, $completed_at:expr, $now:expr) => {{
+        let current: &Task = $current;
+        let fields: &TaskFields = $fields;
+        sqlx::query_as::<_, Task>(concat!(
+            "update task set title = $1, description = $2, completed = $3, priority = $4,
+                 tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
+                 recurrence_interval = $9, completed_at = $10, updated_at = $11,
+                 recurrence_anchor_day = $15, project_id = coalesce($16, project_id),
+                 parent_id = $17,
+                 position = coalesce($18, coalesce(case when $17 is null
+                     then (select max(position) from task
+                           where parent_id is null and project_id = coalesce($16, task.project_id))
+                     else (select max(position) from task where parent_id = $17) end, 0) + 1),
+                 version = version + 1
+             where id = $12 and user_id = $13 and version = $14
+             returning ",
+            task_columns!()
+        ))
+        .bind(&fields.title)
+        .bind(&fields.description)
+        .bind(fields.completed)
+        .bind(fields.priority)
+        .bind(Json(&fields.tags))
+        .bind(fields.due_date)
+        .bind(fields.is_recurring)
+        .bind(fields.recurrence_pattern)
+        .bind(fields.recurrence_interval)
+        .bind($completed_at)
+        .bind($now)
+        .bind(current.id)
+        .bind($user_id)
+        .bind(current.version)
+        .bind(fields.recurrence_anchor_day)
+        .bind(fields.project_id)
+        .bind(fields.parent_id)
+        .bind(fields.position)
+        .fetch_optional($executor)
+        .await
+        .map_err(|err| gone_or(err, fields))?
+    }};
+}
+
 /// Applies a partial update. Concurrent writers are detected through `version` and the update
 /// is re-applied on the fresh row, so no write is silently lost.
 ///
@@ -464,47 +643,28 @@ pub async fn update(
         if !precondition.allows(current.version) {
             return Err(ApiError::PreconditionFailed);
         }
-        let fields = rules::apply_patch(TaskFields::of(&current), patch.clone(), tz)?;
-        if let Some(project_id) = fields.project_id.filter(|p| *p != current.project_id) {
-            crate::projects::service::check_target(db, user_id, project_id).await?;
-        }
+        let mut fields = rules::apply_patch(TaskFields::of(&current), patch.clone(), tz)?;
+        let new_parent = fields.parent_id.filter(|p| Some(*p) != current.parent_id);
+        let asked_project = patch.project_id.filter(|p| *p != current.project_id);
+        place(db, user_id, &mut fields, Some(&current), asked_project).await?;
         let now = db::now();
         let completed_at = match (current.completed, fields.completed) {
             (false, true) => Some(now),
             (true, true) => current.completed_at,
             (_, false) => None,
         };
+        let dialect = db.dialect();
         let updated = with_writer!(db, |conn| {
-            sqlx::query_as::<_, Task>(concat!(
-                "update task set title = $1, description = $2, completed = $3, priority = $4,
-                     tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
-                     recurrence_interval = $9, completed_at = $10, updated_at = $11,
-                     recurrence_anchor_day = $15, project_id = coalesce($16, project_id),
-                     version = version + 1
-                 where id = $12 and user_id = $13 and version = $14
-                 returning ",
-                task_columns!()
-            ))
-            .bind(&fields.title)
-            .bind(&fields.description)
-            .bind(fields.completed)
-            .bind(fields.priority)
-            .bind(Json(&fields.tags))
-            .bind(fields.due_date)
-            .bind(fields.is_recurring)
-            .bind(fields.recurrence_pattern)
-            .bind(fields.recurrence_interval)
-            .bind(completed_at)
-            .bind(now)
-            .bind(current.id)
-            .bind(user_id)
-            .bind(current.version)
-            .bind(fields.recurrence_anchor_day)
-            .bind(fields.project_id)
-            .fetch_optional(conn)
-            .await
-            .map_err(crate::projects::service::gone_or)
-        })?;
+            if let Some(parent) = new_parent {
+                let mut tx = begin_placing!(conn, dialect, user_id);
+                placed!(&mut *tx, user_id, parent, current.id, fields.project_id);
+                let updated = update_task!(&mut *tx, user_id, &current, &fields, completed_at, now);
+                tx.commit().await?;
+                updated
+            } else {
+                update_task!(conn, user_id, &current, &fields, completed_at, now)
+            }
+        });
         if let Some(updated) = updated {
             return Ok(updated);
         }
@@ -547,13 +707,13 @@ pub async fn set_completed(
                 .as_ref()
                 .and_then(|done| next_occurrence(done, tz, now))
             {
-                Some(fields) => Some(insert_task!(
-                    &mut *tx,
-                    user_id,
-                    &fields,
-                    None::<DateTime<Utc>>,
-                    now
-                )),
+                Some(fields) => {
+                    let next = insert_task!(&mut *tx, user_id, &fields, None::<DateTime<Utc>>, now);
+                    if let Some(done) = &changed {
+                        copy_subtasks!(&mut *tx, user_id, done, &next, now);
+                    }
+                    Some(next)
+                }
                 None => None,
             };
             tx.commit().await?;
@@ -645,12 +805,12 @@ pub async fn delete(
     })
 }
 
-/// Counts of the user's tasks.
+/// Counts of the user's tasks, or of one of their projects' (another user's counts nothing).
 ///
 /// # Errors
 /// Database failure.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn stats(db: &Db, user_id: &str) -> Result<TaskStats> {
+pub async fn stats(db: &Db, user_id: &str, project: Option<Uuid>) -> Result<TaskStats> {
     type Counts = (i64, i64, i64, i64, i64, i64, i64);
     let (total, completed, overdue, high, medium, low, none): Counts = with_pool!(db, |conn| {
         sqlx::query_as(
@@ -661,7 +821,7 @@ pub async fn stats(db: &Db, user_id: &str) -> Result<TaskStats> {
                  count(*) filter (where priority = $4),
                  count(*) filter (where priority = $5),
                  count(*) filter (where priority = $6)
-             from task where user_id = $1",
+             from task where user_id = $1 and ($7 is null or project_id = $7)",
         )
         .bind(user_id)
         .bind(Utc::now())
@@ -669,6 +829,7 @@ pub async fn stats(db: &Db, user_id: &str) -> Result<TaskStats> {
         .bind(Priority::Medium)
         .bind(Priority::Low)
         .bind(Priority::None)
+        .bind(project)
         .fetch_one(conn)
         .await
     })?;
@@ -705,6 +866,12 @@ pub struct DeletedTask {
     /// Its project, given back while it is still the user's.
     #[serde(default)]
     pub project_id: Option<Uuid>,
+    /// Its parent, given back while that still exists (then in the parent's project).
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+    /// Its place among its siblings.
+    #[serde(default)]
+    pub position: Option<i64>,
     /// Title.
     pub title: String,
     /// Description.
@@ -764,7 +931,7 @@ pub async fn restore(db: &Db, user_id: &str, task: DeletedTask) -> Result<Task> 
             is_recurring: Some(task.is_recurring),
             recurrence_pattern: task.recurrence_pattern,
             recurrence_interval: Some(task.recurrence_interval),
-            project_id: None,
+            ..NewTask::default()
         },
         tz,
     )?;
@@ -781,11 +948,15 @@ pub async fn restore(db: &Db, user_id: &str, task: DeletedTask) -> Result<Task> 
         let inserted = sqlx::query(
             "insert into task (id, user_id, number, title, description, completed, priority, tags,
                  due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
-                 updated_at, completed_at, recurrence_anchor_day, project_id)
+                 updated_at, completed_at, recurrence_anchor_day, project_id, parent_id, position)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                 -- Back in its project while that is still the user's, else in the Inbox.
-                 coalesce((select p.id from project p where p.id = $17 and p.owner_id = $2),
-                     (select p.id from project p where p.owner_id = $2 and p.is_inbox)))",
+                 -- Back under its parent while that exists, else in its project while that is
+                 -- still the user's, else in the Inbox.
+                 coalesce((select t.project_id from task t where t.id = $18 and t.user_id = $2),
+                     (select p.id from project p where p.id = $17 and p.owner_id = $2),
+                     (select p.id from project p where p.owner_id = $2 and p.is_inbox)),
+                 (select t.id from task t where t.id = $18 and t.user_id = $2),
+                 $19)",
         )
         .bind(task.id)
         .bind(user_id)
@@ -804,6 +975,8 @@ pub async fn restore(db: &Db, user_id: &str, task: DeletedTask) -> Result<Task> 
         .bind(completed_at)
         .bind(fields.recurrence_anchor_day)
         .bind(task.project_id)
+        .bind(task.parent_id)
+        .bind(task.position.unwrap_or(task.number))
         .execute(&mut *tx)
         .await;
         match inserted {

@@ -32,6 +32,7 @@ mod projects;
 mod readiness;
 mod scopes;
 mod shutdown;
+mod subtasks;
 mod task_validation;
 mod tasks;
 mod tokens;

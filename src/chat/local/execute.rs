@@ -131,6 +131,7 @@ async fn list(spec: &ListSpec, clock: Clock, tools: &mut ToolBox) -> Result<Stri
         limit: Some(LIST_LIMIT),
         cursor: None,
         project_id: None,
+        parent_id: None,
     };
     let outcome = tools
         .call_with("list_tasks", &ListTasksArgs::from(list))

@@ -183,6 +183,8 @@ pub fn sample(number: i64, title: &str) -> Task {
         number,
         user_id: "sample".to_owned(),
         project_id: uuid::Uuid::nil(),
+        parent_id: None,
+        position: number,
         title: title.to_owned(),
         description: None,
         completed: false,

@@ -175,6 +175,7 @@ fn as_it_was(task: &Task) -> TaskPatch {
         recurrence_interval: repeats.then_some(task.recurrence_interval),
         completed: None,
         project_id: Some(task.project_id),
+        ..TaskPatch::default()
     }
 }
 
