@@ -637,12 +637,13 @@ macro_rules! seed_before_projects {
     }};
 }
 
-/// What the migration must keep or give: every task's owner, number and project's owner and
-/// kind, and each user's counters and Inbox count.
+/// What the migrations must keep or give: every task's owner, number, project's owner and kind
+/// and place in the tree, and each user's counters and Inbox count.
 macro_rules! migrated_state {
     ($conn:expr) => {{
-        let tasks: Vec<(String, i64, Option<String>, Option<bool>)> = sqlx::query_as(
-            "select t.user_id, t.number, p.owner_id, p.is_inbox
+        let tasks: Vec<(String, i64, Option<String>, Option<bool>, bool)> = sqlx::query_as(
+            "select t.user_id, t.number, p.owner_id, p.is_inbox,
+                 t.parent_id is null and t.position = t.number
              from task t left join project p on p.id = t.project_id
              order by t.user_id, t.number",
         )
@@ -738,9 +739,11 @@ async fn migrating_puts_every_existing_task_in_its_owners_inbox(backend: Backend
     // Assert
     let (tasks, users) = after;
     assert_eq!(tasks.len(), 5);
-    for (user_id, _, owner, is_inbox) in &tasks {
+    for (user_id, _, owner, is_inbox, top_level_in_order) in &tasks {
         assert_eq!(owner.as_deref(), Some(user_id.as_str()), "{tasks:?}");
         assert_eq!(*is_inbox, Some(true), "{tasks:?}");
+        // Subtasks came later: every task is at the top level, in the order of its number.
+        assert!(top_level_in_order, "{tasks:?}");
     }
     let numbers: Vec<(String, i64)> = tasks.iter().map(|t| (t.0.clone(), t.1)).collect();
     assert_eq!(numbers, before);
