@@ -65,9 +65,12 @@ pub enum ApiError {
         "the task or project has changed since you read it (If-Match does not match its ETag); reload it and retry"
     )]
     PreconditionFailed,
-    /// Body larger than the limit.
-    #[error("request body is larger than 1 MiB")]
-    PayloadTooLarge,
+    /// Body larger than the limit of the route that refused it.
+    #[error("request body is larger than {} MiB", .limit_bytes / (1024 * 1024))]
+    PayloadTooLarge {
+        /// The route's limit, in bytes.
+        limit_bytes: usize,
+    },
     /// The client stopped sending its body.
     #[error("the request body stopped arriving; send it again on a new connection")]
     RequestTimeout,
@@ -200,7 +203,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UriTooLong => StatusCode::URI_TOO_LONG,
             Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,

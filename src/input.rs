@@ -38,7 +38,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
             .await
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
+                    // The routes with a larger limit say so themselves (`account::http`).
+                    ApiError::PayloadTooLarge {
+                        limit_bytes: crate::startup::MAX_BODY_BYTES,
+                    }
                 } else {
                     ApiError::BadRequest("the request body could not be read".to_owned())
                 }

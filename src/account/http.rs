@@ -1,10 +1,9 @@
 //! `GET /api/v1/auth/export` and `POST /api/v1/auth/import`.
 
 use axum::{
-    Json,
     body::Body,
     extract::{DefaultBodyLimit, FromRequest, Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -71,56 +70,51 @@ pub async fn import_account(
     State(state): State<AppState>,
     auth: AuthUser,
     request: Request,
-) -> Result<AppJson<ImportReport>, ImportRejection> {
-    let AppJson(document) = AppJson::<ImportDocument>::from_request(request, &state).await?;
+) -> Result<AppJson<ImportReport>> {
+    let AppJson(document) = AppJson::<ImportDocument>::from_request(request, &state)
+        .await
+        .map_err(too_large_for_an_import)?;
     Ok(AppJson(
         import::import(&state.db, &auth.user_id, document).await?,
     ))
 }
 
-/// An import's error: an [`ApiError`], whose 413 names this route's own limit.
-#[derive(Debug)]
-pub struct ImportRejection(ApiError);
-
-impl From<ApiError> for ImportRejection {
-    fn from(err: ApiError) -> Self {
-        Self(err)
-    }
-}
-
-impl IntoResponse for ImportRejection {
-    fn into_response(self) -> Response {
-        if !matches!(self.0, ApiError::PayloadTooLarge) {
-            return self.0.into_response();
-        }
-        let status = StatusCode::PAYLOAD_TOO_LARGE;
-        // The members of `Problem` that a 413 carries, written out so that new optional
-        // members of it need no change here.
-        let problem = serde_json::json!({
-            "type": "about:blank",
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "detail": format!(
-                "the import document is larger than {} MiB",
-                MAX_IMPORT_BYTES / 1024 / 1024
-            ),
-        });
-        let mut response = (status, Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
+/// A body refused for its size names this route's own limit.
+fn too_large_for_an_import(err: ApiError) -> ApiError {
+    match err {
+        ApiError::PayloadTooLarge { .. } => ApiError::PayloadTooLarge {
+            limit_bytes: MAX_IMPORT_BYTES,
+        },
+        other => other,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+
     use super::*;
 
     #[tokio::test]
     async fn an_oversized_import_is_a_413_naming_the_routes_own_limit() {
-        let response = ImportRejection(ApiError::PayloadTooLarge).into_response();
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::post(|request: Request| async move {
+                    AppJson::<ImportDocument>::from_request(request, &())
+                        .await
+                        .map(|_| ())
+                        .map_err(too_large_for_an_import)
+                }),
+            )
+            .layer(DefaultBodyLimit::max(16));
+        let request = Request::post("/")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(vec![b' '; 17]))
+            .expect("a request");
+
+        let response = app.oneshot(request).await.expect("a response");
 
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(
@@ -131,9 +125,6 @@ mod tests {
             .await
             .expect("the body");
         let problem: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
-        assert_eq!(
-            problem["detail"],
-            "the import document is larger than 64 MiB"
-        );
+        assert_eq!(problem["detail"], "request body is larger than 64 MiB");
     }
 }

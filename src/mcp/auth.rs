@@ -83,7 +83,12 @@ async fn admit(state: &AppState, request: Request) -> Result<(Request, AuthUser,
     let (body, initialize) = if parts.method == Method::POST {
         let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
             .await
-            .map_err(|_| ApiError::PayloadTooLarge.into_response())?;
+            .map_err(|_| {
+                ApiError::PayloadTooLarge {
+                    limit_bytes: MAX_BODY_BYTES,
+                }
+                .into_response()
+            })?;
         let initialize = is_initialize(&bytes);
         // A call the token may not make is refused at the door, as the MCP authorization spec
         // asks (403 naming the scope), so a client can ask its user for a wider token; the
