@@ -103,6 +103,7 @@ async fn add(spec: NewTaskSpec, clock: Clock, tools: &mut ToolBox) -> Result<Str
     };
     let args = AddTaskArgs {
         task,
+        project: None,
         user_id: None,
     };
     let outcome = tools.call_with("add_task", &args).await?;
@@ -322,6 +323,7 @@ async fn update(
         task_id: TaskId::Number(found.number),
         user_id: None,
         changes,
+        project: None,
     };
     let outcome = tools.call_with("update_task", &args).await?;
     let Some(updated) = task_of(&outcome) else {

@@ -146,6 +146,7 @@ where
                 task_id: TaskId::Number(n),
                 user_id: None,
                 changes: as_it_was(&task),
+                project: None,
             };
             let outcome = tools.call_with("update_task", &args).await?;
             Some(said(
