@@ -155,6 +155,15 @@ where
                 n,
             ))
         }
+        // No tool deletes a project, so a new list stays; saying so beats undoing an older
+        // change the user did not mean.
+        ("add_project", _) => Some(format!(
+            "the list \"{}\" stays (delete it in the app)",
+            call.result
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        )),
         _ => None,
     })
 }
