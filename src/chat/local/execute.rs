@@ -102,7 +102,8 @@ async fn add(spec: NewTaskSpec, clock: Clock, tools: &mut ToolBox) -> Result<Str
         None => (spec.title, None),
         Some(to) => match filing::lookup(&to.list.name, tools).await? {
             Ok(Lookup::Found(project)) => (to.title, Some(project)),
-            Ok(Lookup::Missing) if !to.list.explicit => (spec.title, None),
+            // A token that may add but not read lists still adds, as it did before lists.
+            Ok(Lookup::Missing) | Err(_) if !to.list.explicit => (spec.title, None),
             Ok(Lookup::Missing) => return Ok(filing::missing(&to.list)),
             Ok(Lookup::Several) => return Ok(filing::several(&to.list)),
             Err(answer) => return Ok(answer),
