@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import sys
+import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -73,14 +74,16 @@ async def exercise(session: ClientSession, label: str) -> None:
         check(tool.input_schema.get("type") == "object", f"[{label}] {tool.name} input schema")
         check((tool.output_schema or {}).get("type") == "object", f"[{label}] {tool.name} output schema")
 
-    project = await ok(session, "add_project", {"name": f"Python {label}"})
+    # Unique: the same user runs this more than once (each transport, each lifecycle).
+    name = f"Python {label} {uuid.uuid4().hex[:8]}"
+    project = await ok(session, "add_project", {"name": name})
     projects = await ok(session, "list_projects", {})
     check(
         [p["name"] for p in projects["projects"]][:1] == ["Inbox"]
         and project["id"] in [p["id"] for p in projects["projects"]],
         f"[{label}] add_project and list_projects",
     )
-    in_project = await ok(session, "add_task", {"title": "In a project", "project": f"python {label}"})
+    in_project = await ok(session, "add_task", {"title": "In a project", "project": name.lower()})
     check(in_project["project_id"] == project["id"], f"[{label}] add_task takes a project by name")
     await ok(session, "delete_task", {"task_id": in_project["id"]})
 
