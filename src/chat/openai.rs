@@ -277,7 +277,10 @@ fn opening_messages(turn: &Turn<'_>) -> Vec<Value> {
          call. It is now {} in the user's time zone {} ({} UTC). Pass dates to tools as a date \
          or date-time without offset (2026-12-01 or 2026-12-01T17:00), which the tools read in \
          the user's time zone; a time alone means today if still ahead, else tomorrow. Refer \
-         to tasks by their number. Rules: never act on a request the user negates (\"don't \
+         to tasks by their number. Tasks live in lists (projects; every user has an Inbox): \
+         pass a list's name as `project` to add_task, update_task or list_tasks, and call \
+         list_projects to see the user's lists; a name that is none of them is not a list. \
+         Rules: never act on a request the user negates (\"don't \
          delete it\" changes nothing). \"It\", \"that one\" or \"the last one\" mean only a \
          task named or shown earlier in this conversation; with none, ask which task. A task \
          is named by whole words of its title, never by part of a word. A task number is a \

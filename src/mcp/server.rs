@@ -1,4 +1,5 @@
-//! `TodoMcp`: one MCP tool per task operation, each a thin adapter over [`crate::tasks::service`].
+//! `TodoMcp`: one MCP tool per task operation, each a thin adapter over [`crate::tasks::service`]
+//! (the project tools are in [`super::projects`]).
 
 use std::{borrow::Cow, fmt, sync::Arc, time::Instant};
 
@@ -37,7 +38,7 @@ use crate::tasks::service;
 /// over stdio as the user it was started for.
 #[derive(Clone)]
 pub struct TodoMcp {
-    db: Db,
+    pub(super) db: Db,
     /// The user a stdio server acts as; `None` over HTTP, where each request names its own.
     local_user: Option<String>,
     /// What the local user may do (over HTTP, each request's token says).
@@ -84,6 +85,11 @@ pub struct AddTaskArgs {
     /// The new task.
     #[serde(flatten)]
     pub task: NewTask,
+    /// The project (list) to put it in, by name ("Groceries": ignoring case, among the user's
+    /// projects that are not archived; "inbox" is the Inbox) or by UUID; instead of
+    /// `project_id`. The Inbox when neither is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
     /// is refused; omit it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,6 +121,11 @@ pub struct UpdateTaskArgs {
     /// Fields to change; absent fields stay as they are, null clears a field.
     #[serde(flatten)]
     pub changes: TaskPatch,
+    /// Move the task to this project (list), by name ("Work": ignoring case, among the user's
+    /// projects that are not archived; "inbox" is the Inbox) or by UUID; instead of
+    /// `project_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// Arguments of `complete_task`.
@@ -139,6 +150,12 @@ pub struct ListTasksArgs {
     /// What to list; every filter is optional and they combine.
     #[serde(flatten)]
     pub list: ListTasks,
+    /// Only tasks of this project (list), by name ("Groceries": ignoring case, among the
+    /// user's projects that are not archived; "inbox" is the Inbox) or by UUID; instead of
+    /// `project_id`. A name that is none of the user's projects is an error, not an empty
+    /// page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
     /// is refused; omit it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,6 +166,7 @@ impl From<ListTasks> for ListTasksArgs {
     fn from(list: ListTasks) -> Self {
         Self {
             list,
+            project: None,
             user_id: None,
         }
     }
@@ -294,7 +312,7 @@ impl TodoMcp {
             local_scopes: Scopes::NONE,
             local_token: None,
             request_id: None,
-            tool_router: Arc::new(Self::tool_router()),
+            tool_router: Arc::new(Self::routes()),
         }
     }
 
@@ -331,6 +349,11 @@ impl TodoMcp {
         self
     }
 
+    /// Every tool: the task tools here and the project tools of [`super::projects`].
+    fn routes() -> ToolRouter<Self> {
+        Self::tool_router() + Self::project_router()
+    }
+
     /// The definitions of every tool, as `tools/list` returns them.
     #[must_use]
     pub fn tools(&self) -> Vec<rmcp::model::Tool> {
@@ -340,7 +363,7 @@ impl TodoMcp {
     /// The user this call acts as: the request's authenticated user over HTTP (read on every
     /// call, never remembered), the configured one otherwise; refused unless its token carries
     /// `scope`. A `user_id` argument must name that same user.
-    async fn caller(
+    pub(super) async fn caller(
         &self,
         ctx: &RequestContext<RoleServer>,
         claimed: Option<&str>,
@@ -381,8 +404,9 @@ impl TodoMcp {
         }
     }
 
-    /// Add a task to the signed-in user's list. Only `title` is required. Returns the created
-    /// task with its `number`, the handle the user will use to refer to it.
+    /// Add a task for the signed-in user. Only `title` is required; `project` names the list
+    /// to put it in ("Groceries"), else it goes to the Inbox. Returns the created task with
+    /// its `number`, the handle the user will use to refer to it.
     #[tool(annotations(
         title = "Add a task",
         read_only_hint = false,
@@ -392,18 +416,22 @@ impl TodoMcp {
     ))]
     async fn add_task(
         &self,
-        Parameters(args): Parameters<AddTaskArgs>,
+        Parameters(mut args): Parameters<AddTaskArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Task>, ToolError> {
         let user = self
             .caller(&ctx, args.user_id.as_deref(), Scope::TasksWrite)
             .await?;
+        args.task.project_id = self
+            .project_id(&user, args.project.as_deref(), args.task.project_id)
+            .await?;
         Ok(Json(service::create(&self.db, &user, args.task).await?))
     }
 
     /// List the signed-in user's tasks, newest first unless `sort`/`order` say otherwise,
-    /// optionally filtered by status, priority, tags, text, due dates or overdue. Returns one
-    /// page (`limit`, default 100) with the total and the cursor of the next page.
+    /// optionally filtered by project (`project`: "Work"), status, priority, tags, text, due
+    /// dates or overdue. Returns one page (`limit`, default 100) with the total and the cursor
+    /// of the next page.
     #[tool(annotations(
         title = "List tasks",
         read_only_hint = true,
@@ -413,11 +441,14 @@ impl TodoMcp {
     ))]
     async fn list_tasks(
         &self,
-        Parameters(args): Parameters<ListTasksArgs>,
+        Parameters(mut args): Parameters<ListTasksArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<TaskList>, ToolError> {
         let user = self
             .caller(&ctx, args.user_id.as_deref(), Scope::TasksRead)
+            .await?;
+        args.list.project_id = self
+            .project_id(&user, args.project.as_deref(), args.list.project_id)
             .await?;
         let filter = service::filter_for(&self.db, &user, &args.list, Vec::new()).await?;
         let page = service::list(&self.db, &user, &filter).await?;
@@ -452,7 +483,7 @@ impl TodoMcp {
     }
 
     /// Change some fields of a task; fields left out stay as they are, null clears a field.
-    /// Returns the updated task.
+    /// `project` moves it to another list ("Work"). Returns the updated task.
     #[tool(annotations(
         title = "Update a task",
         read_only_hint = false,
@@ -462,13 +493,16 @@ impl TodoMcp {
     ))]
     async fn update_task(
         &self,
-        Parameters(args): Parameters<UpdateTaskArgs>,
+        Parameters(mut args): Parameters<UpdateTaskArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Task>, ToolError> {
         let user = self
             .caller(&ctx, args.user_id.as_deref(), Scope::TasksWrite)
             .await?;
         let task = task_ref(&args.task_id)?;
+        args.changes.project_id = self
+            .project_id(&user, args.project.as_deref(), args.changes.project_id)
+            .await?;
         service::update(&self.db, &user, task, args.changes, &Precondition::None)
             .await
             .map(Json)
@@ -530,7 +564,7 @@ impl TodoMcp {
 #[tool_handler(
     router = self.tool_router,
     name = "tudu",
-    instructions = "tudu: the signed-in user's task list. Every tool acts as that user only. Refer to a task by its number as shown to the user (task 3 → task_id 3) or by its UUID. Dates are RFC 3339 instants (2026-12-01T17:00:00Z) or a date/date-time without offset, read in the user's time zone (2026-12-01, 2026-12-01T17:00). Failed calls return isError with a message saying what to correct."
+    instructions = "tudu: the signed-in user's task list. Every tool acts as that user only. Refer to a task by its number as shown to the user (task 3 → task_id 3) or by its UUID. Tasks live in projects (lists; every user has an Inbox): list_projects shows them, and add_task, update_task and list_tasks take a project by name (project: \"Groceries\"). Dates are RFC 3339 instants (2026-12-01T17:00:00Z) or a date/date-time without offset, read in the user's time zone (2026-12-01, 2026-12-01T17:00). Failed calls return isError with a message saying what to correct."
 )]
 impl ServerHandler for TodoMcp {
     /// Routes a call, accepting the reference design's `todo_*` names as aliases.
@@ -574,11 +608,13 @@ impl ServerHandler for TodoMcp {
 }
 
 /// Every tool's name, for metric labels: a name a client makes up must not become a series.
-const TOOL_NAMES: [&str; 6] = [
+const TOOL_NAMES: [&str; 8] = [
+    "add_project",
     "add_task",
     "complete_task",
     "delete_task",
     "get_task",
+    "list_projects",
     "list_tasks",
     "update_task",
 ];
@@ -603,8 +639,11 @@ fn outcome_of(result: &Result<CallToolResponse, ErrorData>) -> &'static str {
 #[must_use]
 pub fn tool_scope(name: &str, arguments: Option<&JsonObject>) -> Option<Scope> {
     match canonical_name(name, arguments).unwrap_or(name) {
-        "list_tasks" | "get_task" => Some(Scope::TasksRead),
-        "add_task" | "update_task" | "complete_task" | "delete_task" => Some(Scope::TasksWrite),
+        // As on REST: projects are read and written with the task scopes.
+        "list_tasks" | "get_task" | "list_projects" => Some(Scope::TasksRead),
+        "add_task" | "update_task" | "complete_task" | "delete_task" | "add_project" => {
+            Some(Scope::TasksWrite)
+        }
         _ => None,
     }
 }
@@ -667,7 +706,7 @@ mod tests {
 
     #[test]
     fn every_tool_has_its_own_metric_label() {
-        let routed: Vec<String> = TodoMcp::tool_router()
+        let routed: Vec<String> = TodoMcp::routes()
             .list_all()
             .into_iter()
             .map(|t| t.name.into_owned())

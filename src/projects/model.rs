@@ -11,8 +11,9 @@ pub const MAX_NAME: usize = 100;
 /// The name of every user's first project, the one that cannot go.
 pub const INBOX: &str = "Inbox";
 
-/// A list of tasks.
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+/// A list of tasks. Deserialisable because the chat agent reads projects back as its tools
+/// return them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, JsonSchema, sqlx::FromRow)]
 pub struct Project {
     /// Its UUID.
     pub id: Uuid,
@@ -40,15 +41,50 @@ pub struct Project {
     pub version: i64,
 }
 
-/// `POST /api/v1/projects`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema, JsonSchema)]
+/// What a project name (as a person or a model says it) picks among a user's projects.
+#[derive(Debug)]
+pub enum Named<'p> {
+    /// Exactly this project.
+    One(&'p Project),
+    /// None of them.
+    Nothing,
+    /// Several have that name.
+    Several,
+}
+
+/// The project `name` picks among `projects`: the one whose name equals it ignoring case and
+/// surrounding spaces; "inbox" always picks the Inbox (even beside a project a user named
+/// "inbox" too). Archived projects are left to the caller to leave out.
+#[must_use]
+pub fn named<'p>(projects: &'p [Project], name: &str) -> Named<'p> {
+    let wanted = name.trim().to_lowercase();
+    if wanted == INBOX.to_lowercase()
+        && let Some(inbox) = projects.iter().find(|p| p.is_inbox)
+    {
+        return Named::One(inbox);
+    }
+    let mut matching = projects
+        .iter()
+        .filter(|p| p.name.trim().to_lowercase() == wanted);
+    match (matching.next(), matching.next()) {
+        (Some(one), None) => Named::One(one),
+        (None, _) => Named::Nothing,
+        (Some(_), Some(_)) => Named::Several,
+    }
+}
+
+/// `POST /api/v1/projects`, and the arguments of the MCP tool `add_project`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, JsonSchema)]
 pub struct NewProject {
     /// 1–100 characters after trimming. Required.
     #[schemars(required)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `#rgb` or `#rrggbb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// Manual order; after the user's other projects when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i64>,
 }
 
@@ -103,4 +139,47 @@ pub struct ProjectDeleted {
     pub tasks_deleted: u64,
     /// How many of its tasks were moved (with `move_to`).
     pub tasks_moved: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(name: &str, is_inbox: bool) -> Project {
+        let now = Utc::now();
+        Project {
+            id: Uuid::now_v7(),
+            owner_id: "u".to_owned(),
+            name: name.to_owned(),
+            color: None,
+            position: 0,
+            archived: false,
+            is_inbox,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn a_name_picks_its_project_ignoring_case_and_inbox_is_the_inbox() {
+        let projects = [
+            project(INBOX, true),
+            project("Groceries", false),
+            project("inbox", false),
+            project("Work", false),
+            project("WORK", false),
+            project("Müsli", false),
+        ];
+        let picks = |name: &str| match named(&projects, name) {
+            Named::One(p) => Some(p.id),
+            Named::Nothing | Named::Several => None,
+        };
+        assert_eq!(picks(" groceries "), Some(projects[1].id));
+        assert_eq!(picks("INBOX"), Some(projects[0].id));
+        assert_eq!(picks("MÜSLI"), Some(projects[5].id));
+        assert!(matches!(named(&projects, "work"), Named::Several));
+        assert!(matches!(named(&projects, "grocer"), Named::Nothing));
+        assert!(matches!(named(&projects, ""), Named::Nothing));
+    }
 }

@@ -2,7 +2,9 @@
 
 use uuid::Uuid;
 
-use super::model::{INBOX, MAX_NAME, NewProject, Project, ProjectDeleted, ProjectPatch};
+use super::model::{
+    INBOX, MAX_NAME, Named, NewProject, Project, ProjectDeleted, ProjectPatch, named,
+};
 use crate::db::{self, BeginWrite, Db, Dialect};
 use crate::error::{ApiError, FieldError, Result};
 use crate::tasks::model::Precondition;
@@ -59,6 +61,30 @@ pub async fn get(db: &Db, owner: &str, id: Uuid) -> Result<Project> {
         .await?
     });
     project.ok_or(NOT_FOUND)
+}
+
+/// One of the user's projects named by its UUID, or by its name (ignoring case, among those
+/// not archived; "inbox" is the Inbox), as MCP clients and the chat agent name them.
+///
+/// # Errors
+/// 404 when no project of the user's has that id or name (another user's read the same), 409
+/// when several of the user's projects have that name.
+#[tracing::instrument(skip_all, fields(user_id = %owner))]
+pub async fn find(db: &Db, owner: &str, name_or_id: &str) -> Result<Project> {
+    let wanted = name_or_id.trim();
+    if let Ok(id) = wanted.parse::<Uuid>() {
+        return get(db, owner, id).await;
+    }
+    // A user has a handful of projects, and the comparison must fold case the same way on
+    // both backends (SQLite's `lower` only knows ASCII), so names are compared here.
+    let projects = list(db, owner, false).await?;
+    match named(&projects, wanted) {
+        Named::One(project) => Ok(project.clone()),
+        Named::Nothing => Err(NOT_FOUND),
+        Named::Several => Err(ApiError::Conflict(
+            "several of your projects have that name; name the project by its id",
+        )),
+    }
 }
 
 /// Creates a project; without a position it goes after the user's others.

@@ -73,6 +73,9 @@ both_backends!(
     a_pointing_word_or_a_piece_of_a_word_never_changes_a_task,
     a_bulk_question_and_its_undo_are_answered_on_other_replicas,
     undo_writes_only_with_a_token_that_may_write_tasks,
+    chat_lists_reach_only_the_users_own_projects,
+    a_list_made_in_chat_takes_tasks_and_is_listed,
+    a_read_only_token_makes_no_list_in_chat,
 );
 
 async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
@@ -805,4 +808,164 @@ mod safety_property {
             run(backend);
         }
     }
+}
+
+/// Creates a project through REST and returns its id.
+async fn new_project(app: &TestApp, token: &str, name: &str) -> String {
+    let res = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/projects",
+            token,
+            Some(&json!({ "name": name })),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    res.json()["id"].as_str().expect("id").to_owned()
+}
+
+fn reply(res: &TestResponse) -> String {
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json()["response"]
+        .as_str()
+        .expect("response")
+        .to_owned()
+}
+
+async fn chat_lists_reach_only_the_users_own_projects(app: TestApp) {
+    // Arrange: the user has Groceries; someone else has Work
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    let groceries = new_project(&app, &user.token, "Groceries").await;
+    let work = new_project(&app, &other.token, "Work").await;
+    app.create_task_ok(&user.token, &json!({ "title": "write report" }))
+        .await;
+
+    // Act
+    let added = say(&app, &user.token, "add milk to groceries", None).await;
+    let not_theirs = say(&app, &user.token, "add call to Work", None).await;
+    let said_as_list = say(&app, &user.token, "move task 1 to the Work list", None).await;
+    let lists = say(&app, &user.token, "what lists do I have", None).await;
+    let shown = say(&app, &user.token, "what's in my Groceries list", None).await;
+
+    // Assert
+    let body = added.json();
+    assert!(reply(&added).contains("Groceries"), "{body}");
+    let calls = body["tool_calls"].as_array().expect("tool_calls");
+    assert_eq!(calls[0]["name"], "list_projects");
+    assert_eq!(calls[1]["name"], "add_task");
+    assert_eq!(calls[1]["result"]["project_id"], groceries.as_str());
+    assert_eq!(calls[1]["result"]["title"], "milk");
+    // Another user's "Work" is no list of this user's: the words stay in the title.
+    assert_eq!(
+        not_theirs.json()["tool_calls"][1]["result"]["title"],
+        "call to Work"
+    );
+    assert!(reply(&said_as_list).contains("don't have a list called \"Work\""));
+    let task = app.get_task(&user.token, "1").await.json();
+    assert_ne!(task["project_id"], work.as_str());
+    let lists = reply(&lists);
+    assert!(
+        lists.contains("Inbox") && lists.contains("Groceries"),
+        "{lists}"
+    );
+    assert!(!lists.contains("Work"), "{lists}");
+    let shown = reply(&shown);
+    assert!(
+        shown.contains("milk") && !shown.contains("write report"),
+        "{shown}"
+    );
+    let theirs = app
+        .list_tasks(&other.token, &format!("project_id={work}"))
+        .await
+        .json();
+    assert_eq!(theirs, json!([]));
+}
+
+async fn a_list_made_in_chat_takes_tasks_and_is_listed(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    app.create_task_ok(&user.token, &json!({ "title": "buy stamps" }))
+        .await;
+
+    // Act
+    let created = say(&app, &user.token, "create a list called Errands", None).await;
+    let id = created.json()["conversation_id"]
+        .as_str()
+        .expect("conversation_id")
+        .to_owned();
+    let again = say(&app, &user.token, "new project errands", Some(&id)).await;
+    let undo = say(&app, &user.token, "undo", Some(&id)).await;
+    let moved = say(
+        &app,
+        &user.token,
+        "move the stamps task to errands",
+        Some(&id),
+    )
+    .await;
+    let undone = say(&app, &user.token, "undo", Some(&id)).await;
+    let moved_again = say(&app, &user.token, "move task 1 to Errands", None).await;
+
+    // Assert
+    assert!(reply(&created).contains("Errands"));
+    assert!(
+        reply(&again).contains("already have a list"),
+        "{}",
+        again.text
+    );
+    assert!(reply(&undo).contains("stays"), "{}", undo.text);
+    let projects = app
+        .send(app.authed(Method::GET, "/api/v1/projects", &user.token))
+        .await
+        .json();
+    let names: Vec<&str> = projects
+        .as_array()
+        .expect("projects")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Inbox", "Errands"]);
+    let errands = projects[1]["id"].clone();
+    assert!(reply(&moved).starts_with("Moved #1"), "{}", moved.text);
+    assert!(reply(&undone).starts_with("Undone"), "{}", undone.text);
+    assert!(
+        reply(&moved_again).starts_with("Moved #1"),
+        "{}",
+        moved_again.text
+    );
+    let task = app.get_task(&user.token, "1").await.json();
+    assert_eq!(task["project_id"], errands);
+    assert_eq!(task["title"], "buy stamps");
+}
+
+async fn a_read_only_token_makes_no_list_in_chat(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let token = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            &user.token,
+            Some(&json!({ "name": "reader", "scopes": ["chat", "tasks:read"] })),
+        ))
+        .await;
+    assert_eq!(token.status, StatusCode::CREATED, "{}", token.text);
+    let reader = token.json()["token"].as_str().expect("token").to_owned();
+
+    // Act
+    let refused = say(&app, &reader, "create a list called Errands", None).await;
+    let lists = say(&app, &reader, "show my lists", None).await;
+
+    // Assert
+    assert!(
+        reply(&refused).starts_with("Sorry, that didn't work"),
+        "{}",
+        refused.text
+    );
+    assert!(reply(&lists).contains("Inbox"), "{}", lists.text);
+    let projects = app
+        .send(app.authed(Method::GET, "/api/v1/projects", &user.token))
+        .await
+        .json();
+    assert_eq!(projects.as_array().map(Vec::len), Some(1), "{projects}");
 }

@@ -26,7 +26,9 @@ both_backends!(
     corpus_followup,
     corpus_holdout,
     corpus_holdout2,
-    corpus_holdout3
+    corpus_holdout3,
+    corpus_projects,
+    corpus_holdout_projects
 );
 
 /// The share of each file's cases that must pass. The files that existed before issue 18 and
@@ -51,6 +53,8 @@ const FLOORS: &[(&str, f64)] = &[
     ("holdout.txt", 0.9),
     ("holdout2.txt", 0.9),
     ("holdout3.txt", 0.9),
+    ("projects.txt", 1.0),
+    ("holdout_projects.txt", 0.9),
 ];
 
 /// Runs one file of `tests/chat_corpus/`.
@@ -129,11 +133,20 @@ async fn corpus_holdout3(app: TestApp) {
     corpus!(app, "holdout3.txt");
 }
 
+async fn corpus_projects(app: TestApp) {
+    corpus!(app, "projects.txt");
+}
+
+async fn corpus_holdout_projects(app: TestApp) {
+    corpus!(app, "holdout_projects.txt");
+}
+
 /// One case of a corpus file.
 #[derive(Debug, Default)]
 struct Case {
     line: usize,
     tz: Option<String>,
+    projects: Vec<String>,
     setup: Vec<String>,
     messages: Vec<String>,
     expectations: Vec<String>,
@@ -158,6 +171,8 @@ fn cases(source: &str) -> Vec<Case> {
         }
         if let Some(zone) = line.strip_prefix("tz:") {
             case.tz = Some(zone.trim().to_owned());
+        } else if let Some(project) = line.strip_prefix("project:") {
+            case.projects.push(project.trim().to_owned());
         } else if let Some(task) = line.strip_prefix("task:") {
             case.setup.push(task.trim().to_owned());
         } else if let Some(message) = line.strip_prefix('>') {
@@ -218,8 +233,12 @@ async fn run_case(app: &TestApp, case: &Case) -> Result<(), String> {
     let zone = case.tz.as_deref().unwrap_or("UTC");
     let tz: Tz = zone.parse().map_err(|_| format!("unknown zone {zone}"))?;
     let user = app.new_user_with(json!({ "timezone": zone })).await;
+    for project in &case.projects {
+        create_project(app, &user, project).await?;
+    }
+    let setup_projects = projects(app, &user).await;
     for task in &case.setup {
-        create(app, &user, task, tz).await?;
+        create(app, &user, task, tz, &setup_projects).await?;
     }
     let before = tasks(app, &user).await;
     let mut conversation: Option<String> = None;
@@ -229,8 +248,14 @@ async fn run_case(app: &TestApp, case: &Case) -> Result<(), String> {
         conversation = Some(answer.conversation_id.clone());
     }
     let after = tasks(app, &user).await;
+    let after_projects = projects(app, &user).await;
     for expectation in &case.expectations {
-        check(expectation, &before, &after, &answer, tz).map_err(|why| {
+        let state = State {
+            before: &before,
+            after: &after,
+            projects: &after_projects,
+        };
+        check(expectation, &state, &answer, tz).map_err(|why| {
             format!(
                 "{why}\n    reply: {:?}\n    tasks: {}",
                 answer.reply,
@@ -277,9 +302,59 @@ async fn say(
     })
 }
 
+/// Creates a setup project: `Name` or `Name | archived`.
+async fn create_project(app: &TestApp, user: &TestUser, spec: &str) -> Result<(), String> {
+    let mut parts = spec.split('|').map(str::trim);
+    let name = parts.next().unwrap_or_default();
+    let res = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/projects",
+            &user.token,
+            Some(&json!({ "name": name })),
+        ))
+        .await;
+    if res.status != StatusCode::CREATED {
+        return Err(format!("setup project {spec:?} failed: {}", res.text));
+    }
+    for part in parts {
+        if part != "archived" {
+            return Err(format!("unknown project attribute {part}"));
+        }
+        let id = res.json()["id"].as_str().unwrap_or_default().to_owned();
+        let archived = app
+            .send(app.authed_json(
+                Method::PATCH,
+                &format!("/api/v1/projects/{id}"),
+                &user.token,
+                Some(&json!({ "archived": true })),
+            ))
+            .await;
+        if archived.status != StatusCode::OK {
+            return Err(format!("archiving {spec:?} failed: {}", archived.text));
+        }
+    }
+    Ok(())
+}
+
+/// Every project of the user's, archived ones too, in the user's order.
+async fn projects(app: &TestApp, user: &TestUser) -> Vec<Value> {
+    let res = app
+        .send(app.authed(Method::GET, "/api/v1/projects?archived=true", &user.token))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json().as_array().cloned().unwrap_or_default()
+}
+
 /// Creates a setup task: `title | done | priority=HIGH | tags=a,b | due=<spec> | every=WEEKLY/2
-/// | description=text`.
-async fn create(app: &TestApp, user: &TestUser, spec: &str, tz: Tz) -> Result<(), String> {
+/// | description=text | project=Name`.
+async fn create(
+    app: &TestApp,
+    user: &TestUser,
+    spec: &str,
+    tz: Tz,
+    projects: &[Value],
+) -> Result<(), String> {
     let mut parts = spec.split('|').map(str::trim);
     let title = parts.next().unwrap_or_default();
     let mut body = Map::new();
@@ -292,6 +367,13 @@ async fn create(app: &TestApp, user: &TestUser, spec: &str, tz: Tz) -> Result<()
             }
             "description" => {
                 body.insert("description".into(), json!(value));
+            }
+            "project" => {
+                let project = projects
+                    .iter()
+                    .find(|p| p["name"] == value)
+                    .ok_or_else(|| format!("setup names no project {value:?}"))?;
+                body.insert("project_id".into(), project["id"].clone());
             }
             "priority" => {
                 body.insert("priority".into(), json!(value));
@@ -355,6 +437,7 @@ fn summary(tasks: &[Value]) -> String {
 /// The fields a state comparison looks at (not timestamps or versions).
 fn essence(task: &Value) -> Value {
     json!([
+        task["project_id"],
         task["number"],
         task["title"],
         task["completed"],
@@ -367,14 +450,30 @@ fn essence(task: &Value) -> Value {
     ])
 }
 
+/// The user's tasks before and after a case's messages, and their projects after.
+struct State<'a> {
+    before: &'a [Value],
+    after: &'a [Value],
+    projects: &'a [Value],
+}
+
 /// Checks one `=` line against the state after the conversation.
-fn check(
-    expectation: &str,
-    before: &[Value],
-    after: &[Value],
-    answer: &Answer,
-    tz: Tz,
-) -> Result<(), String> {
+fn check(expectation: &str, state: &State<'_>, answer: &Answer, tz: Tz) -> Result<(), String> {
+    let (before, after) = (state.before, state.after);
+    if let Some(names) = expectation.strip_prefix("projects=") {
+        let want: Vec<&str> = names.split(',').map(str::trim).collect();
+        let got: Vec<&str> = state
+            .projects
+            .iter()
+            .filter(|p| p["archived"] == false)
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        return if want == got {
+            Ok(())
+        } else {
+            Err(format!("projects are {got:?}, expected {want:?}"))
+        };
+    }
     if expectation == "unchanged" {
         let same = before.iter().map(essence).eq(after.iter().map(essence));
         return if same {
@@ -433,6 +532,20 @@ fn check(
         }
     };
     for check in checks {
+        if let Some(name) = check.strip_prefix("project=") {
+            let project = state
+                .projects
+                .iter()
+                .find(|p| p["id"] == task["project_id"]);
+            let got = project.and_then(|p| p["name"].as_str()).unwrap_or("?");
+            if got != name.trim_matches('"') {
+                return Err(format!(
+                    "#{} is in {got:?}, expected {name}",
+                    task["number"]
+                ));
+            }
+            continue;
+        }
         check_field(task, check, tz)?;
     }
     Ok(())

@@ -128,6 +128,7 @@ each_backend!(
     tool_calls_made_before_a_provider_failure_are_stored,
     several_deletes_in_one_reply_wait_for_a_yes,
     a_second_delete_in_a_turn_waits_for_a_yes,
+    the_model_puts_a_task_in_a_project_by_name,
 );
 
 async fn the_model_calls_tools_as_the_user_and_sees_their_results(backend: Backend) {
@@ -649,4 +650,90 @@ async fn a_second_delete_in_a_turn_waits_for_a_yes(backend: Backend) {
     let res = say(&app, &user.token, "no", Some(&conversation)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(titles(&app, &user.token).await, ["call mom"]);
+}
+
+async fn the_model_puts_a_task_in_a_project_by_name(backend: Backend) {
+    // Arrange: the model lists the projects, then adds to one by name, then to one the user
+    // does not have
+    let server = model(vec![
+        calls("call_1", "list_projects", json!({})),
+        calls(
+            "call_2",
+            "add_task",
+            json!({ "title": "milk", "project": "Groceries" }),
+        ),
+        calls(
+            "call_3",
+            "add_task",
+            json!({ "title": "spy", "project": "Secret plans" }),
+        ),
+        says("Added milk to Groceries."),
+    ])
+    .await;
+    let app = app_with(backend, &server).await;
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    let created = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/projects",
+            &user.token,
+            Some(&json!({ "name": "groceries" })),
+        ))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let groceries = created.json()["id"].clone();
+    let theirs = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/projects",
+            &other.token,
+            Some(&json!({ "name": "Secret plans" })),
+        ))
+        .await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.text);
+
+    // Act
+    let res = say(&app, &user.token, "add milk to my groceries list", None).await;
+
+    // Assert
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let body = res.json();
+    let calls = body["tool_calls"].as_array().expect("tool_calls");
+    assert_eq!(calls.len(), 3);
+    let names: Vec<&str> = calls[0]["result"]["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Inbox", "groceries"]);
+    assert_eq!(calls[1]["result"]["project_id"], groceries);
+    let refused = calls[2]["result"]["error"].as_str().expect("an error");
+    assert!(refused.contains("No project named"), "{refused}");
+    assert_eq!(titles(&app, &user.token).await, ["milk"]);
+    // The model was offered the project tools and saw the failure as a tool message.
+    let sent = requests_to(&server).await;
+    let offered: Vec<&str> = sent[0]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["function"]["name"].as_str())
+        .collect();
+    assert!(offered.contains(&"list_projects") && offered.contains(&"add_project"));
+    let add = sent[0]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .find(|t| t["function"]["name"] == "add_task")
+        .expect("add_task offered");
+    assert!(add["function"]["parameters"]["properties"]["project"].is_object());
+    let last = sent[3]["messages"].as_array().expect("messages");
+    assert!(
+        last.iter().any(|m| m["role"] == "tool"
+            && m["content"]
+                .as_str()
+                .is_some_and(|c| c.contains("No project named"))),
+        "{last:?}"
+    );
 }

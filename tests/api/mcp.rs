@@ -35,6 +35,9 @@ both_backends!(
     the_public_host_is_accepted_and_others_refused,
     a_token_without_the_mcp_scope_is_refused_with_the_scope_challenge,
     tools_outside_the_tokens_scopes_are_refused_at_the_door,
+    project_tools_list_and_add_projects,
+    task_tools_take_a_project_by_name,
+    a_project_name_reaches_only_the_callers_projects,
 );
 
 type Client = RunningService<RoleClient, ()>;
@@ -124,16 +127,20 @@ async fn tools_are_listed_with_schemas_and_annotations(app: TestApp) {
     assert_eq!(
         names,
         [
+            "add_project",
             "add_task",
             "complete_task",
             "delete_task",
             "get_task",
+            "list_projects",
             "list_tasks",
             "update_task"
         ]
     );
     // (read-only, destructive, idempotent) per tool.
     let expected = [
+        ("add_project", false, false, false),
+        ("list_projects", true, false, true),
         ("add_task", false, false, false),
         ("list_tasks", true, false, true),
         ("get_task", true, false, true),
@@ -211,6 +218,18 @@ async fn tools_are_listed_with_schemas_and_annotations(app: TestApp) {
             "list_tasks lacks {filter}"
         );
     }
+    for name in ["add_task", "update_task", "list_tasks"] {
+        let input = Value::Object(tool(&tools, name).input_schema.as_ref().clone());
+        assert!(
+            input["properties"]["project"]["description"].is_string(),
+            "{name} does not document project: {input}"
+        );
+    }
+    let add_project = Value::Object(tool(&tools, "add_project").input_schema.as_ref().clone());
+    assert_eq!(add_project["required"], json!(["name"]));
+    assert!(add_project["properties"]["color"]["description"].is_string());
+    let list_projects = Value::Object(tool(&tools, "list_projects").input_schema.as_ref().clone());
+    assert!(list_projects["properties"]["include_archived"]["description"].is_string());
     let _ = client.cancel().await;
 }
 
@@ -507,7 +526,7 @@ async fn stateless_clients_of_2026_07_28_work_without_initialize(app: TestApp) {
     // Assert
     let info = client.peer_info().expect("discover result");
     assert_eq!(info.protocol_version, ProtocolVersion::V_2026_07_28);
-    assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 6);
+    assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 8);
     let added = ok(&call(&client, "add_task", json!({"title": "Stateless"})).await);
     assert_eq!(added["number"], 1);
     assert_eq!(
@@ -816,7 +835,7 @@ async fn stdio_server_acts_as_the_given_user() {
     let log = log.await.expect("the log reader");
 
     // Assert
-    assert_eq!(tools.len(), 6);
+    assert_eq!(tools.len(), 8);
     let serving = log
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -889,8 +908,17 @@ async fn tools_outside_the_tokens_scopes_are_refused_at_the_door(app: TestApp) {
     // Act
     let client = connect(&app, &reader).await;
     let listed = ok(&call(&client, "list_tasks", json!({})).await);
+    let projects = ok(&call(&client, "list_projects", json!({})).await);
     let refused = app
         .send(post(&app, Some(&reader), &add_task_body("Nope")))
+        .await;
+    let no_project = app
+        .send(post(
+            &app,
+            Some(&reader),
+            &json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+                    "params": {"name": "add_project", "arguments": {"name": "Nope"}}}),
+        ))
         .await;
     let alias = app
         .send(post(
@@ -904,7 +932,9 @@ async fn tools_outside_the_tokens_scopes_are_refused_at_the_door(app: TestApp) {
 
     // Assert
     assert_eq!(listed["total"], 1);
+    assert_eq!(projects["projects"][0]["name"], "Inbox");
     assert_scope_challenge(&refused, "tasks:write");
+    assert_scope_challenge(&no_project, "tasks:write");
     assert_scope_challenge(&alias, "tasks:write");
     assert_eq!(task_total(&app, &user.token).await, 1);
 }
@@ -958,4 +988,222 @@ async fn stdio_server_with_a_personal_access_token_keeps_to_its_scopes_and_stops
     assert_eq!(after.is_error, Some(true));
     assert!(text_of(&after).contains("revoked"), "{}", text_of(&after));
     assert_eq!(task_total(&app, &user.token).await, 1);
+}
+
+async fn project_tools_list_and_add_projects(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let client = connect(&app, &user.token).await;
+
+    // Act
+    let added = ok(&call(
+        &client,
+        "add_project",
+        json!({"name": " Groceries ", "color": "#2A9D8F"}),
+    )
+    .await);
+    let invalid = failed(
+        &call(
+            &client,
+            "add_project",
+            json!({"name": "", "color": "green"}),
+        )
+        .await,
+    );
+    let missing = failed(&call(&client, "add_project", json!({"color": "#fff"})).await);
+    let listed = ok(&call(&client, "list_projects", json!({})).await);
+    let archived = app
+        .send(app.authed_json(
+            Method::PATCH,
+            &format!("/api/v1/projects/{}", string_at(&added, "/id")),
+            &user.token,
+            Some(&json!({"archived": true})),
+        ))
+        .await;
+    let active = ok(&call(&client, "list_projects", json!({})).await);
+    let all = ok(&call(&client, "list_projects", json!({"include_archived": true})).await);
+    let _ = client.cancel().await;
+
+    // Assert
+    assert_eq!(added["name"], "Groceries");
+    assert_eq!(added["color"], "#2a9d8f");
+    assert_eq!(added["is_inbox"], false);
+    assert!(
+        invalid.contains("name") && invalid.contains("color"),
+        "{invalid}"
+    );
+    assert!(missing.contains("name"), "{missing}");
+    let names = |list: &Value| -> Vec<String> {
+        list["projects"]
+            .as_array()
+            .expect("projects")
+            .iter()
+            .map(|p| p["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    assert_eq!(names(&listed), ["Inbox", "Groceries"]);
+    // The tool and REST see the same projects.
+    let rest = app
+        .send(app.authed(Method::GET, "/api/v1/projects?archived=true", &user.token))
+        .await
+        .json();
+    assert_eq!(rest.as_array().map(Vec::len), Some(2));
+    assert_eq!(rest[1]["id"], added["id"]);
+    assert_eq!(archived.status, StatusCode::OK, "{}", archived.text);
+    assert_eq!(names(&active), ["Inbox"]);
+    assert_eq!(names(&all), ["Inbox", "Groceries"]);
+}
+
+async fn task_tools_take_a_project_by_name(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let client = connect(&app, &user.token).await;
+    let groceries = ok(&call(&client, "add_project", json!({"name": "Groceries"})).await);
+    let work = ok(&call(&client, "add_project", json!({"name": "Work"})).await);
+    let groceries_id = string_at(&groceries, "/id");
+    let work_id = string_at(&work, "/id");
+
+    // Act
+    let milk = ok(&call(
+        &client,
+        "add_task",
+        json!({"title": "Milk", "project": "groceries"}),
+    )
+    .await);
+    let by_id = ok(&call(
+        &client,
+        "add_task",
+        json!({"title": "Eggs", "project": groceries_id}),
+    )
+    .await);
+    let both = ok(&call(
+        &client,
+        "add_task",
+        json!({"title": "Bread", "project": "GROCERIES", "project_id": groceries_id}),
+    )
+    .await);
+    let plain = ok(&call(&client, "add_task", json!({"title": "Inbox item"})).await);
+    let clash = failed(
+        &call(
+            &client,
+            "add_task",
+            json!({"title": "Clash", "project": "Groceries", "project_id": work_id}),
+        )
+        .await,
+    );
+    let unknown = failed(
+        &call(
+            &client,
+            "add_task",
+            json!({"title": "Lost", "project": "Hobbies"}),
+        )
+        .await,
+    );
+    let moved = ok(&call(
+        &client,
+        "update_task",
+        json!({"task_id": 1, "project": "Work"}),
+    )
+    .await);
+    let back = ok(&call(
+        &client,
+        "update_task",
+        json!({"task_id": 1, "project": "inbox"}),
+    )
+    .await);
+    let moved_again = ok(&call(
+        &client,
+        "update_task",
+        json!({"task_id": 1, "project": " work "}),
+    )
+    .await);
+    let no_move = failed(
+        &call(
+            &client,
+            "update_task",
+            json!({"task_id": 2, "project": "Nowhere"}),
+        )
+        .await,
+    );
+    let in_groceries = ok(&call(&client, "list_tasks", json!({"project": "Groceries"})).await);
+    let in_inbox = ok(&call(&client, "list_tasks", json!({"project": "Inbox"})).await);
+    let list_unknown = failed(&call(&client, "list_tasks", json!({"project": "Hobbies"})).await);
+    let _ = client.cancel().await;
+
+    // Assert
+    assert_eq!(milk["project_id"], groceries["id"]);
+    assert_eq!(by_id["project_id"], groceries["id"]);
+    assert_eq!(both["project_id"], groceries["id"]);
+    assert_ne!(plain["project_id"], groceries["id"]);
+    assert!(clash.contains("different projects"), "{clash}");
+    assert!(
+        unknown.contains("No project named \"Hobbies\""),
+        "{unknown}"
+    );
+    assert_eq!(moved["project_id"], work["id"]);
+    assert_eq!(back["project_id"], plain["project_id"]);
+    assert_eq!(moved_again["project_id"], work["id"]);
+    assert!(no_move.contains("Nowhere"), "{no_move}");
+    assert_eq!(
+        app.get_task(&user.token, "2").await.json()["project_id"],
+        groceries["id"]
+    );
+    assert_eq!(task_total(&app, &user.token).await, 4);
+    let titles = |list: &Value| -> Vec<String> {
+        let mut titles: Vec<String> = list["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .map(|t| t["title"].as_str().expect("title").to_owned())
+            .collect();
+        titles.sort();
+        titles
+    };
+    assert_eq!(titles(&in_groceries), ["Bread", "Eggs"]);
+    assert_eq!(titles(&in_inbox), ["Inbox item"]);
+    assert!(list_unknown.contains("list_projects"), "{list_unknown}");
+}
+
+async fn a_project_name_reaches_only_the_callers_projects(app: TestApp) {
+    // Arrange: another user's project, by name and by id
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    let theirs = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/projects",
+            &other.token,
+            Some(&json!({"name": "Secret plans"})),
+        ))
+        .await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.text);
+    let their_id = string_at(&theirs.json(), "/id");
+    let client = connect(&app, &user.token).await;
+
+    // Act
+    let by_name = failed(
+        &call(
+            &client,
+            "add_task",
+            json!({"title": "x", "project": "Secret plans"}),
+        )
+        .await,
+    );
+    let by_id = failed(
+        &call(
+            &client,
+            "add_task",
+            json!({"title": "x", "project": their_id}),
+        )
+        .await,
+    );
+    let listed = failed(&call(&client, "list_tasks", json!({"project": their_id})).await);
+    let _ = client.cancel().await;
+
+    // Assert: the same answer as for a project that does not exist, naming nothing of theirs
+    assert!(by_name.starts_with("No project named"), "{by_name}");
+    assert!(by_id.starts_with("No project named"), "{by_id}");
+    assert!(listed.starts_with("No project named"), "{listed}");
+    assert_eq!(task_total(&app, &user.token).await, 0);
+    assert_eq!(task_total(&app, &other.token).await, 0);
 }

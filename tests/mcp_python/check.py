@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import sys
+import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -39,6 +40,8 @@ TOOLS = {
     "update_task": (False, True, True),
     "complete_task": (False, True, True),
     "delete_task": (False, True, True),
+    "list_projects": (True, False, True),
+    "add_project": (False, False, False),
 }
 
 
@@ -58,7 +61,7 @@ async def ok(session: ClientSession, name: str, arguments: dict[str, Any]) -> di
 async def exercise(session: ClientSession, label: str) -> None:
     """Lists the tools, then adds, lists, completes and deletes a task, and checks a failure."""
     listed = await session.list_tools()
-    check({t.name for t in listed.tools} == set(TOOLS), f"[{label}] tools/list names the six tools")
+    check({t.name for t in listed.tools} == set(TOOLS), f"[{label}] tools/list names every tool")
     for tool in listed.tools:
         hints = tool.annotations
         expected = TOOLS[tool.name]
@@ -70,6 +73,19 @@ async def exercise(session: ClientSession, label: str) -> None:
         )
         check(tool.input_schema.get("type") == "object", f"[{label}] {tool.name} input schema")
         check((tool.output_schema or {}).get("type") == "object", f"[{label}] {tool.name} output schema")
+
+    # Unique: the same user runs this more than once (each transport, each lifecycle).
+    name = f"Python {label} {uuid.uuid4().hex[:8]}"
+    project = await ok(session, "add_project", {"name": name})
+    projects = await ok(session, "list_projects", {})
+    check(
+        [p["name"] for p in projects["projects"]][:1] == ["Inbox"]
+        and project["id"] in [p["id"] for p in projects["projects"]],
+        f"[{label}] add_project and list_projects",
+    )
+    in_project = await ok(session, "add_task", {"title": "In a project", "project": name.lower()})
+    check(in_project["project_id"] == project["id"], f"[{label}] add_task takes a project by name")
+    await ok(session, "delete_task", {"task_id": in_project["id"]})
 
     added = await ok(session, "add_task", {"title": f"Python {label}", "priority": "high", "tags": ["sdk"]})
     number = added["number"]
@@ -230,7 +246,7 @@ async def over_websocket(url: str, token: str) -> None:
         await ws.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         tools = await rpc(ws, 2, "tools/list", {})
         names = {t["name"] for t in tools.get("result", {}).get("tools", [])}
-        check(names == set(TOOLS), "[ws] tools/list names the six tools")
+        check(names == set(TOOLS), "[ws] tools/list names every tool")
         added = await rpc(ws, 3, "tools/call", {"name": "add_task", "arguments": {"title": "Python ws raw"}})
         task = added.get("result", {}).get("structuredContent") or {}
         check(task.get("title") == "Python ws raw" and not added["result"].get("isError"), "[ws] tools/call add_task")

@@ -1,11 +1,13 @@
 //! Reading a new task out of "add …": due date, priority, tags and recurrence come out first,
-//! and what is left, trimmed of filler, is the title.
+//! and what is left, trimmed of filler, is the title — and, when it ends "to <list>", maybe a
+//! project.
 
-use super::command::{Command, NewTaskSpec};
+use super::command::{Command, NewTaskSpec, ToList};
 use super::fields::{Anchor, take_priority, take_repeat, take_tags};
+use super::lists;
 use super::safety::quoted;
 use super::when::{Now, next_day_of_month, take_due_on, weekday_after};
-use super::words::{Word, strip_around, text, unused};
+use super::words::{Word, strip_around, text};
 
 /// Title filler before the real title ("a task to", "called").
 #[rustfmt::skip]
@@ -43,17 +45,45 @@ pub fn add(middle: &[Word], now: Now) -> Command {
             *flag = false;
         }
     }
-    let rest: Vec<Word> = unused(middle, &used)
-        .into_iter()
-        .map(|mut w| {
+    let (rest, rest_quoted): (Vec<Word>, Vec<bool>) = middle
+        .iter()
+        .zip(&used)
+        .zip(&quoted)
+        .filter(|((_, used), _)| !**used)
+        .map(|((w, _), quoted)| {
+            let mut w = w.clone();
             w.raw = w.raw.trim_matches(['"', '\u{201c}', '\u{201d}']).to_owned();
-            w
+            (w, *quoted)
         })
-        .filter(|w| !w.raw.is_empty())
-        .collect();
+        .filter(|(w, _)| !w.raw.is_empty())
+        .unzip();
     let title = trim_title(&rest);
     if title.is_empty() {
         return Command::Incomplete("add");
+    }
+    // The list phrase is looked for once the title's own filler ("a task to", "to my list")
+    // is gone, so "a reminder to call the bank" names no list.
+    let core = strip_around(&rest, TITLE_OPENINGS, TITLE_CLOSINGS);
+    let start = (0..rest.len())
+        .find(|&at| rest[at..].starts_with(core))
+        .unwrap_or_default();
+    let quoted_core = &rest_quoted[start..start + core.len()];
+    let mut to_list = None;
+    if let Some((at, list)) = lists::trailing(core, quoted_core) {
+        // "put task 2 in Errands" moves task 2 (the title filler took "task" off `core`).
+        if let Some(task) = lists::numbered(&rest[..start + at]) {
+            return Command::MoveTo(task, list);
+        }
+        let title = trim_title(&core[..at]);
+        if !title.is_empty() {
+            to_list = Some(ToList { list, title });
+        }
+    } else if let Some((at, list)) = lists::leading(core, quoted_core) {
+        // "in Work: book the venue", "to my Groceries list: milk".
+        let title = trim_title(&core[at..]);
+        if !title.is_empty() {
+            to_list = Some(ToList { list, title });
+        }
     }
     Command::Add(NewTaskSpec {
         title,
@@ -61,6 +91,7 @@ pub fn add(middle: &[Word], now: Now) -> Command {
         tags,
         due,
         repeat: repeat.map(|(r, _)| r),
+        to_list,
     })
 }
 

@@ -74,6 +74,26 @@ pub struct Repeat {
     pub interval: i32,
 }
 
+/// A project (list) named in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListName {
+    /// As said ("Groceries", "work"); matched ignoring case.
+    pub name: String,
+    /// Said as a list ("the Work list", "my Groceries project"). Otherwise ("to Groceries")
+    /// the words name a project only when the user has one of that name; a name said as a
+    /// list that the user has not is answered, never read as something else.
+    pub explicit: bool,
+}
+
+/// The closing "to Groceries" of an add, which may name a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToList {
+    /// The list.
+    pub list: ListName,
+    /// The title without the phrase, used when the list is one of the user's.
+    pub title: String,
+}
+
 /// A task to create.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NewTaskSpec {
@@ -87,6 +107,9 @@ pub struct NewTaskSpec {
     pub due: Option<LocalDue>,
     /// From "every week", "daily", ….
     pub repeat: Option<Repeat>,
+    /// From "… to Groceries", "… on the Work list"; `title` keeps those words in case they
+    /// name no project.
+    pub to_list: Option<ToList>,
 }
 
 /// Which tasks to show.
@@ -108,6 +131,8 @@ pub struct ListSpec {
     pub due_before: Option<String>,
     /// How the user named the selection, for the reply ("due today", "overdue").
     pub label: String,
+    /// Only the tasks of this project ("what's in my Work list").
+    pub project: Option<ListName>,
 }
 
 /// One change to an existing task.
@@ -154,6 +179,12 @@ pub enum Command {
     Delete(TaskRef),
     /// Change a task.
     Update(TaskRef, Change),
+    /// Move a task to another project ("move task 3 to Work").
+    MoveTo(TaskRef, ListName),
+    /// The user's projects ("what lists do I have").
+    Projects,
+    /// Create a project ("create a list called Groceries").
+    NewProject(String),
     /// Several tasks at once: never done in one turn, only listed with a question.
     Bulk(BulkAction, BulkSpec),
     /// "yes" to the question a bulk request asked.

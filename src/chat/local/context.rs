@@ -9,8 +9,9 @@ use serde_json::Value;
 use crate::chat::agent::{PastMessage, Role};
 use crate::chat::tools::ToolCall;
 
-/// Tools that change tasks.
+/// Tools that change tasks (or, `add_project`, the user's lists).
 pub const CHANGING: &[&str] = &[
+    "add_project",
     "add_task",
     "update_task",
     "complete_task",

@@ -1,4 +1,5 @@
-//! Reading changes to an existing task: rename, reschedule, priority, tags, recurrence.
+//! Reading changes to an existing task: rename, reschedule (or move to a list), priority, tags,
+//! recurrence.
 
 use super::adding::trim_title;
 use super::command::{Change, Command};
@@ -73,7 +74,8 @@ pub fn reschedule(middle: &[Word], now: Now) -> Command {
         });
     }
     let Some(due) = take_due(middle, &mut used, now) else {
-        return Command::Incomplete("reschedule");
+        // No date: "move task 3 to Work" moves it to another list.
+        return super::lists::move_to(middle).unwrap_or(Command::Incomplete("reschedule"));
     };
     let rest = unused(middle, &used);
     parse_ref(&rest).map_or(Command::Incomplete("reschedule"), |task| {

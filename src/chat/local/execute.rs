@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use super::command::{Change, Command, ListSpec, LocalDue, NewTaskSpec, TaskRef};
 use super::context;
+use super::filing::{self, Lookup};
 use super::reply::{self, Spoken, hashtags, repeats, when};
 use super::resolve::{Prefer, Shown, resolve};
 use crate::chat::agent::PastMessage;
@@ -74,6 +75,9 @@ pub async fn run(
         Command::Reopen(task) => set_done(&task, false, clock, &shown, tools).await,
         Command::Delete(task) => delete(&task, &shown, tools).await,
         Command::Update(task, change) => update(&task, change, clock, &shown, tools).await,
+        Command::MoveTo(task, list) => filing::move_to(&task, &list, &shown, tools).await,
+        Command::Projects => filing::projects(tools).await,
+        Command::NewProject(name) => filing::create(name, tools).await,
         Command::Bulk(action, spec) => super::bulk::ask(action, &spec, tools).await,
         Command::Confirm => super::bulk::confirm(history, tools).await,
         Command::Undo => super::undo::undo(history, clock, tools).await,
@@ -91,28 +95,60 @@ pub async fn run(
 }
 
 async fn add(spec: NewTaskSpec, clock: Clock, tools: &mut ToolBox) -> Result<String, ApiError> {
+    // "milk to Groceries": a project only when the user has one of that name; else the words
+    // stay in the title ("call to mom"), unless they were said as a list ("to my Errands
+    // list"), which is answered rather than guessed.
+    let (title, project) = match spec.to_list {
+        None => (spec.title, None),
+        Some(to) => match filing::lookup(&to.list.name, tools).await? {
+            Ok(Lookup::Found(project)) => (to.title, Some(project)),
+            // A token that may add but not read lists still adds, as it did before lists.
+            Ok(Lookup::Missing) | Err(_) if !to.list.explicit => (spec.title, None),
+            Ok(Lookup::Missing) => return Ok(filing::missing(&to.list)),
+            Ok(Lookup::Several) => return Ok(filing::several(&to.list)),
+            Err(answer) => return Ok(answer),
+        },
+    };
     let task = NewTask {
-        title: Some(spec.title),
+        title: Some(title),
         priority: spec.priority,
         tags: (!spec.tags.is_empty()).then_some(spec.tags),
         due_date: spec.due.map(|due| clock.instant(due)),
         is_recurring: spec.repeat.map(|_| true),
         recurrence_pattern: spec.repeat.map(|r| r.pattern),
         recurrence_interval: spec.repeat.map(|r| r.interval),
+        project_id: project.as_ref().map(|p| p.id),
         ..NewTask::default()
     };
     let args = AddTaskArgs {
         task,
+        project: None,
         user_id: None,
     };
     let outcome = tools.call_with("add_task", &args).await?;
-    Ok(match task_of(&outcome) {
-        Some(task) => format!("Added {}.", task.describe(clock.tz, clock.now)),
-        None => reply::failure(outcome.error_message()),
+    Ok(match (task_of(&outcome), project) {
+        (Some(task), Some(project)) => format!(
+            "Added to {}: {}.",
+            project.name,
+            task.describe(clock.tz, clock.now)
+        ),
+        (Some(task), None) => format!("Added {}.", task.describe(clock.tz, clock.now)),
+        (None, _) => reply::failure(outcome.error_message()),
     })
 }
 
 async fn list(spec: &ListSpec, clock: Clock, tools: &mut ToolBox) -> Result<String, ApiError> {
+    // "what's in my Work list"; a closing "in Work" that names no list is read as before.
+    let project = match &spec.project {
+        None => None,
+        Some(list) => match filing::lookup(&list.name, tools).await? {
+            Ok(Lookup::Found(project)) => Some(project),
+            Ok(Lookup::Missing) if !list.explicit => None,
+            Ok(Lookup::Missing) => return Ok(filing::missing(list)),
+            Ok(Lookup::Several) => return Ok(filing::several(list)),
+            Err(answer) => return Ok(answer),
+        },
+    };
     let by_due = spec.overdue || spec.due_before.is_some();
     let list = ListTasks {
         status: spec.status,
@@ -129,9 +165,8 @@ async fn list(spec: &ListSpec, clock: Clock, tools: &mut ToolBox) -> Result<Stri
         }),
         order: Some(SortOrder::Asc),
         limit: Some(LIST_LIMIT),
-        cursor: None,
-        project_id: None,
-        parent_id: None,
+        project_id: project.as_ref().map(|p| p.id),
+        ..ListTasks::default()
     };
     let outcome = tools
         .call_with("list_tasks", &ListTasksArgs::from(list))
@@ -139,16 +174,19 @@ async fn list(spec: &ListSpec, clock: Clock, tools: &mut ToolBox) -> Result<Stri
     let Some((tasks, total)) = page_of(&outcome) else {
         return Ok(reply::failure(outcome.error_message()));
     };
+    let place = project
+        .as_ref()
+        .map_or_else(String::new, |p| format!(" in {}", p.name));
     if tasks.is_empty() {
-        return Ok(if spec.label.is_empty() {
+        return Ok(if spec.label.is_empty() && project.is_none() {
             "You have no tasks yet. Try \"add buy milk tomorrow\".".to_owned()
         } else {
-            format!("No {}.", tasks_named(&spec.label, "tasks"))
+            format!("No {}{place}.", tasks_named(&spec.label, "tasks"))
         });
     }
     let noun = if total == 1 { "task" } else { "tasks" };
     let mut lines = vec![format!(
-        "You have {total} {}:",
+        "You have {total} {}{place}:",
         tasks_named(&spec.label, noun)
     )];
     lines.extend(tasks.iter().map(|t| t.line(clock.tz, clock.now)));
@@ -323,6 +361,7 @@ async fn update(
         task_id: TaskId::Number(found.number),
         user_id: None,
         changes,
+        project: None,
     };
     let outcome = tools.call_with("update_task", &args).await?;
     let Some(updated) = task_of(&outcome) else {

@@ -54,6 +54,7 @@ pub fn follow_up(
         Command::Reopen(_) => Some(Command::Reopen(task)),
         Command::Delete(_) => Some(Command::Delete(task)),
         Command::Update(_, change) => Some(Command::Update(task, change)),
+        Command::MoveTo(_, list) => Some(Command::MoveTo(task, list)),
         _ => None,
     }
 }

@@ -10,10 +10,11 @@ use chrono_tz::Tz;
 
 use super::adding::add;
 use super::amend::{amend, dated, stated};
-use super::command::{BulkAction, Change, Command, TaskRef};
+use super::command::{BulkAction, Change, Command, ListSpec, TaskRef};
 use super::edits::{describe, rename, reschedule, retag, update};
 use super::fields::tag;
-use super::listing::{fallback, listing, search};
+use super::listing::{fallback, list, listing, search};
+use super::lists;
 use super::past::{passive, past_tense};
 use super::reference::parse_ref;
 use super::safety;
@@ -316,6 +317,10 @@ fn confirmed(rest: &[Word], now: Now) -> Command {
 /// due friday", "I posted the letter"), a new task with a date ("dentist friday 3pm"), or a
 /// listing.
 fn understand(words: &[Word], now: Now) -> Command {
+    // Before the rules: "create a list called …" would read as adding a task.
+    if let Some(command) = lists::request(words) {
+        return command;
+    }
     if let Some(command) = labelled(words, now) {
         return command;
     }
@@ -407,9 +412,21 @@ fn build(intent: Intent, words: &[Word], start: usize, end: usize, now: Now) -> 
         Intent::List => match parse_ref(middle) {
             Some(task @ TaskRef::Number(_)) => Command::Show(task),
             // "get my hair cut on the 15th": a task with a date that opens like a listing.
-            _ => match listing(words, now) {
-                Command::Unknown => dated(words, now).unwrap_or(Command::Unknown),
-                listing => listing,
+            _ => match (listing(words, now), lists::in_list(middle)) {
+                (Command::List(spec), project) => Command::List(ListSpec { project, ..spec }),
+                // "what's in Work": naming a list is asking for it, unless the words are a
+                // task with a date ("get my hair cut on the 15th").
+                (Command::Unknown, project) => dated(words, now)
+                    .or_else(|| {
+                        project.map(|project| {
+                            Command::List(ListSpec {
+                                project: Some(project),
+                                ..list(words, now)
+                            })
+                        })
+                    })
+                    .unwrap_or(Command::Unknown),
+                (other, _) => other,
             },
         },
         Intent::Search => search(middle),

@@ -144,6 +144,7 @@ pub const HELP: &str = "I manage your tasks from plain sentences. Try:\n\
 • Finish: \"complete task 3\" · \"done with milk\" · \"I posted the letter\" · \"reopen task 2\"\n\
 • Change: \"move the dentist to next monday\" · \"push task 4 back a day\" · \"make task 1 p1\" (or !high) · \"note for task 2: bring ID\" · \"tag task 2 #home\" · \"rename task 2 to buy oat milk\" · \"stop repeating task 5\" · \"clear the due date of task 5\"\n\
 • Right after a change: \"and make it high priority\" · \"actually, tomorrow\" · \"undo\"\n\
+• Lists: \"add milk to Groceries\" · \"what's in my Work list\" · \"move task 3 to Work\" · \"show my lists\" · \"create a list called Groceries\"\n\
 • Delete: \"delete task 4\". Several at once (\"delete all completed tasks\", \"clear my list\") are listed first and wait for your \"yes\".\n\
 I name tasks by number or by whole words of their title. I ask when \"it\" could mean nothing or several tasks, and I never act on \"don't …\".";
 
@@ -166,6 +167,12 @@ pub fn incomplete(kind: &str) -> &'static str {
         "reschedule" => "When to? Say e.g. \"move task 3 to next monday\".",
         "tag" => "Say e.g. \"add tag #home to task 2\".",
         "search" => "What should I search for? Say e.g. \"search milk\".",
+        "project" => {
+            "What should the new list be called? Say e.g. \"create a list called Groceries\"."
+        }
+        "move" => {
+            "I move one task at a time, so I changed nothing. Say e.g. \"move task 3 to Work\"."
+        }
         _ => {
             "I didn't catch what to change. Say e.g. \"change task 3 priority to low\" or \
              \"set due date of task 1 to friday\"."

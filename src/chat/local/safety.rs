@@ -330,6 +330,8 @@ pub const fn changes(command: &Command) -> bool {
             | Command::Reopen(_)
             | Command::Delete(_)
             | Command::Update(..)
+            | Command::MoveTo(..)
+            | Command::NewProject(_)
             | Command::Bulk(..)
             | Command::Confirm
             | Command::Undo

@@ -440,3 +440,101 @@ fn list_labels_read_as_english() {
     );
     assert_eq!(tasks_named("", "tasks"), "tasks");
 }
+
+fn list_name(name: &str, explicit: bool) -> super::command::ListName {
+    super::command::ListName {
+        name: name.to_owned(),
+        explicit,
+    }
+}
+
+#[test]
+fn an_add_closing_with_a_list_keeps_both_readings() {
+    // Whether "Groceries" is a list is settled against the user's projects when it runs.
+    let spec = add("add milk to Groceries tomorrow");
+    assert_eq!(spec.title, "milk to Groceries");
+    assert_eq!(spec.due, Some(eod(2026, 11, 21)));
+    let to = spec.to_list.expect("a list");
+    assert_eq!(
+        (to.title.as_str(), to.list),
+        ("milk", list_name("Groceries", false))
+    );
+    let to = add("put call mom on the Work list")
+        .to_list
+        .expect("a list");
+    assert_eq!(
+        (to.title.as_str(), to.list),
+        ("call mom", list_name("Work", true))
+    );
+    let to = add("add milk to my groceries list, urgent")
+        .to_list
+        .expect("a list");
+    assert_eq!(to.list, list_name("groceries", true));
+    // Title filler is no list, and neither is a pronoun.
+    assert_eq!(add("add milk to my list").to_list, None);
+    assert_eq!(add("remind me to call the bank").to_list, None);
+    assert_eq!(add("add talk to me").to_list, None);
+    let to = add("add call to mom").to_list.expect("maybe a list");
+    assert_eq!(to.list, list_name("mom", false));
+}
+
+#[test]
+fn list_phrases_become_commands() {
+    assert_eq!(
+        cmd("move task 3 to Work"),
+        Command::MoveTo(num(3), list_name("Work", false))
+    );
+    assert_eq!(
+        cmd("move 'buy milk' to the Groceries list"),
+        Command::MoveTo(text("buy milk"), list_name("Groceries", true))
+    );
+    assert_eq!(
+        cmd("put task 2 in errands"),
+        Command::MoveTo(num(2), list_name("errands", false))
+    );
+    // A date still reschedules.
+    assert!(matches!(
+        cmd("move the dentist to friday"),
+        Command::Update(_, Change::Due(_))
+    ));
+    assert_eq!(cmd("move everything to Work"), Command::Incomplete("move"));
+    assert!(!super::safety::changes(&cmd("don't move task 3 to Work")));
+    assert!(!super::safety::changes(&cmd(
+        "please don't move it to Work"
+    )));
+    assert_eq!(cmd("what lists do I have"), Command::Projects);
+    assert_eq!(cmd("show my projects"), Command::Projects);
+    assert_eq!(
+        cmd("create a list called Groceries"),
+        Command::NewProject("Groceries".to_owned())
+    );
+    assert_eq!(
+        cmd("new project Work"),
+        Command::NewProject("Work".to_owned())
+    );
+    assert!(!super::safety::changes(&cmd(
+        "don't create a list called Work"
+    )));
+    for (message, name, explicit) in [
+        ("what's in my Work list", "Work", true),
+        ("show my Groceries list", "Groceries", true),
+        ("list tasks in Work", "Work", false),
+        ("what's in Work?", "Work", false),
+    ] {
+        match cmd(message) {
+            Command::List(spec) => {
+                assert_eq!(spec.project, Some(list_name(name, explicit)), "{message}");
+            }
+            other => panic!("{message:?} parsed as {other:?}"),
+        }
+    }
+    match cmd("show my pending tasks") {
+        Command::List(spec) => assert_eq!(spec.project, None),
+        other => panic!("parsed as {other:?}"),
+    }
+    // A task with a date that opens like a listing stays one.
+    assert!(matches!(
+        cmd("get my hair cut on the 15th"),
+        Command::Add(_)
+    ));
+}

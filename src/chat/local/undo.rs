@@ -146,6 +146,7 @@ where
                 task_id: TaskId::Number(n),
                 user_id: None,
                 changes: as_it_was(&task),
+                project: None,
             };
             let outcome = tools.call_with("update_task", &args).await?;
             Some(said(
@@ -154,6 +155,15 @@ where
                 n,
             ))
         }
+        // No tool deletes a project, so a new list stays; saying so beats undoing an older
+        // change the user did not mean.
+        ("add_project", _) => Some(format!(
+            "the list \"{}\" stays (delete it in the app)",
+            call.result
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        )),
         _ => None,
     })
 }
