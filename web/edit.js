@@ -27,7 +27,7 @@ export function editView(ctx, id) {
       const [{ data, headers }, every] = await Promise.all([api('GET', taskPath(id)), allProjects()]);
       const own = every.find((p) => p.id === data.project_id);
       back.href = projectPath(own);
-      back.textContent = `← Back to ${own ? own.name : 'the Inbox'}`;
+      back.textContent = `← Back to ${own && !own.is_inbox ? own.name : 'the Inbox'}`;
       // An archived project takes no tasks, so it is offered only to the task already in it.
       const projects = every.filter((p) => !p.archived || p.id === data.project_id)
         .map((p) => (p.archived ? { ...p, name: `${p.name} (archived)` } : p));
