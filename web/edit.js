@@ -4,6 +4,7 @@
 import { h, field, options, setError, toast } from './dom.js';
 import { api, ApiError, taskPath } from './api.js';
 import { PRIORITIES, toLocalInput, isOverdue, dueText, currentZone } from './format.js';
+import { allProjects, projectPath } from './projects.js';
 
 const REPEATS = [['', 'Does not repeat'], ['DAILY', 'Daily'], ['WEEKLY', 'Weekly'], ['MONTHLY', 'Monthly']];
 
@@ -15,17 +16,21 @@ function tagsOf(text) {
 export function editView(ctx, id) {
   const heading = h('h1', { tabindex: '-1' }, 'Edit task');
   const body = h('div', { class: 'card' }, h('p', { class: 'loading' }, 'Loading…'));
-  const node = h('section', { class: 'edit-page' },
-    h('p', { class: 'back' }, h('a', { href: '/app' }, '← Back to the Inbox')), heading, body);
+  // Named after the task's own project once it is read.
+  const back = h('a', { href: '/app' }, '← Back to the list');
+  const node = h('section', { class: 'edit-page' }, h('p', { class: 'back' }, back), heading, body);
   load();
   return { title: 'Edit task', node, focus: heading };
 
   async function load() {
     try {
-      const [{ data, headers }, { data: projects }] = await Promise.all([
-        api('GET', taskPath(id)),
-        api('GET', '/api/v1/projects'),
-      ]);
+      const [{ data, headers }, every] = await Promise.all([api('GET', taskPath(id)), allProjects()]);
+      const own = every.find((p) => p.id === data.project_id);
+      back.href = projectPath(own);
+      back.textContent = `← Back to ${own && !own.is_inbox ? own.name : 'the Inbox'}`;
+      // An archived project takes no tasks, so it is offered only to the task already in it.
+      const projects = every.filter((p) => !p.archived || p.id === data.project_id)
+        .map((p) => (p.archived ? { ...p, name: `${p.name} (archived)` } : p));
       body.replaceChildren(form(data, headers.get('ETag'), projects));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
@@ -36,8 +41,7 @@ export function editView(ctx, id) {
 
   /** The list page of the project a task is in. */
   function listOf(projectId, projects) {
-    const project = projects.find((p) => p.id === projectId);
-    return !project || project.is_inbox ? '/app' : `/app?project=${encodeURIComponent(project.id)}`;
+    return projectPath(projects.find((p) => p.id === projectId));
   }
 
   function form(task, etag, projects) {

@@ -1,13 +1,13 @@
 // The task list of one project (the Inbox unless the address names another): the project list
-// beside it, quick add (read by the chat agent's grammar, shown before it is saved) into that
-// project, search, filters and sort kept in the address, pages loaded as the list scrolls, and
-// completion with undo.
+// beside it and the project's settings, quick add (read by the chat agent's grammar, shown before
+// it is saved) into that project, search, filters and sort kept in the address, and top-level
+// tasks loaded page by page as the list scrolls, each with its subtasks (rows: tree.js).
 
 import { h, field, options, replace, toast, debounce, uid } from './dom.js';
-import { api, ApiError, nextLink, taskPath } from './api.js';
-import {
-  PRIORITIES, dueText, isOverdue, localDate, dateAfter, priorityName, repeatText, longDate,
-} from './format.js';
+import { api, ApiError, nextLink } from './api.js';
+import { PRIORITIES, dueText, localDate, dateAfter, priorityName, repeatText } from './format.js';
+import { taskTree, withSubtasks, projectHasSubtasks } from './tree.js';
+import { allProjects, projectNav, projectSettings } from './projects.js';
 
 const PAGE = 50;
 const SORTS = [
@@ -17,6 +17,7 @@ const SORTS = [
   ['priority:desc', 'Priority'],
   ['title:asc', 'Title'],
   ['updated_at:desc', 'Last changed'],
+  ['position:asc', 'Manual order'],
 ];
 const STATUSES = [['pending', 'Open'], ['completed', 'Completed'], ['all', 'All']];
 const HINT = 'Dates (“tomorrow 5pm”, “on the 1st”), “every week”, #tags and !high are understood.';
@@ -45,9 +46,15 @@ function writeFilters(filters) {
   history.replaceState(history.state, '', search ? `/app?${search}` : '/app');
 }
 
+/** Whether the list is narrowed to search results, shown flat (subtasks among the rest). */
+function isFiltered(filters) {
+  return !!(filters.q.trim() || filters.priority || filters.tag.trim() || filters.due || filters.status === 'completed');
+}
+
 function listUrl(filters, projectId) {
   const q = new URLSearchParams();
   if (projectId) q.set('project_id', projectId);
+  if (!isFiltered(filters)) q.set('parent_id', 'none');
   const [sort, order] = filters.sort.split(':');
   q.set('status', filters.status);
   q.set('sort', sort);
@@ -66,36 +73,6 @@ function listUrl(filters, projectId) {
     q.set('due_before', dateAfter(6));
   }
   return `/api/v1/tasks?${q}`;
-}
-
-/** One task as a list item; its checkbox is named "Complete <title>". */
-function taskItem(task, actions) {
-  const overdue = isOverdue(task);
-  const checkbox = h('input', {
-    type: 'checkbox',
-    checked: task.completed,
-    'aria-label': `Complete ${task.title}`,
-    onchange: () => actions.setDone(task, checkbox.checked, item),
-  });
-  const meta = [];
-  if (task.due_date) {
-    meta.push(h('span', { class: overdue ? 'chip due overdue' : 'chip due', title: longDate(task.due_date) },
-      overdue ? `Overdue · ${dueText(task.due_date)}` : dueText(task.due_date)));
-  }
-  if (task.priority && task.priority !== 'NONE') {
-    meta.push(h('span', { class: `chip prio prio-${task.priority.toLowerCase()}` }, `${priorityName(task.priority)} priority`));
-  }
-  if (task.is_recurring) {
-    meta.push(h('span', { class: 'chip repeat' }, `↻ ${repeatText(task.recurrence_pattern, task.recurrence_interval)}`));
-  }
-  for (const tag of task.tags || []) meta.push(h('span', { class: 'chip tag' }, `#${tag}`));
-  const item = h('li', { class: `task${task.completed ? ' done' : ''}${overdue ? ' is-overdue' : ''}`, 'data-id': task.id },
-    checkbox,
-    h('div', { class: 'task-body' },
-      h('a', { class: 'task-title', href: `/app/tasks/${task.id}` }, task.title),
-      task.description ? h('p', { class: 'task-desc' }, task.description) : null,
-      meta.length ? h('div', { class: 'meta' }, meta) : null));
-  return item;
 }
 
 /** A preview of what quick add will create. */
@@ -173,7 +150,13 @@ function quickAdd(onAdded, projectId) {
       input.focus();
     }
   });
-  return { form, input };
+  /** Closes quick add with a reason (an archived project takes no tasks), or opens it again. */
+  const setClosed = (reason) => {
+    input.disabled = !!reason;
+    button.disabled = !!reason;
+    replace(preview, reason || HINT);
+  };
+  return { form, input, setClosed };
 }
 
 function filterBar(filters, onChange) {
@@ -208,105 +191,49 @@ function filterBar(filters, onChange) {
   return h('details', { class: 'filter-box', open }, h('summary', {}, 'Search, filters and sort'), form);
 }
 
-/** The user's projects as links, the one shown marked current, and a form to start another. */
-function projectNav(ctx, projects, shown) {
-  const links = projects.map((project) => h('li', {},
-    h('a', {
-      href: project.is_inbox ? '/app' : `/app?project=${encodeURIComponent(project.id)}`,
-      'aria-current': project.id === shown?.id ? 'page' : null,
-    }, project.name)));
-  const name = h('input', { type: 'text', name: 'name', required: true, maxlength: '100', autocomplete: 'off' });
-  const create = h('button', { type: 'submit' }, 'Create project');
-  const form = h('form', { class: 'new-project' }, field('New project', name), create);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    if (!name.value.trim()) {
-      name.focus();
-      return;
-    }
-    create.disabled = true;
-    try {
-      const { data } = await api('POST', '/api/v1/projects', { name: name.value });
-      toast(`Created the project “${data.name}”.`);
-      ctx.navigate(`/app?project=${encodeURIComponent(data.id)}`);
-    } catch (err) {
-      toast(err.message);
-      create.disabled = false;
-    }
-  });
-  return h('nav', { class: 'projects', 'aria-label': 'Projects' }, h('ul', {}, links), form);
-}
-
 /** One project's tasks (the Inbox's unless the address names another project). */
 export function tasksView(ctx) {
   let filters = readFilters();
   let shown = null;
+  let inbox = null;
   let next = null;
   let loading = false;
   let generation = 0;
+  let tree = null;
+  let nested = false;
+  let subtasks = null;
   const list = h('ul', { class: 'tasks', 'aria-label': 'Tasks', 'aria-busy': 'true' });
   const count = h('p', { class: 'count', 'aria-live': 'polite' }, '\u00a0');
   const more = h('button', { type: 'button', class: 'more', hidden: true, onclick: () => loadMore() }, 'Load more tasks');
   const empty = h('p', { class: 'empty', hidden: true });
   const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
 
-  const actions = {
-    async setDone(task, done, item) {
-      try {
-        const { data } = await api('PATCH', `${taskPath(task.id)}/complete`, { completed: done });
-        const fresh = taskItem(data, actions);
-        item.replaceWith(fresh);
-        if (done) {
-          toast(`Completed “${data.title}”.`, {
-            label: 'Undo',
-            run: () => undo(data, data.next_occurrence, fresh),
-          });
-          if (data.next_occurrence) {
-            list.prepend(taskItem(data.next_occurrence, actions));
-          }
-        } else {
-          toast(`Reopened “${data.title}”.`);
-        }
-      } catch (err) {
-        item.querySelector('input').checked = task.completed;
-        toast(err.message);
-      }
-    },
-  };
-
-  async function undo(task, nextOccurrence, item) {
-    try {
-      const { data } = await api('PATCH', `${taskPath(task.id)}/complete`, { completed: false });
-      if (nextOccurrence) {
-        await api('DELETE', taskPath(nextOccurrence.id));
-        list.querySelector(`li[data-id="${CSS.escape(nextOccurrence.id)}"]`)?.remove();
-      }
-      const fresh = taskItem(data, actions);
-      item.replaceWith(fresh);
-      fresh.querySelector('input').focus();
-      toast(`Reopened “${data.title}”.`);
-    } catch (err) {
-      toast(err.message);
-    }
-  }
-
   async function load(url, reset) {
     const mine = reset ? ++generation : generation;
     loading = true;
     list.setAttribute('aria-busy', 'true');
     try {
+      if (reset) {
+        // Search results are flat; otherwise top-level tasks come with their subtasks, looked
+        // for only when the project has any (asked alongside the first page).
+        nested = !isFiltered(filters);
+        subtasks = nested && shown ? projectHasSubtasks(shown.id) : Promise.resolve(false);
+        subtasks.catch(() => {});
+      }
       const { data, headers } = await api('GET', url);
+      const items = nested && (await subtasks) ? await withSubtasks(data) : data.map((task) => ({ task, children: [] }));
       if (mine !== generation) return;
       const total = Number(headers.get('X-Total-Count') || data.length);
-      const fragment = document.createDocumentFragment();
-      for (const task of data) fragment.append(taskItem(task, actions));
-      if (reset) list.replaceChildren(fragment);
-      else list.append(fragment);
+      if (reset) {
+        list.replaceChildren();
+        tree = taskTree(list, { nested, manualTop: filters.sort === 'position:asc' });
+      }
+      tree.append(items);
       next = nextLink(headers);
       more.hidden = !next;
       count.textContent = total === 1 ? '1 task' : `${total} tasks`;
       empty.hidden = total !== 0;
-      empty.textContent = filtered() ? 'No task matches these filters.' : 'Nothing here yet. Add your first task above.';
+      empty.textContent = isFiltered(filters) ? 'No task matches these filters.' : 'Nothing here yet. Add your first task above.';
       // User Timing mark: how long a page load takes to show tasks (read by the browser tests).
       if (reset) performance.mark('tudu:tasks-shown');
     } catch (err) {
@@ -324,10 +251,6 @@ export function tasksView(ctx) {
     }
   }
 
-  function filtered() {
-    return filters.q || filters.priority || filters.tag || filters.due || filters.status === 'completed';
-  }
-
   function reload() {
     load(listUrl(filters, shown?.id), true);
   }
@@ -336,7 +259,7 @@ export function tasksView(ctx) {
     if (next && !loading) load(next, false);
   }
 
-  const { form, input } = quickAdd(() => reload(), () => shown?.id);
+  const { form, input, setClosed } = quickAdd(() => reload(), () => shown?.id);
   const bar = filterBar(filters, (changed) => {
     filters = { ...changed, project: filters.project };
     writeFilters(filters);
@@ -349,17 +272,39 @@ export function tasksView(ctx) {
 
   const heading = h('h1', { tabindex: '-1' }, filters.project ? 'Project' : 'Inbox');
   const side = h('div', { class: 'project-side' });
+  // A project's settings take their place at once (the Inbox has none), so the list below does
+  // not move when the project's details arrive.
+  const settings = h('div', { class: 'settings-slot', hidden: !filters.project },
+    h('details', { class: 'project-settings' }, h('summary', {}, 'Project settings')));
+  let projects = [];
+
+  function showProject(project) {
+    // Only a change of state touches quick add, so a rename keeps what is being typed there.
+    if (project.archived !== !!shown?.archived) {
+      setClosed(project.archived ? 'This project is archived, so it takes no new tasks. Unarchive it under Project settings to add some.' : null);
+    }
+    shown = project;
+    projects = projects.map((p) => (p.id === project.id ? project : p));
+    heading.textContent = project.name;
+    document.title = `${project.name} · tudu`;
+    side.replaceChildren(projectNav(ctx, projects, shown));
+  }
+
   // The list needs the project's id, so the projects come first (one small request).
   (async () => {
     try {
-      const { data } = await api('GET', '/api/v1/projects');
-      shown = data.find((p) => p.id === filters.project) || data.find((p) => p.is_inbox) || null;
-      if (filters.project && shown?.id !== filters.project) toast('That project does not exist (or is not yours).');
-      if (shown) {
-        heading.textContent = shown.name;
-        document.title = `${shown.name} · tudu`;
+      projects = await allProjects();
+      inbox = projects.find((p) => p.is_inbox) || null;
+      const named = projects.find((p) => p.id === filters.project);
+      if (filters.project && !named) toast('That project does not exist (or is not yours).');
+      const project = named || inbox;
+      if (project) showProject(project);
+      else side.replaceChildren(projectNav(ctx, projects, null));
+      if (project && !project.is_inbox) {
+        settings.replaceChildren(projectSettings(ctx, project, inbox, showProject));
+      } else {
+        settings.hidden = true;
       }
-      side.replaceChildren(projectNav(ctx, data, shown));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       side.replaceChildren(h('p', { class: 'form-error' }, err.message));
@@ -369,7 +314,7 @@ export function tasksView(ctx) {
   return {
     title: filters.project ? 'Project' : 'Inbox',
     node: h('div', { class: 'with-projects' }, side,
-      h('section', { class: 'tasks-page' }, heading, form, bar, count, empty, list, more, sentinel)),
+      h('section', { class: 'tasks-page' }, heading, settings, form, bar, count, empty, list, more, sentinel)),
     focus: input,
     leave: () => observer.disconnect(),
   };

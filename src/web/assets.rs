@@ -24,6 +24,8 @@ const SOURCES: &[(&str, &str)] = &[
     ("api.js", include_str!("../../web/api.js")),
     ("format.js", include_str!("../../web/format.js")),
     ("auth.js", include_str!("../../web/auth.js")),
+    ("tree.js", include_str!("../../web/tree.js")),
+    ("projects.js", include_str!("../../web/projects.js")),
     ("tasks.js", include_str!("../../web/tasks.js")),
     ("edit.js", include_str!("../../web/edit.js")),
     ("chat.js", include_str!("../../web/chat.js")),

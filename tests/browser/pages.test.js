@@ -12,6 +12,7 @@ let browser;
 let user;
 let taskId;
 let conversation;
+let projectId;
 before(async () => {
   browser = await launch();
   user = await apiUser({ name: 'Grace Hopper' });
@@ -28,7 +29,19 @@ before(async () => {
   await user.api.patch(`/api/v1/tasks/${done.id}/complete`, { data: { completed: true } });
   const last = await createTask(user.api, { title: 'Call the plumber about the kitchen sink', due_date: at(0, 23), priority: 'MEDIUM', tags: ['home'] });
   taskId = last.id;
+  // Subtasks, one of them done, so every sweep also covers the nested rows and their tools.
+  const stopcock = await createTask(user.api, { title: 'Find the stopcock', parent_id: last.id });
+  await user.api.patch(`/api/v1/tasks/${stopcock.id}/complete`, { data: { completed: true } });
+  await createTask(user.api, { title: 'Ask two plumbers for a quote', parent_id: last.id });
   await createTask(user.api, { title: 'Renew passport', due_date: at(-3, 9), priority: 'HIGH', tags: ['admin'] });
+  const project = await (await user.api.post('/api/v1/projects', { data: { name: 'Kitchen renovation' } })).json();
+  projectId = project.id;
+  const tiles = await createTask(user.api, { title: 'Choose the tiles', project_id: projectId, priority: 'MEDIUM' });
+  for (const title of ['Collect samples', 'Measure the wall']) {
+    await createTask(user.api, { title, parent_id: tiles.id });
+  }
+  await createTask(user.api, { title: 'Order the worktop', project_id: projectId, due_date: at(9, 12) });
+  await createTask(user.api, { title: 'Book the electrician', project_id: projectId, tags: ['call'] });
   const chat = await user.api.post('/api/v1/chat', { data: { message: 'add buy coffee beans tomorrow #shopping' } });
   conversation = (await chat.json()).conversation_id;
   await user.api.post('/api/v1/chat', { data: { message: "what's due this week?", conversation_id: conversation } });
@@ -43,6 +56,17 @@ const PAGES = [
   { name: 'login', path: '/app/login', heading: 'Log in', signedIn: false },
   { name: 'signup', path: '/app/signup', heading: 'Create your account', signedIn: false },
   { name: 'tasks', path: '/app', heading: 'Inbox', signedIn: true, ready: (page) => taskItem(page, 'Pay rent').waitFor() },
+  {
+    name: 'project',
+    path: () => `/app?project=${projectId}&sort=position:asc`,
+    heading: 'Kitchen renovation',
+    signedIn: true,
+    ready: async (page) => {
+      await page.getByRole('button', { name: 'Move Measure the wall up' }).waitFor();
+      await page.getByText('Project settings', { exact: true }).click();
+      await page.getByLabel('Project name').waitFor();
+    },
+  },
   { name: 'edit', path: () => `/app/tasks/${taskId}`, heading: 'Edit task', signedIn: true, ready: (page) => page.getByLabel('Title').waitFor() },
   { name: 'chat', path: () => `/app/chat/${conversation}`, heading: 'Chat', signedIn: true, ready: (page) => page.locator('.tool-call').first().waitFor() },
   { name: 'account', path: '/app/account', heading: 'Account', signedIn: true },
@@ -71,7 +95,7 @@ for (const scheme of ['light', 'dark']) {
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `${spec.name} scrolls sideways by ${overflow} px at ${width} px`);
         const shot = spec.name === 'tasks'
-          || (['chat', 'edit', 'account'].includes(spec.name) && width === 1280 && scheme === 'light')
+          || (['project', 'chat', 'edit', 'account'].includes(spec.name) && width === 1280 && scheme === 'light')
           || (spec.name === 'login' && width === 375 && scheme === 'dark');
         if (shot) {
           await page.screenshot({ path: `${SHOTS}${spec.name}-${width}-${scheme}.png`, fullPage: spec.name === 'account' });

@@ -110,7 +110,7 @@ export async function signUp(page, name = 'Web User') {
 
 /** The list item of the task titled `title`. */
 export function taskItem(page, title) {
-  return page.getByRole('list', { name: 'Tasks' }).getByRole('listitem')
+  return page.getByRole('list', { name: 'Tasks', exact: true }).getByRole('listitem')
     .filter({ has: page.getByRole('checkbox', { name: `Complete ${title}`, exact: true }) });
 }
 
