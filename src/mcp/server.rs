@@ -31,8 +31,9 @@ use crate::error::ApiError;
 use crate::tasks::model::{
     CompletedTask, Deleted, NewTask, Precondition, Task, TaskPatch, TaskRef,
 };
-use crate::tasks::query::ListTasks;
+use crate::tasks::query::{ListTasks, ParentFilter};
 use crate::tasks::service;
+use uuid::Uuid;
 
 /// The MCP server. Over HTTP it acts, on every request, as the user of that request's token;
 /// over stdio as the user it was started for.
@@ -90,6 +91,10 @@ pub struct AddTaskArgs {
     /// `project_id`. The Inbox when neither is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Make it a subtask of this task: its number as shown to the user (e.g. 5) or its UUID;
+    /// instead of `parent_id`. A subtask goes in its parent's project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<TaskId>,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
     /// is refused; omit it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,6 +131,10 @@ pub struct UpdateTaskArgs {
     /// `project_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Make it a subtask of this task (its number, e.g. 5, or its UUID), moving it into that
+    /// task's project; instead of `parent_id` (`parent_id: null` moves it to the top level).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<TaskId>,
 }
 
 /// Arguments of `complete_task`.
@@ -156,6 +165,11 @@ pub struct ListTasksArgs {
     /// page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Only the subtasks of this task: its number (e.g. 5) or its UUID; instead of
+    /// `parent_id` (which also takes `none`: top-level tasks only). Sort by `position`, `asc`,
+    /// for the order the user arranged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<TaskId>,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
     /// is refused; omit it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,6 +181,7 @@ impl From<ListTasks> for ListTasksArgs {
         Self {
             list,
             project: None,
+            parent: None,
             user_id: None,
         }
     }
@@ -425,6 +440,9 @@ impl TodoMcp {
         args.task.project_id = self
             .project_id(&user, args.project.as_deref(), args.task.project_id)
             .await?;
+        args.task.parent_id = self
+            .parent_id(&user, args.parent.as_ref(), args.task.parent_id)
+            .await?;
         Ok(Json(service::create(&self.db, &user, args.task).await?))
     }
 
@@ -450,6 +468,16 @@ impl TodoMcp {
         args.list.project_id = self
             .project_id(&user, args.project.as_deref(), args.list.project_id)
             .await?;
+        if args.parent.is_some() {
+            let asked = match args.list.parent_id {
+                Some(ParentFilter::Of(id)) => Some(id),
+                _ => None,
+            };
+            args.list.parent_id = self
+                .parent_id(&user, args.parent.as_ref(), asked)
+                .await?
+                .map(ParentFilter::Of);
+        }
         let filter = service::filter_for(&self.db, &user, &args.list, Vec::new()).await?;
         let page = service::list(&self.db, &user, &filter).await?;
         Ok(Json(TaskList {
@@ -503,6 +531,11 @@ impl TodoMcp {
         args.changes.project_id = self
             .project_id(&user, args.project.as_deref(), args.changes.project_id)
             .await?;
+        if args.parent.is_some() {
+            let asked = args.changes.parent_id.flatten();
+            args.changes.parent_id =
+                Some(self.parent_id(&user, args.parent.as_ref(), asked).await?);
+        }
         service::update(&self.db, &user, task, args.changes, &Precondition::None)
             .await
             .map(Json)
@@ -564,7 +597,7 @@ impl TodoMcp {
 #[tool_handler(
     router = self.tool_router,
     name = "tudu",
-    instructions = "tudu: the signed-in user's task list. Every tool acts as that user only. Refer to a task by its number as shown to the user (task 3 → task_id 3) or by its UUID. Tasks live in projects (lists; every user has an Inbox): list_projects shows them, and add_task, update_task and list_tasks take a project by name (project: \"Groceries\"). Dates are RFC 3339 instants (2026-12-01T17:00:00Z) or a date/date-time without offset, read in the user's time zone (2026-12-01, 2026-12-01T17:00). Failed calls return isError with a message saying what to correct."
+    instructions = "tudu: the signed-in user's task list. Every tool acts as that user only. Refer to a task by its number as shown to the user (task 3 → task_id 3) or by its UUID. Tasks live in projects (lists; every user has an Inbox): list_projects shows them, and add_task, update_task and list_tasks take a project by name (project: \"Groceries\"). A task can have subtasks: add_task and update_task take parent (the parent task's number or UUID), list_tasks takes parent to list one task's subtasks; completing a task completes its open subtasks. Dates are RFC 3339 instants (2026-12-01T17:00:00Z) or a date/date-time without offset, read in the user's time zone (2026-12-01, 2026-12-01T17:00). Failed calls return isError with a message saying what to correct."
 )]
 impl ServerHandler for TodoMcp {
     /// Routes a call, accepting the reference design's `todo_*` names as aliases.
@@ -659,6 +692,35 @@ fn canonical_name(name: &str, arguments: Option<&JsonObject>) -> Option<&'static
         "todo_update" => Some("update_task"),
         "todo_delete" => Some("delete_task"),
         _ => None,
+    }
+}
+
+impl TodoMcp {
+    /// The task `parent` names, as the `parent_id` it stands for; `parent_id` when `parent`
+    /// is not given.
+    async fn parent_id(
+        &self,
+        user: &str,
+        parent: Option<&TaskId>,
+        parent_id: Option<Uuid>,
+    ) -> Result<Option<Uuid>, ToolError> {
+        let Some(parent) = parent else {
+            return Ok(parent_id);
+        };
+        let found = service::get(&self.db, user, task_ref(parent)?)
+            .await
+            .map_err(|err| match err {
+                ApiError::NotFound(_) => ToolError::Failed(format!(
+                    "parent {parent} is not one of the user's tasks. Call list_tasks to see them."
+                )),
+                other => other.into(),
+            })?;
+        match parent_id {
+            Some(id) if id != found.id => Err(ToolError::Failed(format!(
+                "parent {parent} and parent_id {id} name different tasks. Pass only one of them."
+            ))),
+            _ => Ok(Some(found.id)),
+        }
     }
 }
 

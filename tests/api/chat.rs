@@ -7,7 +7,7 @@ use tudu::db::{Db, PoolSettings};
 use uuid::Uuid;
 
 use crate::helpers::{
-    TestApp, TestResponse, assert_invalid, assert_not_found, both_backends, link_next,
+    TestApp, TestResponse, assert_invalid, assert_not_found, both_backends, link_next, string_at,
 };
 
 pub async fn say(
@@ -76,6 +76,7 @@ both_backends!(
     chat_lists_reach_only_the_users_own_projects,
     a_list_made_in_chat_takes_tasks_and_is_listed,
     a_read_only_token_makes_no_list_in_chat,
+    chat_adds_a_subtask_only_under_a_task_named_by_number,
 );
 
 async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
@@ -968,4 +969,56 @@ async fn a_read_only_token_makes_no_list_in_chat(app: TestApp) {
         .await
         .json();
     assert_eq!(projects.as_array().map(Vec::len), Some(1), "{projects}");
+}
+
+async fn chat_adds_a_subtask_only_under_a_task_named_by_number(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let car = app
+        .create_task_ok(&user.token, &json!({"title": "service the car"}))
+        .await;
+    let number = car["number"].as_i64().expect("a number");
+
+    // Act
+    let added = say(
+        &app,
+        &user.token,
+        &format!("add a subtask check tyres to task {number} tomorrow"),
+        None,
+    )
+    .await;
+    let vague = say(
+        &app,
+        &user.token,
+        "add a subtask wash it to the car one",
+        None,
+    )
+    .await;
+    let missing = say(&app, &user.token, "add a subtask polish to task 99", None).await;
+
+    // Assert
+    assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+    assert!(
+        reply(&added).contains(&format!("subtask of #{number}")),
+        "{}",
+        reply(&added)
+    );
+    let subtasks = app
+        .list_tasks(
+            &user.token,
+            &format!("parent_id={}", string_at(&car, "/id")),
+        )
+        .await
+        .json();
+    assert_eq!(subtasks.as_array().map(Vec::len), Some(1), "{subtasks}");
+    assert_eq!(subtasks[0]["title"], "check tyres");
+    assert!(subtasks[0]["due_date"].is_string(), "{subtasks}");
+    assert!(reply(&vague).contains("Which task"), "{}", reply(&vague));
+    assert!(!reply(&missing).contains("Added"), "{}", reply(&missing));
+    let all = app.list_tasks(&user.token, "").await.json();
+    assert_eq!(
+        all.as_array().map(Vec::len),
+        Some(2),
+        "nothing else was added: {all}"
+    );
 }

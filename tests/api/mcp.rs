@@ -38,6 +38,7 @@ both_backends!(
     project_tools_list_and_add_projects,
     task_tools_take_a_project_by_name,
     a_project_name_reaches_only_the_callers_projects,
+    task_tools_take_a_parent_by_number,
 );
 
 type Client = RunningService<RoleClient, ()>;
@@ -1206,4 +1207,74 @@ async fn a_project_name_reaches_only_the_callers_projects(app: TestApp) {
     assert!(listed.starts_with("No project named"), "{listed}");
     assert_eq!(task_total(&app, &user.token).await, 0);
     assert_eq!(task_total(&app, &other.token).await, 0);
+}
+
+async fn task_tools_take_a_parent_by_number(app: TestApp) {
+    // Arrange
+    let user = app.new_user().await;
+    let other = app.new_user().await;
+    app.create_task_ok(&other.token, &json!({"title": "theirs"}))
+        .await;
+    let client = connect(&app, &user.token).await;
+    let car = ok(&call(&client, "add_task", json!({"title": "Service the car"})).await);
+    let car_id = string_at(&car, "/id");
+
+    // Act
+    let tyres = ok(&call(
+        &client,
+        "add_task",
+        json!({"title": "Check tyres", "parent": car["number"]}),
+    )
+    .await);
+    let oil = ok(&call(
+        &client,
+        "add_task",
+        json!({"title": "Change oil", "parent": car_id, "parent_id": car_id}),
+    )
+    .await);
+    let listed = ok(&call(
+        &client,
+        "list_tasks",
+        json!({"parent": car["number"], "sort": "position", "order": "asc"}),
+    )
+    .await);
+    let top = ok(&call(&client, "list_tasks", json!({"parent_id": "none"})).await);
+    let lifted = ok(&call(
+        &client,
+        "update_task",
+        json!({"task_id": oil["number"], "parent_id": null}),
+    )
+    .await);
+    let foreign = failed(&call(&client, "add_task", json!({"title": "x", "parent": 99})).await);
+    let clash = failed(
+        &call(
+            &client,
+            "update_task",
+            json!({"task_id": tyres["number"], "parent": car["number"], "parent_id": oil["id"]}),
+        )
+        .await,
+    );
+    let done = ok(&call(&client, "complete_task", json!({"task_id": car["number"]})).await);
+
+    // Assert
+    assert_eq!(tyres["parent_id"], car["id"]);
+    assert_eq!(oil["parent_id"], car["id"]);
+    let titles: Vec<&str> = listed["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter_map(|t| t["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Check tyres", "Change oil"]);
+    assert_eq!(top["total"], 1, "{top}");
+    assert_eq!(lifted["parent_id"], Value::Null);
+    assert!(foreign.contains("parent 99"), "{foreign}");
+    assert!(clash.contains("different tasks"), "{clash}");
+    assert_eq!(done["completed"], true);
+    let subtask = app.get_task(&user.token, &string_at(&tyres, "/id")).await;
+    assert_eq!(
+        subtask.json()["completed"],
+        true,
+        "completing the parent completed it"
+    );
 }

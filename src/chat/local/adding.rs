@@ -6,6 +6,7 @@ use super::command::{Command, NewTaskSpec, ToList};
 use super::fields::{Anchor, take_priority, take_repeat, take_tags};
 use super::lists;
 use super::safety::quoted;
+use super::subtasks::{self, Parent};
 use super::when::{Now, next_day_of_month, take_due_on, weekday_after};
 use super::words::{Word, strip_around, text};
 
@@ -26,6 +27,12 @@ const TITLE_CLOSINGS: &[&str] = &[
 ];
 
 pub fn add(middle: &[Word], now: Now) -> Command {
+    let (parent, middle) = match subtasks::parent(middle) {
+        Parent::None => (None, middle.to_vec()),
+        Parent::Number(number, rest) => (Some(number), rest),
+        Parent::Unnamed => return Command::Incomplete("subtask"),
+    };
+    let middle = middle.as_slice();
     // Quoted words are the title, whatever they say ("Friday drinks").
     let quoted = quoted(middle);
     let mut used = quoted.clone();
@@ -69,7 +76,9 @@ pub fn add(middle: &[Word], now: Now) -> Command {
         .unwrap_or_default();
     let quoted_core = &rest_quoted[start..start + core.len()];
     let mut to_list = None;
-    if let Some((at, list)) = lists::trailing(core, quoted_core) {
+    if parent.is_some() {
+        // A subtask goes in its parent's list: "to …" is part of the title.
+    } else if let Some((at, list)) = lists::trailing(core, quoted_core) {
         // "put task 2 in Errands" moves task 2 (the title filler took "task" off `core`).
         if let Some(task) = lists::numbered(&rest[..start + at]) {
             return Command::MoveTo(task, list);
@@ -92,6 +101,7 @@ pub fn add(middle: &[Word], now: Now) -> Command {
         due,
         repeat: repeat.map(|(r, _)| r),
         to_list,
+        parent,
     })
 }
 

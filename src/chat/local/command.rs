@@ -110,6 +110,8 @@ pub struct NewTaskSpec {
     /// From "… to Groceries", "… on the Work list"; `title` keeps those words in case they
     /// name no project.
     pub to_list: Option<ToList>,
+    /// From "a subtask … to task 5": the number of the parent task.
+    pub parent: Option<i64>,
 }
 
 /// Which tasks to show.

@@ -123,17 +123,22 @@ async fn add(spec: NewTaskSpec, clock: Clock, tools: &mut ToolBox) -> Result<Str
     let args = AddTaskArgs {
         task,
         project: None,
+        parent: spec.parent.map(TaskId::Number),
         user_id: None,
     };
     let outcome = tools.call_with("add_task", &args).await?;
-    Ok(match (task_of(&outcome), project) {
-        (Some(task), Some(project)) => format!(
+    Ok(match (task_of(&outcome), project, spec.parent) {
+        (Some(task), _, Some(parent)) => format!(
+            "Added {} as a subtask of #{parent}.",
+            task.describe(clock.tz, clock.now)
+        ),
+        (Some(task), Some(project), None) => format!(
             "Added to {}: {}.",
             project.name,
             task.describe(clock.tz, clock.now)
         ),
-        (Some(task), None) => format!("Added {}.", task.describe(clock.tz, clock.now)),
-        (None, _) => reply::failure(outcome.error_message()),
+        (Some(task), None, None) => format!("Added {}.", task.describe(clock.tz, clock.now)),
+        (None, ..) => reply::failure(outcome.error_message()),
     })
 }
 
@@ -362,6 +367,7 @@ async fn update(
         user_id: None,
         changes,
         project: None,
+        parent: None,
     };
     let outcome = tools.call_with("update_task", &args).await?;
     let Some(updated) = task_of(&outcome) else {

@@ -184,6 +184,7 @@ pub async fn move_to(
             ..TaskPatch::default()
         },
         project: None,
+        parent: None,
     };
     let outcome = tools.call_with("update_task", &args).await?;
     Ok(match outcome.read::<Task>() {

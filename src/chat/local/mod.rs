@@ -23,6 +23,7 @@ pub mod reply;
 pub mod resolve;
 pub mod safety;
 pub mod stem;
+pub mod subtasks;
 pub mod undo;
 pub mod when;
 pub mod words;

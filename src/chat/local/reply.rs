@@ -167,6 +167,10 @@ pub fn incomplete(kind: &str) -> &'static str {
         "reschedule" => "When to? Say e.g. \"move task 3 to next monday\".",
         "tag" => "Say e.g. \"add tag #home to task 2\".",
         "search" => "What should I search for? Say e.g. \"search milk\".",
+        "subtask" => {
+            "Which task should it go under? Say its number, e.g. \"add a subtask check tyres \
+             to task 5\"."
+        }
         "project" => {
             "What should the new list be called? Say e.g. \"create a list called Groceries\"."
         }

@@ -538,3 +538,27 @@ fn list_phrases_become_commands() {
         Command::Add(_)
     ));
 }
+
+#[test]
+fn a_subtask_names_its_parent_by_number_and_keeps_its_own_fields() {
+    let spec = add("add a subtask check tyres to task 5 tomorrow high priority");
+    assert_eq!(
+        (spec.title.as_str(), spec.parent, spec.due, spec.priority),
+        (
+            "check tyres",
+            Some(5),
+            Some(eod(2026, 11, 21)),
+            Some(Priority::High)
+        )
+    );
+    assert_eq!(
+        add("put call the garage as a subtask of #2").parent,
+        Some(2)
+    );
+    assert_eq!(add("add call to mom").parent, None);
+    // A subtask under a task named any other way is asked about, never guessed.
+    assert_eq!(
+        cmd("add a subtask wash it to the car one"),
+        Command::Incomplete("subtask")
+    );
+}

@@ -147,6 +147,7 @@ where
                 user_id: None,
                 changes: as_it_was(&task),
                 project: None,
+                parent: None,
             };
             let outcome = tools.call_with("update_task", &args).await?;
             Some(said(
