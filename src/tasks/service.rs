@@ -159,7 +159,9 @@ async fn place(
     moving: Option<&Task>,
     asked_project: Option<Uuid>,
 ) -> Result<()> {
-    if let Some(parent) = fields.parent_id {
+    // A task staying under its parent in its project needs no check (a rename of a subtask).
+    let placing = asked_project.is_some() || moving.is_none_or(|t| t.parent_id != fields.parent_id);
+    if let Some(parent) = fields.parent_id.filter(|_| placing) {
         let moving_id = moving.map_or(Uuid::nil(), |task| task.id);
         let project = with_pool!(db, |conn| placed!(
             conn,
