@@ -13,6 +13,7 @@ both_backends!(
     cached_listings_follow_a_time_zone_change,
     cached_listings_are_never_served_to_another_user,
     overdue_listings_are_not_cached,
+    cached_subtask_listings_follow_cascades_made_on_another_replica,
 );
 
 /// The queries compared after every step: the default page, a filtered and sorted one, a
@@ -276,4 +277,50 @@ async fn overdue_listings_are_not_cached(app: TestApp) {
         app.backend
     );
     assert_eq!(total.as_deref(), Some("1"));
+}
+
+async fn cached_subtask_listings_follow_cascades_made_on_another_replica(app: TestApp) {
+    // Arrange: a parent with two levels below it, its level listed (and cached) here.
+    let other = app.replica().await;
+    let truth = uncached(&app).await;
+    let user = app.new_user().await;
+    let t = &user.token;
+    let parent = app.create_task_ok(t, &json!({"title": "parent"})).await;
+    let child = app
+        .create_task_ok(t, &json!({"title": "child", "parent_id": parent["id"]}))
+        .await;
+    app.create_task_ok(t, &json!({"title": "grandchild", "parent_id": child["id"]}))
+        .await;
+    let level = format!(
+        "parent_id={}&sort=position&order=asc",
+        string_at(&parent, "/id")
+    );
+    let below = format!("parent_id={}", string_at(&child, "/id"));
+    for query in [level.as_str(), below.as_str(), "parent_id=none"] {
+        listing(&app, t, query).await;
+    }
+
+    // Act and assert: the cascades of a completion and of a delete on the other replica show
+    // here at once.
+    let res = other
+        .complete_task(t, &string_at(&parent, "/id"), None)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    for query in [level.as_str(), below.as_str(), "status=pending"] {
+        let (tasks, ..) = listing(&app, t, query).await;
+        assert_eq!(tasks, listing(&truth, t, query).await.0, "{query}");
+        assert!(
+            tasks
+                .as_array()
+                .is_some_and(|all| all.iter().all(|t| t["completed"] == true)),
+            "{query}: {tasks}"
+        );
+    }
+    let res = other.delete_task(t, &string_at(&parent, "/id")).await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    for query in [level.as_str(), below.as_str(), ""] {
+        let (tasks, total, _) = listing(&app, t, query).await;
+        assert_eq!(tasks, json!([]), "{query}");
+        assert_eq!(total.as_deref(), Some("0"), "{query}");
+    }
 }
