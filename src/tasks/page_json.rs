@@ -117,6 +117,9 @@ impl<'r> Decode<'r, Sqlite> for Stamp {
     }
 }
 
+/// Bytes reserved per task for a page's JSON.
+const PAGE_BYTES_PER_TASK: usize = 768;
+
 /// Writes `rows` (rows of `listed_task_columns!`, all of the user whose id is `owner`) as a
 /// JSON array of tasks.
 ///
@@ -134,8 +137,10 @@ where
     JsonText<'r>: Decode<'r, R::Database>,
     Stamp: Decode<'r, R::Database>,
 {
-    // A task is 300–600 bytes of JSON; sizing the buffer once avoids repeated regrowth.
-    let mut out = Vec::with_capacity(512 * rows.len() + 2);
+    // A task is 400–700 bytes of JSON (more with a long description). Sizing the buffer once
+    // for most pages matters: one regrowth copies the whole page, which cost 6 % of an uncached
+    // list's instructions when tasks outgrew a smaller estimate (docs/benchmarks.md, session 12).
+    let mut out = Vec::with_capacity(PAGE_BYTES_PER_TASK * rows.len() + 2);
     // Every row has the same owner (the listing filters on it): escape it once.
     let mut owner_json = Vec::with_capacity(owner.len() + 2);
     json::write_str(owner, &mut owner_json);
