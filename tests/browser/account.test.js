@@ -102,7 +102,7 @@ test('an import refuses a file that is invalid, not JSON, or over 64 MiB, in wor
   await importFile(page, { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(invalid)) });
   const alert = page.getByRole('alert').filter({ hasText: 'Nothing was imported' });
   await alert.waitFor();
-  assert.match(await alert.innerText(), /the file has 1 problem\.[\s\S]*Task 2, title: .+\(tasks\[1\]\.title\)/);
+  assert.match(await alert.innerText(), /the file has 1 problem\.[\s\S]*Task 2, title: must not be empty \(tasks\[1\]\.title\)/);
   assert.deepEqual(await axe(page), [], 'the account page showing an import error');
 
   await importFile(page, { name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('not json at all') });
