@@ -1,4 +1,5 @@
-// The account: profile (name, time zone) and a password change that needs the current one.
+// The account: profile (name, time zone), a password change that needs the current one, access
+// tokens, export and import, ending every session and deleting the account.
 
 import { h, field, setError, toast, replace, uid } from './dom.js';
 import { api } from './api.js';
@@ -97,7 +98,7 @@ export function accountView(ctx) {
 
   return {
     title: 'Account',
-    node: h('section', { class: 'account-page' }, heading, profile, password, tokensCard(), sessionsCard(ctx), deleteCard(ctx)),
+    node: h('section', { class: 'account-page' }, heading, profile, password, tokensCard(), dataCard(), sessionsCard(ctx), deleteCard(ctx)),
     focus: heading,
   };
 }
@@ -179,6 +180,110 @@ function tokensCard() {
     h('h2', { id: 'tokens-h' }, 'Access tokens'),
     h('p', { class: 'hint' }, 'For scripts and MCP clients: send one as Authorization: Bearer. It can never manage this account.'),
     list, created, form);
+}
+
+// The server's own limit (`MAX_IMPORT_BYTES`): a bigger file is refused before it is sent.
+const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** An import's report in words: "2 tasks added, 0 already there; …". */
+function importReport(r) {
+  return `${plural(r.tasks_created, 'task', 'tasks')} added, ${r.tasks_skipped} already there; `
+    + `${plural(r.conversations_created, 'conversation', 'conversations')} added, ${r.conversations_skipped} already there; `
+    + `${plural(r.messages_created, 'message', 'messages')} added.`;
+}
+
+/** `tasks[17].title` as a person counts: "Task 18, title". */
+function rowName(path) {
+  return path
+    .replace(/^tasks\[(\d+)\]\.?/, (_, i) => `Task ${Number(i) + 1}, `)
+    .replace(/^conversations\[(\d+)\]\.?/, (_, i) => `Conversation ${Number(i) + 1}, `)
+    .replace(/messages\[(\d+)\]\.?/, (_, i) => `message ${Number(i) + 1}, `)
+    .replace(/, $/, '');
+}
+
+/** Export as a download, and import of such a file (a merge into this account). */
+function dataCard() {
+  // A plain link: the browser sends the session cookie with a same-origin GET and saves the
+  // answer under the name its Content-Disposition gives (tudu-export-<date>.json), streaming it
+  // to disk however large the account is; no script holds the document.
+  const exportLink = h('a', { href: '/api/v1/auth/export', download: true, class: 'button' }, 'Export my data');
+  const file = h('input', { type: 'file', name: 'file', accept: '.json,application/json' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Import');
+  const error = h('div', { class: 'form-error', role: 'alert', hidden: true });
+  const done = h('p', { class: 'hint', hidden: true });
+  const form = h('form', { novalidate: true },
+    error,
+    field('Import data', file, {
+      hint: 'A tudu export (.json, at most 64 MiB). An import merges: it adds what this account does not have yet and changes nothing it has. Tasks go to your Inbox, subtasks as tasks of their own.',
+    }),
+    submit,
+    done);
+
+  function fail(message, details = []) {
+    replace(error, h('p', {}, message), details.length ? h('ul', {}, details.map((d) => h('li', {}, d))) : null);
+    error.hidden = false;
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    done.hidden = true;
+    setError(file, null);
+    const chosen = file.files[0];
+    if (!chosen) {
+      setError(file, 'Choose a file to import.');
+      file.focus();
+      return;
+    }
+    if (chosen.size > MAX_IMPORT_BYTES) {
+      fail(`“${chosen.name}” is ${(chosen.size / 1048576).toFixed(1)} MiB; an import takes at most 64 MiB. Nothing was sent.`);
+      return;
+    }
+    submit.disabled = true;
+    submit.textContent = 'Importing…';
+    try {
+      const { data } = await api('POST', '/api/v1/auth/import', chosen);
+      const words = `Imported “${chosen.name}”: ${importReport(data)}`;
+      toast(words);
+      done.textContent = words;
+      done.hidden = false;
+      file.value = '';
+    } catch (err) {
+      const rows = err.errors.filter((e) => /^(tasks|conversations)\[/.test(e.field));
+      if (err.status === 400) {
+        fail(`“${chosen.name}” is not JSON, so it is not a tudu export. Nothing was imported.`);
+      } else if (err.status === 422 && rows.length) {
+        // The server lists at most 100.
+        const count = err.errors.length >= 100 ? 'at least 100 problems' : plural(err.errors.length, 'problem', 'problems');
+        fail(`Nothing was imported: the file has ${count}.`,
+          err.errors.map((e) => `${rowName(e.field)}: ${e.message} (${e.field})`));
+      } else if (err.status === 422) {
+        fail(`“${chosen.name}” is not a tudu export this server reads. Nothing was imported.`,
+          err.errors.map((e) => `${e.field}: ${e.message}`));
+      } else if (err.status === 413) {
+        fail('The file is over the 64 MiB an import takes. Nothing was imported.');
+      } else if (err.status === 0) {
+        // The answer was lost, not necessarily the import; sending the file again is safe.
+        fail(`${err.message} If the import reached the server, importing the file again adds nothing twice.`);
+      } else {
+        // An import is one transaction: any error answer means nothing was written.
+        fail(`${err.message} Nothing was imported.`);
+      }
+    } finally {
+      submit.disabled = false;
+      submit.textContent = 'Import';
+    }
+  });
+
+  return h('section', { class: 'card', 'aria-labelledby': 'data-h' },
+    h('h2', { id: 'data-h' }, 'Your data'),
+    h('p', { class: 'hint' }, 'Export downloads everything you own, tasks and conversations, as one JSON file (never your password or tokens). Importing that file here or into another account adds what it holds.'),
+    h('p', {}, exportLink),
+    form);
 }
 
 function sessionsCard(ctx) {

@@ -16,11 +16,13 @@ export function whenUnauthorized(fn) {
   onUnauthorized = fn;
 }
 
-/** Sends a request; resolves to {data, headers, status}, rejects with ApiError. */
+/** Sends a request (a JSON body, or a Blob of JSON); resolves to {data, headers, status}, rejects with ApiError. */
 export async function api(method, path, body, headers = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin' };
   if (body !== undefined) {
-    init.body = JSON.stringify(body);
+    // A Blob (a chosen file) is sent as its bytes, which the browser streams from disk: an
+    // import document may be 64 MiB, which need not become a string here first.
+    init.body = body instanceof Blob ? body : JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
   }
   let res;

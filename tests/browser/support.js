@@ -62,7 +62,7 @@ function watch(page, problems) {
   });
   page.on('console', (msg) => {
     const text = msg.text();
-    if (msg.type() === 'error' && !/status of (401|403|404|409|412|422)/.test(text)) {
+    if (msg.type() === 'error' && !/status of (400|401|403|404|409|412|422)/.test(text)) {
       problems.push(`console error: ${text}`);
     }
   });
