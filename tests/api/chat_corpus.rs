@@ -28,7 +28,8 @@ both_backends!(
     corpus_holdout2,
     corpus_holdout3,
     corpus_projects,
-    corpus_holdout_projects
+    corpus_holdout_projects,
+    corpus_subtasks
 );
 
 /// The share of each file's cases that must pass. The files that existed before issue 18 and
@@ -55,6 +56,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("holdout3.txt", 0.9),
     ("projects.txt", 1.0),
     ("holdout_projects.txt", 0.9),
+    ("subtasks.txt", 1.0),
 ];
 
 /// Runs one file of `tests/chat_corpus/`.
@@ -139,6 +141,10 @@ async fn corpus_projects(app: TestApp) {
 
 async fn corpus_holdout_projects(app: TestApp) {
     corpus!(app, "holdout_projects.txt");
+}
+
+async fn corpus_subtasks(app: TestApp) {
+    corpus!(app, "subtasks.txt");
 }
 
 /// One case of a corpus file.
@@ -438,6 +444,7 @@ fn summary(tasks: &[Value]) -> String {
 fn essence(task: &Value) -> Value {
     json!([
         task["project_id"],
+        task["parent_id"],
         task["number"],
         task["title"],
         task["completed"],
@@ -542,6 +549,23 @@ fn check(expectation: &str, state: &State<'_>, answer: &Answer, tz: Tz) -> Resul
                 return Err(format!(
                     "#{} is in {got:?}, expected {name}",
                     task["number"]
+                ));
+            }
+            continue;
+        }
+        if let Some(parent) = check.strip_prefix("parent=") {
+            let want = match parent.strip_prefix('#') {
+                Some(number) => {
+                    let number: i64 = number.parse().map_err(|_| format!("bad parent {parent}"))?;
+                    let found = after.iter().find(|t| t["number"].as_i64() == Some(number));
+                    found.map_or(Value::Null, |t| t["id"].clone())
+                }
+                None => Value::Null,
+            };
+            if task["parent_id"] != want || (parent != "none" && want.is_null()) {
+                return Err(format!(
+                    "#{} has parent {}, expected {parent}",
+                    task["number"], task["parent_id"]
                 ));
             }
             continue;

@@ -18,6 +18,7 @@ use super::lists;
 use super::past::{passive, past_tense};
 use super::reference::parse_ref;
 use super::safety;
+use super::subtasks;
 use super::when::Now;
 use super::words::{Word, ends_with, len, split, starts_with, strip_around, trim};
 
@@ -323,6 +324,9 @@ fn understand(words: &[Word], now: Now) -> Command {
     }
     if let Some(command) = labelled(words, now) {
         return command;
+    }
+    if subtasks::opens_an_add(words) {
+        return add(&words[1..], now);
     }
     let Some((intent, start, end)) = match_rule(words) else {
         return amend(words, now)

@@ -66,6 +66,13 @@ pub fn parent(words: &[Word]) -> Parent {
     Parent::Number(number, rest)
 }
 
+/// "new subtask …": an add that opens with the marker itself ("new" alone adds nothing).
+#[must_use]
+pub fn opens_an_add(words: &[Word]) -> bool {
+    let opening = words.first().is_some_and(|w| w.norm == "new");
+    opening && marker(&words[1..]).is_some_and(|(start, _)| start == 0)
+}
+
 /// Where the marker and the words belonging to it are, if the add has one.
 fn marker(words: &[Word]) -> Option<(usize, usize)> {
     let (at, len) = words.iter().enumerate().find_map(|(at, w)| {
