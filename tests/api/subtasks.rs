@@ -72,6 +72,20 @@ async fn patch(
         .await
 }
 
+async fn set_completed(
+    app: &TestApp,
+    user: &TestUser,
+    task: &Value,
+    completed: bool,
+) -> crate::helpers::TestResponse {
+    app.complete_task(
+        &user.token,
+        &string_at(task, "/id"),
+        Some(&json!({ "completed": completed })),
+    )
+    .await
+}
+
 async fn subtasks_take_their_parents_project_and_keep_a_manual_order(app: TestApp) {
     // Arrange
     let user = app.new_user().await;
@@ -236,24 +250,12 @@ async fn completing_a_parent_completes_its_open_subtasks_and_reopening_does_not_
     let child = add_under(&app, &user, "child", &parent).await;
     let grandchild = add_under(&app, &user, "grandchild", &child).await;
     let done_before = add_under(&app, &user, "done before", &parent).await;
-    let done_res = app
-        .complete_task(
-            &user.token,
-            &string_at(&done_before, "/id"),
-            Some(&json!({"completed": true})),
-        )
-        .await;
+    let done_res = set_completed(&app, &user, &done_before, true).await;
     let done_at = done_res.json()["completed_at"].clone();
     let unrelated = add(&app, &user, json!({"title": "unrelated"})).await;
 
     // Act
-    let res = app
-        .complete_task(
-            &user.token,
-            &string_at(&parent, "/id"),
-            Some(&json!({"completed": true})),
-        )
-        .await;
+    let res = set_completed(&app, &user, &parent, true).await;
 
     // Assert: every level below is done, with the parent's completion time; one completed
     // earlier keeps its own; others are untouched.
@@ -276,13 +278,7 @@ async fn completing_a_parent_completes_its_open_subtasks_and_reopening_does_not_
     );
 
     // Act: reopen the parent.
-    let reopened = app
-        .complete_task(
-            &user.token,
-            &string_at(&parent, "/id"),
-            Some(&json!({"completed": false})),
-        )
-        .await;
+    let reopened = set_completed(&app, &user, &parent, false).await;
 
     // Assert
     assert_eq!(reopened.json()["completed"], false);
@@ -355,13 +351,7 @@ async fn a_recurring_parents_next_occurrence_copies_its_subtasks_reopened(app: T
     add_under(&app, &user, "archive", &child).await;
 
     // Act
-    let res = app
-        .complete_task(
-            &user.token,
-            &string_at(&parent, "/id"),
-            Some(&json!({"completed": true})),
-        )
-        .await;
+    let res = set_completed(&app, &user, &parent, true).await;
 
     // Assert: the next occurrence has its own copies, open, due a day later too.
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
@@ -455,12 +445,7 @@ async fn deleting_a_parent_deletes_its_subtasks(app: TestApp) {
     let parent = add(&app, &user, json!({"title": "parent"})).await;
     let child = add_under(&app, &user, "child", &parent).await;
     let grandchild = add_under(&app, &user, "grandchild", &child).await;
-    app.complete_task(
-        &user.token,
-        &string_at(&grandchild, "/id"),
-        Some(&json!({"completed": true})),
-    )
-    .await;
+    set_completed(&app, &user, &grandchild, true).await;
     add(&app, &user, json!({"title": "other"})).await;
 
     // Act
