@@ -3,7 +3,7 @@
 use axum::{
     extract::{FromRequestParts, OriginalUri, Path, State},
     http::{HeaderValue, StatusCode, header, request::Parts},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use super::service;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, AppJson, Problem, Result};
 use crate::state::AppState;
-use crate::tasks::http::IfMatch;
+use crate::tasks::http::{IfMatch, with_etag};
 
 /// Routes under `/api/v1/projects`.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -42,15 +42,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ProjectPath {
             .map(ProjectPath)
             .ok_or(ApiError::NotFound("project not found"))
     }
-}
-
-/// A single project with its `ETag`.
-fn with_etag(project: &Project, body: impl IntoResponse) -> Response {
-    let mut response = body.into_response();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", project.version)) {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    response
 }
 
 /// List the user's projects: the Inbox first, then by position.
@@ -91,7 +82,7 @@ pub async fn create_project(
         [(header::LOCATION, location)],
         AppJson(&project),
     );
-    Ok(with_etag(&project, response))
+    Ok(with_etag(project.version, response))
 }
 
 /// One project.
@@ -104,7 +95,7 @@ pub async fn get_project(
     ProjectPath(id): ProjectPath,
 ) -> Result<Response> {
     let project = service::get(&state.db, &auth.user_id, id).await?;
-    Ok(with_etag(&project, AppJson(&project)))
+    Ok(with_etag(project.version, AppJson(&project)))
 }
 
 /// Partial update: name, color, position, archived. The Inbox cannot be renamed or archived.
@@ -121,7 +112,7 @@ pub async fn update_project(
     AppJson(patch): AppJson<ProjectPatch>,
 ) -> Result<Response> {
     let project = service::update(&state.db, &auth.user_id, id, patch, &precondition).await?;
-    Ok(with_etag(&project, AppJson(&project)))
+    Ok(with_etag(project.version, AppJson(&project)))
 }
 
 /// Delete a project and its tasks, or move its tasks first with `?move_to=<project id>`.

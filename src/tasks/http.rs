@@ -80,10 +80,11 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// A single task with its `ETag`.
-fn with_etag(task: &Task, body: impl IntoResponse) -> Response {
+/// A single resource (task or project) with its `version` as the `ETag` that [`IfMatch`]
+/// reads back.
+pub fn with_etag(version: i64, body: impl IntoResponse) -> Response {
     let mut response = body.into_response();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", task.version)) {
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, etag);
     }
     response
@@ -181,7 +182,7 @@ pub async fn create_task(
                 [(header::LOCATION, location(uri.path(), task.id))],
                 AppJson(&task),
             );
-            Ok(with_etag(&task, response))
+            Ok(with_etag(task.version, response))
         }
         Created::Replayed { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
@@ -275,7 +276,7 @@ pub async fn get_task(
     TaskPath(task): TaskPath,
 ) -> Result<Response> {
     let task = service::get(&state.db, &auth.user_id, task).await?;
-    Ok(with_etag(&task, AppJson(&task)))
+    Ok(with_etag(task.version, AppJson(&task)))
 }
 
 /// Partial update (same as PATCH): absent fields unchanged, null clears.
@@ -306,7 +307,7 @@ pub async fn update_task(
     AppJson(patch): AppJson<TaskPatch>,
 ) -> Result<Response> {
     let task = service::update(&state.db, &auth.user_id, task, patch, &precondition).await?;
-    Ok(with_etag(&task, AppJson(&task)))
+    Ok(with_etag(task.version, AppJson(&task)))
 }
 
 /// Mark done (`{"completed": true}`), pending (`false`), or toggle (no body).
@@ -326,7 +327,7 @@ pub async fn complete_task(
     let completed = completion_body(&headers, &body)?;
     let done =
         service::set_completed(&state.db, &auth.user_id, task, completed, &precondition).await?;
-    Ok(with_etag(&done.task, AppJson(&done)))
+    Ok(with_etag(done.task.version, AppJson(&done)))
 }
 
 /// An empty body toggles; otherwise it must be a JSON `CompletionRequest`.
