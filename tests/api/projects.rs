@@ -688,6 +688,26 @@ async fn migrating_puts_every_existing_task_in_its_owners_inbox(backend: Backend
     let older = sqlx::migrate::Migrator::new(migrations_before_projects(&backend).path())
         .await
         .expect("read the older migrations");
+    // Seeds through `$conn` at the older schema, then runs `$migrator` to the end: the numbers
+    // before, and the migrated state.
+    macro_rules! seed_then_migrate {
+        ($conn:expr, $migrator:expr) => {{
+            older
+                .run(&mut $conn)
+                .await
+                .expect("migrate to before projects");
+            seed_before_projects!(&mut $conn);
+            let before: Vec<(String, i64)> =
+                sqlx::query_as("select user_id, number from task order by user_id, number")
+                    .fetch_all(&mut $conn)
+                    .await
+                    .expect("read the numbers");
+
+            // Act
+            $migrator.run(&mut $conn).await.expect("migrate fully");
+            (before, migrated_state!(&mut $conn))
+        }};
+    }
     let (before, after) = match backend {
         Backend::Sqlite => {
             let options = SqliteConnectOptions::from_str(&url)
@@ -696,43 +716,11 @@ async fn migrating_puts_every_existing_task_in_its_owners_inbox(backend: Backend
             let mut conn = SqliteConnection::connect_with(&options)
                 .await
                 .expect("open");
-            older
-                .run(&mut conn)
-                .await
-                .expect("migrate to before projects");
-            seed_before_projects!(&mut conn);
-            let before: Vec<(String, i64)> =
-                sqlx::query_as("select user_id, number from task order by user_id, number")
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("read the numbers");
-
-            // Act
-            sqlx::migrate!("migrations/sqlite")
-                .run(&mut conn)
-                .await
-                .expect("migrate fully");
-            (before, migrated_state!(&mut conn))
+            seed_then_migrate!(conn, sqlx::migrate!("migrations/sqlite"))
         }
         Backend::Postgres { .. } => {
             let mut conn = PgConnection::connect(&url).await.expect("connect");
-            older
-                .run(&mut conn)
-                .await
-                .expect("migrate to before projects");
-            seed_before_projects!(&mut conn);
-            let before: Vec<(String, i64)> =
-                sqlx::query_as("select user_id, number from task order by user_id, number")
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("read the numbers");
-
-            // Act
-            sqlx::migrate!("migrations/postgres")
-                .run(&mut conn)
-                .await
-                .expect("migrate fully");
-            (before, migrated_state!(&mut conn))
+            seed_then_migrate!(conn, sqlx::migrate!("migrations/postgres"))
         }
     };
 
