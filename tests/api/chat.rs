@@ -825,6 +825,13 @@ async fn new_project(app: &TestApp, token: &str, name: &str) -> String {
     res.json()["id"].as_str().expect("id").to_owned()
 }
 
+/// The user's projects, as `GET /api/v1/projects` lists them.
+async fn projects_of(app: &TestApp, token: &str) -> Value {
+    app.send(app.authed(Method::GET, "/api/v1/projects", token))
+        .await
+        .json()
+}
+
 fn reply(res: &TestResponse) -> String {
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     res.json()["response"]
@@ -915,10 +922,7 @@ async fn a_list_made_in_chat_takes_tasks_and_is_listed(app: TestApp) {
         again.text
     );
     assert!(reply(&undo).contains("stays"), "{}", undo.text);
-    let projects = app
-        .send(app.authed(Method::GET, "/api/v1/projects", &user.token))
-        .await
-        .json();
+    let projects = projects_of(&app, &user.token).await;
     let names: Vec<&str> = projects
         .as_array()
         .expect("projects")
@@ -964,10 +968,7 @@ async fn a_read_only_token_makes_no_list_in_chat(app: TestApp) {
         refused.text
     );
     assert!(reply(&lists).contains("Inbox"), "{}", lists.text);
-    let projects = app
-        .send(app.authed(Method::GET, "/api/v1/projects", &user.token))
-        .await
-        .json();
+    let projects = projects_of(&app, &user.token).await;
     assert_eq!(projects.as_array().map(Vec::len), Some(1), "{projects}");
 }
 
