@@ -129,7 +129,7 @@ async fn add(spec: NewTaskSpec, clock: Clock, tools: &mut ToolBox) -> Result<Str
     let outcome = tools.call_with("add_task", &args).await?;
     Ok(match (task_of(&outcome), project, spec.parent) {
         (Some(task), _, Some(parent)) => format!(
-            "Added {} as a subtask of #{parent}.",
+            "Added a subtask of #{parent}: {}.",
             task.describe(clock.tz, clock.now)
         ),
         (Some(task), Some(project), None) => format!(
