@@ -15,6 +15,7 @@ both_backends!(
     a_member_may_leave_and_the_owner_may_not,
     assignees_are_members_and_lose_their_tasks_when_they_go,
     sharing_refuses_the_inbox_unknown_emails_and_members_twice,
+    a_deleted_members_tasks_stay_and_a_deleted_owners_projects_go,
 );
 
 /// Who acts, in the order of the table's columns.
@@ -773,6 +774,62 @@ async fn sharing_refuses_the_inbox_unknown_emails_and_members_twice(app: TestApp
             Method::GET,
             &format!("/api/v1/projects/{}/members", world.project),
             &world.stranger.token,
+        ))
+        .await;
+    assert_problem(&res, StatusCode::NOT_FOUND);
+}
+
+async fn delete_account(app: &TestApp, user: &TestUser) {
+    let res = app
+        .send(app.authed_json(
+            Method::DELETE,
+            "/api/v1/auth/me",
+            &user.token,
+            Some(&json!({"password": user.password})),
+        ))
+        .await;
+    assert!(res.status.is_success(), "{}", res.text);
+}
+
+async fn a_deleted_members_tasks_stay_and_a_deleted_owners_projects_go(app: TestApp) {
+    let world = World::new(&app).await;
+    let milk = app
+        .create_task_ok(
+            &world.editor.token,
+            &json!({"title": "milk", "project_id": world.project, "assignee_id": world.editor.id}),
+        )
+        .await;
+    titles(&app, &world.viewer, &world.project).await;
+    delete_account(&app, &world.editor).await;
+    let res = app
+        .get_task(&world.viewer.token, &string_at(&milk, "/id"))
+        .await;
+    let kept = res.json();
+    assert_eq!(kept["title"], "milk", "{}", res.text);
+    assert_eq!(kept["created_by"], Value::Null);
+    assert_eq!(kept["assignee_id"], Value::Null);
+    // The member's cached page follows too.
+    let res = app
+        .list_tasks(
+            &world.viewer.token,
+            &format!("project_id={}", world.project),
+        )
+        .await;
+    assert_eq!(res.json()[0]["created_by"], Value::Null, "{}", res.text);
+    assert_eq!(
+        members(&app, &world.admin, &world.project)
+            .await
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+
+    delete_account(&app, &world.owner).await;
+    let res = app
+        .send(app.authed(
+            Method::GET,
+            &format!("/api/v1/projects/{}", world.project),
+            &world.admin.token,
         ))
         .await;
     assert_problem(&res, StatusCode::NOT_FOUND);
