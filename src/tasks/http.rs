@@ -15,8 +15,8 @@ use super::model::{
 };
 use super::page_json::RenderedPage;
 use super::query::ListTasks;
-use super::service;
 use super::service::{Created, IdempotencyKey};
+use super::{access, service};
 use crate::auth::{AuthUser, extractor::Presented};
 use crate::error::{ApiError, AppJson, Problem, Result};
 use crate::paging;
@@ -98,7 +98,7 @@ pub fn with_etag(version: i64, body: impl IntoResponse) -> Response {
 /// member's cached page of it, on every replica, goes stale at once.
 async fn page_for(state: &AppState, auth: &AuthUser, filter: &TaskFilter) -> Result<RenderedPage> {
     let (owner, version) = match filter.project_id {
-        Some(project) => service::project_owner(&state.db, &auth.user_id, project).await?,
+        Some(project) => access::project_owner(&state.db, &auth.user_id, project).await?,
         None => (auth.user_id.clone(), auth.list_version),
     };
     state

@@ -1,5 +1,6 @@
 //! Tasks: the model, its rules, the service every entry point calls, and the REST routes.
 
+pub mod access;
 pub mod cache;
 pub mod dates;
 pub mod http;
