@@ -515,6 +515,16 @@ pub fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_foreign_key_violation())
 }
 
+/// What the trigger of migration `sharing` says of a task write that read its project's owner
+/// before the project changed hands.
+pub const OWNER_CHANGED: &str = "the task's project has another owner";
+
+/// Whether `err` is that trigger refusing a stale write.
+#[must_use]
+pub fn is_owner_changed(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.message().contains(OWNER_CHANGED))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

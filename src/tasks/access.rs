@@ -82,7 +82,8 @@ const VIEWERS_READ_ONLY: ApiError =
     ApiError::Forbidden("viewers of a shared project cannot change its tasks");
 
 /// Whose tasks a new task joins, after checking `user` may add it there: the owner of the
-/// project it names, else of the parent it names, else the user's own.
+/// project it names (which must not be archived), else of the parent it names, else the
+/// user's own.
 ///
 /// # Errors
 /// 422 on a project or parent the user cannot see, 403 for a viewer.
@@ -94,6 +95,7 @@ pub(super) async fn owner_for_new(
 ) -> Result<String> {
     if let Some(project) = project {
         return match crate::projects::service::get(db, user, project).await {
+            Ok(project) if project.archived => Err(ApiError::invalid("project_id", "is archived")),
             Ok(project) if project.role.writes_tasks() => Ok(project.owner_id),
             Ok(_) => Err(VIEWERS_READ_ONLY),
             Err(ApiError::NotFound(_)) => Err(ApiError::invalid(

@@ -150,9 +150,12 @@ macro_rules! begin_placing {
     }};
 }
 
-/// A foreign key that failed under a write: the project or the parent went away meanwhile.
+/// A foreign key that failed under a write: the project or the parent went away meanwhile, or
+/// the project changed hands.
 fn gone_or(err: sqlx::Error, fields: &TaskFields) -> ApiError {
-    if db::is_foreign_key_violation(&err) && fields.parent_id.is_some() {
+    if db::is_owner_changed(&err) {
+        ApiError::Conflict("the project changed hands meanwhile; send the request again")
+    } else if db::is_foreign_key_violation(&err) && fields.parent_id.is_some() {
         ApiError::invalid("parent_id", "is not one of your tasks")
     } else {
         crate::projects::service::gone_or(err)
@@ -185,6 +188,8 @@ async fn place(
     check_assignee(db, user_id, fields, moving).await?;
     match (fields.project_id, moving) {
         (Some(project), Some(task)) if project == task.project_id => Ok(()),
+        // A new task's own project was checked with the caller's role (`owner_for_new`).
+        (Some(project), None) if asked_project == Some(project) => Ok(()),
         (Some(project), _) => crate::projects::service::check_target(db, user_id, project).await,
         (None, _) => Ok(()),
     }

@@ -16,6 +16,7 @@ both_backends!(
     assignees_are_members_and_lose_their_tasks_when_they_go,
     sharing_refuses_the_inbox_unknown_emails_and_members_twice,
     a_deleted_members_tasks_stay_and_a_deleted_owners_projects_go,
+    creates_racing_a_hand_over_all_end_in_the_new_owners_numbering,
 );
 
 /// Who acts, in the order of the table's columns.
@@ -833,4 +834,89 @@ async fn a_deleted_members_tasks_stay_and_a_deleted_owners_projects_go(app: Test
         ))
         .await;
     assert_problem(&res, StatusCode::NOT_FOUND);
+}
+
+async fn creates_racing_a_hand_over_all_end_in_the_new_owners_numbering(app: TestApp) {
+    // Arrange: a shared project with tasks, and a batch of creates by the admin (who stays a
+    // member either way) sent together with the hand-over to the editor.
+    let world = World::new(&app).await;
+    for title in ["a", "b", "c"] {
+        add_task(&app, &world.owner, &world.project, title).await;
+    }
+    let mut requests: Vec<_> = (0..12)
+        .map(|i| {
+            app.authed_json(
+                Method::POST,
+                "/api/v1/tasks",
+                &world.admin.token,
+                Some(&json!({ "title": format!("raced {i}"), "project_id": world.project })),
+            )
+        })
+        .collect();
+    requests.insert(
+        6,
+        app.authed_json(
+            Method::PATCH,
+            &format!(
+                "/api/v1/projects/{}/members/{}",
+                world.project, world.editor.id
+            ),
+            &world.owner.token,
+            Some(&json!({"role": "owner"})),
+        ),
+    );
+
+    // Act
+    let responses = app.send_all(requests).await;
+    eprintln!(
+        "RACE {:?}",
+        responses
+            .iter()
+            .map(|r| r.status.as_u16())
+            .collect::<Vec<_>>()
+    );
+
+    // Assert: each create either landed or was refused as a stale write (409, never a 500), and
+    // every task of the project is the new owner's, numbered in one unbroken sequence that the
+    // counters agree with.
+    assert_eq!(responses[6].status, StatusCode::OK, "{}", responses[6].text);
+    let created = responses
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 6)
+        .filter(|(_, res)| {
+            assert!(
+                matches!(res.status.as_u16(), 201 | 409),
+                "{}: {}",
+                res.status,
+                res.text
+            );
+            res.status == StatusCode::CREATED
+        })
+        .count();
+    let res = app
+        .list_tasks(
+            &world.editor.token,
+            &format!("project_id={}&limit=100", world.project),
+        )
+        .await;
+    let tasks = res.json();
+    let tasks = tasks.as_array().expect("a list");
+    assert_eq!(tasks.len(), 3 + created, "{}", res.text);
+    assert!(
+        tasks
+            .iter()
+            .all(|t| t["user_id"] == world.editor.id.as_str())
+    );
+    let mut numbers: Vec<i64> = tasks.iter().filter_map(|t| t["number"].as_i64()).collect();
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (1..=i64::try_from(tasks.len()).unwrap_or(0)).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        app.stats(&world.editor.token).await.json()["total"],
+        tasks.len(),
+    );
+    assert_eq!(app.stats(&world.owner.token).await.json()["total"], 0);
 }
