@@ -31,9 +31,11 @@ export function editView(ctx, id) {
       const own = every.find((p) => p.id === data.project_id);
       back.href = projectPath(own);
       back.textContent = `← Back to ${own && !own.is_inbox ? own.name : 'the Inbox'}`;
-      // An archived project takes no tasks, nor does one the user only views, so such a project
-      // is offered only to the task already in it.
-      const projects = every.filter((p) => (!p.archived && canWrite(p)) || p.id === data.project_id)
+      // A task stays among its owner's projects (the API refuses the rest); an archived one
+      // takes no tasks, nor does one the user only views, so it is offered only to a task
+      // already in it.
+      const movable = (p) => p.owner_id === own?.owner_id && !p.archived && canWrite(p);
+      const projects = every.filter((p) => movable(p) || p.id === data.project_id)
         .map((p) => (p.archived ? { ...p, name: `${p.name} (archived)` } : p));
       const members = await membersOf(own);
       body.replaceChildren(form(data, headers.get('ETag'), projects, own, members));

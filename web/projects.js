@@ -309,7 +309,8 @@ function memberSection(ctx, project, loading, membersChanged) {
     const tools = [select, drop];
     let handOver = null;
     if (role === 'owner') {
-      const give = h('button', { type: 'button', 'aria-label': `Make ${member.email} owner` }, 'Make owner');
+      // The whole name in sight, so that what a speech user reads is what they say (WCAG 2.5.3).
+      const give = h('button', { type: 'button' }, `Make ${member.email} owner`);
       handOver = confirmRow(
         () => `Make ${personName(member)} the owner of “${project().name}”? You become an admin, and its tasks take their owner’s task numbers.`,
         'Yes, make them the owner', 'Keep it', () => transfer(member), () => give,
@@ -355,7 +356,7 @@ function memberSection(ctx, project, loading, membersChanged) {
       h('div', { class: 'grow' }, field('Email', email)),
       field('Role', grant),
       share),
-    h('p', { class: 'hint' }, 'Viewers read its tasks; editors also add, change and complete them; admins also share, rename and archive it.'));
+    h('p', { class: 'hint' }, 'Viewers read its tasks; editors also add, change, complete and delete them; admins also share, rename and archive it.'));
   shareForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     setError(email, null);

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { axe, launch, openContext, signUp, taskItem } from './support.js';
+import { apiUser, axe, launch, openContext, signUp, taskItem } from './support.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR || new URL('../../docs/screenshots/', import.meta.url).pathname;
 
@@ -109,7 +109,7 @@ test('sharing: share as editor, the member adds, assign, make them a viewer, and
   // B can still read the list, but can no longer add, complete or move anything.
   await b.reload();
   await b.getByRole('heading', { name: 'Groceries', level: 1 }).waitFor();
-  await b.getByText('You are a viewer of this project').first().waitFor();
+  await b.getByText('You are a viewer of this project: you can read its tasks, but not add, complete or change them.').waitFor();
   assert.equal(await b.getByRole('textbox', { name: 'Add task' }).count(), 0, 'no quick add for a viewer');
   const box = b.getByRole('checkbox', { name: 'Complete buy oat milk', exact: true });
   await box.waitFor();
@@ -149,4 +149,61 @@ test('sharing: share as editor, the member adds, assign, make them a viewer, and
   member.check();
   await owner.context.close();
   await member.context.close();
+});
+
+test('sharing: an existing member is refused, remove one, and hand the project over', async () => {
+  const { context, page, check } = await openContext(browser);
+  await signUp(page, 'Ada Owner');
+  const ben = await apiUser({ name: 'Ben Admin' });
+  const cy = await apiUser({ name: 'Cy Viewer' });
+  await page.getByLabel('New project').fill('Garden');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByRole('heading', { name: 'Garden', level: 1 }).waitFor();
+  await page.getByText('Project settings', { exact: true }).click();
+  const members = page.getByRole('list', { name: 'Members', exact: true });
+  const share = page.getByRole('form', { name: 'Share project' });
+  const email = share.getByRole('textbox', { name: 'Email', exact: true });
+  const shareWith = async (address, role) => {
+    await email.fill(address);
+    await share.getByRole('combobox', { name: 'Role', exact: true }).selectOption(role);
+    await share.getByRole('button', { name: 'Share', exact: true }).click();
+  };
+  await shareWith(ben.email, 'admin');
+  await page.getByRole('combobox', { name: `Role of ${ben.email}`, exact: true }).waitFor();
+  await shareWith(cy.email, 'viewer');
+  await page.getByRole('combobox', { name: `Role of ${cy.email}`, exact: true }).waitFor();
+  assert.equal(await members.getByRole('listitem').count(), 3);
+
+  // Sharing again with a member is refused (409), in words under the field.
+  await shareWith(cy.email, 'editor');
+  await share.locator('.error:not([hidden])').waitFor();
+  assert.equal(await email.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByRole('combobox', { name: `Role of ${cy.email}`, exact: true }).inputValue(), 'viewer');
+
+  // Remove Cy: the row goes, and Cy no longer sees the project.
+  await page.getByRole('button', { name: `Remove ${cy.email}`, exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Removed Cy Viewer' }).waitFor();
+  assert.equal(await members.getByRole('listitem').count(), 2);
+  const cyProjects = await (await cy.api.get('/api/v1/projects')).json();
+  assert.equal(cyProjects.some((p) => p.name === 'Garden'), false);
+
+  // Hand the project to Ben: Ada becomes an admin, who may leave but not delete it.
+  await page.getByRole('button', { name: `Make ${ben.email} owner`, exact: true }).click();
+  await page.getByRole('button', { name: 'Yes, make them the owner' }).click();
+  await page.getByRole('status').filter({ hasText: 'Ben Admin now owns “Garden”' }).waitFor();
+  await page.getByRole('heading', { name: 'Garden', level: 1 }).waitFor();
+  await page.getByText('Project settings', { exact: true }).click();
+  await page.getByText('You are an admin of this project.').waitFor();
+  await members.getByRole('listitem').filter({ hasText: 'Ben Admin' }).filter({ hasText: 'Owner' }).waitFor();
+  await page.getByRole('button', { name: 'Leave project' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Delete project' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: /^Make .* owner$/ }).count(), 0, 'only the owner hands it over');
+  await page.getByRole('button', { name: 'Rename project' }).waitFor();
+  await page.getByRole('navigation', { name: 'Projects' }).getByRole('link', { name: 'Garden (shared with you)', exact: true }).waitFor();
+  const benProjects = await (await ben.api.get('/api/v1/projects')).json();
+  assert.equal(benProjects.find((p) => p.name === 'Garden')?.role, 'owner');
+  check();
+  await context.close();
+  await ben.api.dispose();
+  await cy.api.dispose();
 });
