@@ -61,6 +61,12 @@ test('sharing: share as editor, the member adds, assign, make them a viewer, and
   await aProjects.getByRole('link', { name: 'Groceries (shared)', exact: true }).waitFor();
   assert.deepEqual(await axe(a), [], 'the settings with their members open');
   await a.screenshot({ path: `${SHOTS}sharing-1280-light.png` });
+  // On a phone the member's tools wrap under their name, and nothing scrolls sideways.
+  await a.setViewportSize({ width: 375, height: 800 });
+  const overflow = await a.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the members scroll sideways by ${overflow} px at 375 px`);
+  assert.deepEqual(await axe(a), [], 'the members at 375 px');
+  await a.setViewportSize({ width: 1280, height: 900 });
 
   // Handing the project over asks first; keeping it changes nothing.
   await a.getByRole('button', { name: `Make ${bEmail} owner`, exact: true }).click();
