@@ -16,6 +16,10 @@
 # Knobs: REQUESTS=300 USERS=10 TASKS_PER_USER=100 PG_URL=postgres://postgres@127.0.0.1:5432/tudu_instructions
 #        LIST_CACHE=false (true: the cached path) REQUEST='/api/v1/tasks?limit=50' (any GET, e.g.
 #        /api/v1/tasks/1 for a read by number)
+#        SHARED=member|owner: instead, one owner's project of TASKS_PER_USER tasks shared with
+#        USERS members (bench/seed_shared.py), listed by the members in turn or by its owner;
+#        `{project}` in REQUEST is its id, e.g.
+#        SHARED=member USERS=20 TASKS_PER_USER=10000 REQUEST='/api/v1/tasks?project_id={project}&limit=50'
 set -euo pipefail
 
 (( $# >= 1 )) || { echo "usage: $0 BINARY [BINARY...]" >&2; exit 2; }
@@ -26,6 +30,7 @@ TASKS_PER_USER=${TASKS_PER_USER:-100}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/tudu_instructions}
 LIST_CACHE=${LIST_CACHE:-false}
 REQUEST=${REQUEST:-/api/v1/tasks?limit=50}
+SHARED=${SHARED:-}
 SECRET="tudu-benchmark-secret-not-for-production-0123456789"
 for tool in valgrind python3 curl psql; do
     command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
@@ -71,7 +76,14 @@ for bin in "$@"; do
         -c "create database \"${PG_URL##*/}\"" >/dev/null 2>&1
     port=$(free_port)
     start "$port" "$bin" serve
-    python3 "$ROOT/bench/seed.py" "http://127.0.0.1:$port" "$USERS" "$TASKS_PER_USER" "$WORK/users.txt" >/dev/null
+    if [[ -n $SHARED ]]; then
+        python3 "$ROOT/bench/seed_shared.py" "http://127.0.0.1:$port" "$USERS" "$TASKS_PER_USER" \
+            "$WORK/users.txt" "$WORK/project.txt" "$SHARED" >/dev/null
+        path=${REQUEST//\{project\}/$(cat "$WORK/project.txt")}
+    else
+        python3 "$ROOT/bench/seed.py" "http://127.0.0.1:$port" "$USERS" "$TASKS_PER_USER" "$WORK/users.txt" >/dev/null
+        path=$REQUEST
+    fi
     psql -q "$PG_URL" -c "vacuum analyze" >/dev/null
     stop
     out="$WORK/callgrind.$(basename "$bin").out"
@@ -79,7 +91,7 @@ for bin in "$@"; do
     start "$port" valgrind --tool=callgrind --toggle-collect='*handle_connection*' \
         --toggle-collect='*tudu::server::connection*' \
         --callgrind-out-file="$out" "$bin" serve
-    python3 - "$port" "$REQUESTS" "$WORK/users.txt" "$REQUEST" <<'PY'
+    python3 - "$port" "$REQUESTS" "$WORK/users.txt" "$path" <<'PY'
 import http.client, sys
 port, requests, users, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 tokens = [line.split()[0] for line in open(users)]
@@ -96,8 +108,8 @@ for i in range(requests):
 PY
     stop
     total=$(awk '/^(summary|totals):/ { print $2; exit }' "$out")
-    printf '%s: %d instructions per request of %s, list cache %s (%d requests; %s)\n' \
-        "$bin" $(( total / REQUESTS )) "$REQUEST" "$LIST_CACHE" "$REQUESTS" "$out"
+    printf '%s: %d instructions per request of %s%s, list cache %s (%d requests; %s)\n' \
+        "$bin" $(( total / REQUESTS )) "$REQUEST" "${SHARED:+ as $SHARED}" "$LIST_CACHE" "$REQUESTS" "$out"
 done
 echo "callgrind files kept in $WORK (callgrind_annotate --inclusive=yes <file> | less)"
 trap - EXIT

@@ -16,7 +16,7 @@ use crate::with_writer;
 
 /// Rows whose candidate ids are looked up per query (`CANDIDATES` binds each).
 const LOOKUP_ROWS: usize = 300;
-/// Rows per insert statement (under SQLite's and PostgreSQL's bind limits at 18 columns).
+/// Rows per insert statement (under SQLite's and PostgreSQL's bind limits at 19 columns).
 const INSERT_ROWS: usize = 100;
 
 const TASK_OWNERS: &str = "select id, user_id = $1 from task where id in ";
@@ -25,7 +25,7 @@ const MESSAGE_OWNERS: &str = "select m.id, c.user_id = $1 from chat_message m
      join conversation c on c.id = m.conversation_id where m.id in ";
 const INSERT_TASKS: &str = "insert into task (id, user_id, number, title, description, completed,
      priority, tags, due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
-     updated_at, completed_at, recurrence_anchor_day, project_id, position) values ";
+     updated_at, completed_at, recurrence_anchor_day, project_id, position, created_by) values ";
 const INSERT_CONVERSATIONS: &str = "insert into conversation
      (id, user_id, title, message_count, created_at, updated_at) values ";
 const INSERT_MESSAGES: &str = "insert into chat_message
@@ -120,7 +120,7 @@ pub async fn merge(
         report.tasks_created = count(new_tasks.len());
         report.tasks_skipped = count(tasks.len() - new_tasks.len());
         let numbered: Vec<(i64, &(Uuid, &CheckedTask))> = (seq + 1..).zip(&new_tasks).collect();
-        insert_rows!(tx, INSERT_TASKS, 18, numbered, |query, row| {
+        insert_rows!(tx, INSERT_TASKS, 19, numbered, |query, row| {
             let (number, (id, task)) = row;
             let fields = &task.fields;
             query
@@ -143,6 +143,7 @@ pub async fn merge(
                 .bind(inbox)
                 // The import is flat: every task at the Inbox's top level, in its order.
                 .bind(fields.position.unwrap_or(*number))
+                .bind(user_id)
         });
         if postgres && !new_tasks.is_empty() {
             let completed = new_tasks.iter().filter(|(_, t)| t.fields.completed).count();

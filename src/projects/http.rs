@@ -9,9 +9,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::model::{
-    DeleteProject, ListProjects, NewProject, Project, ProjectDeleted, ProjectPatch,
+    DeleteProject, ListProjects, Member, MemberPatch, NewProject, Project, ProjectDeleted,
+    ProjectPatch, ShareProject,
 };
-use super::service;
+use super::{service, sharing};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, AppJson, Problem, Result};
 use crate::state::AppState;
@@ -22,6 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_projects, create_project))
         .routes(routes!(get_project, update_project, delete_project))
+        .routes(routes!(list_members, share_project))
+        .routes(routes!(update_member, remove_member))
 }
 
 /// The `{id}` path segment: a project UUID; anything else is a 404.
@@ -44,7 +47,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ProjectPath {
     }
 }
 
-/// List the user's projects: the Inbox first, then by position.
+/// List the user's projects and those shared with them (each with the user's `role`): the
+/// Inbox first, then the user's own by position, then shared ones.
 #[utoipa::path(get, path = "", tag = "projects", security(("bearer" = [])), params(ListProjects),
     responses((status = 200, body = [Project]), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn list_projects(
@@ -139,4 +143,94 @@ pub async fn delete_project(
     )
     .await?;
     Ok(AppJson(deleted))
+}
+
+/// The `{id}/members/{user_id}` path segments: a project UUID and a user id.
+#[derive(Debug, Clone)]
+pub struct MemberPath {
+    /// The project.
+    pub project: Uuid,
+    /// The member's user id.
+    pub user_id: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MemberPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let ProjectPath(project) = ProjectPath::from_request_parts(parts, state).await?;
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound("member not found"))?;
+        let user_id = params
+            .into_iter()
+            .find(|(name, _)| name == "user_id")
+            .map(|(_, raw)| raw)
+            .ok_or(ApiError::NotFound("member not found"))?;
+        Ok(Self { project, user_id })
+    }
+}
+
+/// The project's owner, then its members. Any member may read it.
+#[utoipa::path(get, path = "/{id}/members", tag = "projects", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "project UUID")),
+    responses((status = 200, body = [Member]), (status = 404, body = Problem)))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ProjectPath(id): ProjectPath,
+) -> Result<AppJson<Vec<Member>>> {
+    Ok(AppJson(
+        sharing::members(&state.db, &auth.user_id, id).await?,
+    ))
+}
+
+/// Share the project with a tudu account by its email, as `viewer`, `editor` (the default) or
+/// `admin`. Owner and admins; the Inbox cannot be shared.
+#[utoipa::path(post, path = "/{id}/members", tag = "projects", security(("bearer" = [])),
+    request_body = ShareProject, params(("id" = Uuid, Path, description = "project UUID")),
+    responses((status = 201, body = Member), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn share_project(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ProjectPath(id): ProjectPath,
+    AppJson(input): AppJson<ShareProject>,
+) -> Result<(StatusCode, AppJson<Member>)> {
+    let member = sharing::share(&state.db, &auth.user_id, id, input).await?;
+    Ok((StatusCode::CREATED, AppJson(member)))
+}
+
+/// Change a member's role (owner and admins); `owner` hands the project over (the owner only),
+/// and the previous owner stays as an admin. The project's tasks then take numbers in the new
+/// owner's sequence.
+#[utoipa::path(patch, path = "/{id}/members/{user_id}", tag = "projects", security(("bearer" = [])),
+    request_body = MemberPatch,
+    params(("id" = Uuid, Path, description = "project UUID"), ("user_id" = String, Path, description = "the member's user id")),
+    responses((status = 200, body = Member), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_member(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    path: MemberPath,
+    AppJson(patch): AppJson<MemberPatch>,
+) -> Result<AppJson<Member>> {
+    Ok(AppJson(
+        sharing::set_role(&state.db, &auth.user_id, path.project, &path.user_id, patch).await?,
+    ))
+}
+
+/// Remove a member (owner and admins), or leave the project (any member, with their own user
+/// id). Their assigned tasks in it become unassigned.
+#[utoipa::path(delete, path = "/{id}/members/{user_id}", tag = "projects", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "project UUID"), ("user_id" = String, Path, description = "the member's user id")),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    path: MemberPath,
+) -> Result<StatusCode> {
+    sharing::remove(&state.db, &auth.user_id, path.project, &path.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

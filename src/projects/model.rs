@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
+use sqlx::{Database, Decode, Encode, Type, encode::IsNull, error::BoxDynError};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -39,6 +40,117 @@ pub struct Project {
     /// Bumped on every write; the basis of the ETag.
     #[serde(skip)]
     pub version: i64,
+    /// What the caller may do in it: `owner`, or the role they were given as a member.
+    #[sqlx(default)]
+    #[serde(default)]
+    pub role: Role,
+}
+
+/// A user's standing in a project, weakest first: each role may do what the ones before it
+/// may.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads the project and its tasks.
+    Viewer,
+    /// Also creates, changes, completes and deletes its tasks.
+    Editor,
+    /// Also renames and archives the project and manages its members.
+    Admin,
+    /// Also deletes the project and hands it to another member; one per project.
+    #[default]
+    Owner,
+}
+
+impl Role {
+    /// The lower-case name used in JSON and storage.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Editor => "editor",
+            Self::Admin => "admin",
+            Self::Owner => "owner",
+        }
+    }
+
+    /// Whether the role may write the project's tasks.
+    #[must_use]
+    pub fn writes_tasks(self) -> bool {
+        self >= Self::Editor
+    }
+
+    /// Whether the role may change the project and its members.
+    #[must_use]
+    pub fn manages(self) -> bool {
+        self >= Self::Admin
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Viewer, Self::Editor, Self::Admin, Self::Owner]
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or("must be one of viewer, editor, admin, owner")
+    }
+}
+
+crate::tasks::model::stored_as!(
+    Role,
+    String,
+    |r: Role| r.as_str().to_owned(),
+    |name: String| { name.parse::<Role>().map_err(Into::into) }
+);
+
+/// One person in a project: its owner or a member.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, JsonSchema, sqlx::FromRow)]
+pub struct Member {
+    /// Their user id.
+    pub user_id: String,
+    /// Their email, which others share the project with.
+    pub email: String,
+    /// Their display name.
+    pub name: String,
+    /// `owner`, `admin`, `editor` or `viewer`.
+    pub role: Role,
+    /// When they joined (for the owner: when the project was created).
+    #[serde(serialize_with = "crate::json::instant")]
+    pub added_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/projects/{id}/members`, and the MCP tool `share_project`'s own fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, JsonSchema)]
+pub struct ShareProject {
+    /// The email of the tudu account to share with. Required.
+    #[schemars(required)]
+    pub email: Option<String>,
+    /// `viewer` (reads), `editor` (also writes tasks) or `admin` (also manages members);
+    /// `editor` when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// `PATCH /api/v1/projects/{id}/members/{user_id}`.
+#[derive(Debug, Clone, Deserialize, ToSchema, JsonSchema)]
+pub struct MemberPatch {
+    /// The new role; `owner` hands the project over (the owner only), and the previous owner
+    /// stays as an admin.
+    pub role: Role,
 }
 
 /// What a project name (as a person or a model says it) picks among a user's projects.
@@ -158,6 +270,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             version: 1,
+            role: Role::Owner,
         }
     }
 

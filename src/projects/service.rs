@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::model::{
-    INBOX, MAX_NAME, Named, NewProject, Project, ProjectDeleted, ProjectPatch, named,
+    INBOX, MAX_NAME, Named, NewProject, Project, ProjectDeleted, ProjectPatch, Role, named,
 };
 use crate::db::{self, BeginWrite, Db, Dialect};
 use crate::error::{ApiError, FieldError, Result};
@@ -23,44 +23,68 @@ const NOT_FOUND: ApiError = ApiError::NotFound("project not found");
 /// does not exist read the same.
 const NOT_YOURS: &str = "is not one of your projects";
 
-/// The user's projects: the Inbox first, then by position; archived ones only when asked.
+/// `select` of a project as the user `$1` sees it, with their role; members see it through
+/// `project_member` (the owner never has a row there).
+macro_rules! visible_project {
+    () => {
+        "select p.id, p.owner_id, p.name, p.color, p.position, p.archived, p.is_inbox,
+             p.created_at, p.updated_at, p.version, coalesce(m.role, 'owner') as role
+         from project p
+         left join project_member m on m.project_id = p.id and m.user_id = $1
+         where (p.owner_id = $1 or m.user_id is not null)"
+    };
+}
+
+/// The user's projects and those shared with them: the Inbox first, then their own by
+/// position, then the shared ones; archived ones only when asked.
 ///
 /// # Errors
 /// Database failure.
-#[tracing::instrument(skip_all, fields(user_id = %owner))]
-pub async fn list(db: &Db, owner: &str, include_archived: bool) -> Result<Vec<Project>> {
+#[tracing::instrument(skip_all, fields(user_id = %user))]
+pub async fn list(db: &Db, user: &str, include_archived: bool) -> Result<Vec<Project>> {
     Ok(with_pool!(db, |conn| {
         sqlx::query_as::<_, Project>(concat!(
-            "select ",
-            project_columns!(),
-            " from project where owner_id = $1 and ($2 or not archived)
-             order by is_inbox desc, position, id"
+            visible_project!(),
+            " and ($2 or not p.archived)
+             order by p.is_inbox desc, p.owner_id <> $1, p.position, p.id"
         ))
-        .bind(owner)
+        .bind(user)
         .bind(include_archived)
         .fetch_all(conn)
         .await?
     }))
 }
 
-/// One of the user's projects.
+/// A project the user owns or is a member of, with their role in it.
 ///
 /// # Errors
-/// 404 when it is not the user's.
-#[tracing::instrument(skip_all, fields(user_id = %owner, project_id = %id))]
-pub async fn get(db: &Db, owner: &str, id: Uuid) -> Result<Project> {
+/// 404 when it is neither (another user's project and one that does not exist read the same).
+#[tracing::instrument(skip_all, fields(user_id = %user, project_id = %id))]
+pub async fn get(db: &Db, user: &str, id: Uuid) -> Result<Project> {
     let project = with_pool!(db, |conn| {
-        sqlx::query_as::<_, Project>(concat!(
-            "select ",
-            project_columns!(),
-            " from project where id = $1 and owner_id = $2"
-        ))
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(conn)
-        .await?
+        sqlx::query_as::<_, Project>(concat!(visible_project!(), " and p.id = $2"))
+            .bind(user)
+            .bind(id)
+            .fetch_optional(conn)
+            .await?
     });
     project.ok_or(NOT_FOUND)
+}
+
+/// [`get`], for a write that needs at least `needed`.
+///
+/// # Errors
+/// 404 when the user cannot see the project, 403 when their role is below `needed`.
+pub async fn get_for(db: &Db, user: &str, id: Uuid, needed: Role) -> Result<Project> {
+    let project = get(db, user, id).await?;
+    if project.role < needed {
+        return Err(ApiError::Forbidden(match needed {
+            Role::Owner => "only the project's owner may do this",
+            Role::Admin => "only the project's owner and admins may do this",
+            Role::Editor | Role::Viewer => "viewers of a shared project cannot change it",
+        }));
+    }
+    Ok(project)
 }
 
 /// One of the user's projects named by its UUID, or by its name (ignoring case, among those
@@ -125,16 +149,16 @@ pub async fn create(db: &Db, owner: &str, input: NewProject) -> Result<Project> 
     }))
 }
 
-/// Changes name, color, position and/or archived. The Inbox keeps its name and cannot be
-/// archived.
+/// Changes name, color, position and/or archived (the owner and admins). The Inbox keeps its
+/// name and cannot be archived.
 ///
 /// # Errors
-/// 404 when it is not the user's, 409 for the Inbox's name or archiving, 412 on a stale
-/// `If-Match`, 422 on invalid fields.
-#[tracing::instrument(skip_all, fields(user_id = %owner, project_id = %id))]
+/// 404 when the user cannot see it, 403 below admin, 409 for the Inbox's name or archiving,
+/// 412 on a stale `If-Match`, 422 on invalid fields.
+#[tracing::instrument(skip_all, fields(user_id = %user, project_id = %id))]
 pub async fn update(
     db: &Db,
-    owner: &str,
+    user: &str,
     id: Uuid,
     patch: ProjectPatch,
     precondition: &Precondition,
@@ -153,7 +177,7 @@ pub async fn update(
         return Err(ApiError::Validation(errors));
     }
     loop {
-        let current = get(db, owner, id).await?;
+        let current = get_for(db, user, id, Role::Admin).await?;
         if !precondition.allows(current.version) {
             return Err(ApiError::PreconditionFailed);
         }
@@ -180,22 +204,25 @@ pub async fn update(
             .bind(patch.archived.unwrap_or(current.archived))
             .bind(now)
             .bind(id)
-            .bind(owner)
+            .bind(&current.owner_id)
             .bind(current.version)
             .fetch_optional(conn)
             .await?
         });
         if let Some(updated) = updated {
-            return Ok(updated);
+            return Ok(Project {
+                role: current.role,
+                ..updated
+            });
         }
     }
 }
 
 /// Deletes a project with its tasks, or, with `move_to`, after moving its tasks there, in one
-/// transaction. The task triggers keep the user's counters, row by row.
+/// transaction (the owner only). The task triggers keep the user's counters, row by row.
 ///
 /// # Errors
-/// 404 when it is not the user's, 409 for the Inbox, 412 on a stale `If-Match`, 422 when
+/// 404 when the user cannot see it, 403 for a member, 409 for the Inbox, 412 on a stale `If-Match`, 422 when
 /// `move_to` is not another of the user's projects that is not archived.
 #[tracing::instrument(skip_all, fields(user_id = %owner, project_id = %id))]
 pub async fn delete(
@@ -205,6 +232,8 @@ pub async fn delete(
     move_to: Option<&str>,
     precondition: &Precondition,
 ) -> Result<ProjectDeleted> {
+    // A member learns that only the owner may delete it; anyone else that it is not there.
+    get_for(db, owner, id, Role::Owner).await?;
     let move_to = match move_to.map(str::trim) {
         None => None,
         Some(raw) => Some(

@@ -8,10 +8,12 @@ use axum::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::listing::TaskFilter;
 use super::model::{
     CompletedTask, CompletionRequest, Deleted, NewTask, Precondition, Task, TaskPatch, TaskRef,
     TaskStats,
 };
+use super::page_json::RenderedPage;
 use super::query::ListTasks;
 use super::service;
 use super::service::{Created, IdempotencyKey};
@@ -90,6 +92,21 @@ pub fn with_etag(version: i64, body: impl IntoResponse) -> Response {
     response
 }
 
+/// One page for a confirmed caller: of their own tasks, or, with a project filter, of the
+/// project's owner's (when the caller may see it), from the cache while the owner's tasks have
+/// not changed. Every write to a shared project bumps its owner's `list_version`, so every
+/// member's cached page of it, on every replica, goes stale at once.
+async fn page_for(state: &AppState, auth: &AuthUser, filter: &TaskFilter) -> Result<RenderedPage> {
+    let (owner, version) = match filter.project_id {
+        Some(project) => service::project_owner(&state.db, &auth.user_id, project).await?,
+        None => (auth.user_id.clone(), auth.list_version),
+    };
+    state
+        .list_cache
+        .page(&state.db, &owner, Some(version), filter)
+        .await
+}
+
 /// List the user's tasks: filters, sort, keyset paging (`Link: <…>; rel="next"`) and the
 /// total in `X-Total-Count`.
 #[utoipa::path(get, path = "", tag = "tasks", security(("bearer" = [])), params(ListTasks),
@@ -105,10 +122,7 @@ pub async fn list_tasks(
     let page = match caller {
         Presented::Verified(auth) => {
             let filter = service::filter_for(&state.db, &auth.user_id, &list, unreadable).await?;
-            state
-                .list_cache
-                .page(&state.db, &auth.user_id, Some(auth.list_version), &filter)
-                .await?
+            page_for(&state, &auth, &filter).await?
         }
         Presented::Pending(pending) => {
             let filter =
@@ -117,12 +131,9 @@ pub async fn list_tasks(
                     // A revoked token learns nothing, not even that its query was wrong.
                     Err(err) => return Err(pending.confirm(&state).await.err().unwrap_or(err)),
                 };
-            if state.list_cache.serves(&filter) {
+            if state.list_cache.serves(&filter) || filter.project_id.is_some() {
                 let auth = pending.confirm(&state).await?;
-                state
-                    .list_cache
-                    .page(&state.db, &auth.user_id, Some(auth.list_version), &filter)
-                    .await?
+                page_for(&state, &auth, &filter).await?
             } else {
                 // The page's statement checks the token itself: no round trip before it.
                 let standing = pending.standing();

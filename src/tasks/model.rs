@@ -165,6 +165,8 @@ macro_rules! stored_as {
     };
 }
 
+pub(crate) use stored_as;
+
 stored_as!(Priority, i32, Priority::rank, |rank| {
     Priority::from_rank(rank).ok_or_else(|| format!("unknown priority rank {rank}").into())
 });
@@ -191,6 +193,11 @@ pub struct Task {
     pub parent_id: Option<Uuid>,
     /// Manual order among its siblings (the project's top level, or its parent's subtasks).
     pub position: i64,
+    /// The member (or owner) of its project who is to do it; null when nobody is.
+    pub assignee_id: Option<String>,
+    /// Who created it (the owner, or a member of a shared project); null once that account is
+    /// deleted.
+    pub created_by: Option<String>,
     /// 1–200 characters.
     pub title: String,
     /// Up to 1000 characters.
@@ -276,6 +283,9 @@ pub struct NewTask {
     /// Place among its siblings (any integer, smaller first); default: after the last one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i64>,
+    /// The user id of who is to do it: the project's owner or one of its members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<String>,
 }
 
 /// `PUT`/`PATCH /api/v1/tasks/{id}`: absent fields are unchanged, `null` clears.
@@ -355,6 +365,14 @@ pub struct TaskPatch {
     /// goes after the last of its new siblings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i64>,
+    /// Assign it to this user (the project's owner or a member); null unassigns it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>, nullable)]
+    pub assignee_id: Option<Option<String>>,
 }
 
 /// Distinguishes a field sent as `null` (`Some(None)`) from an absent one (`None`, by default).

@@ -118,7 +118,7 @@ impl<'r> Decode<'r, Sqlite> for Stamp {
 }
 
 /// Bytes reserved per task for a page's JSON.
-const PAGE_BYTES_PER_TASK: usize = 768;
+const PAGE_BYTES_PER_TASK: usize = 896;
 
 /// Writes `rows` (rows of `listed_task_columns!`, all of the user whose id is `owner`) as a
 /// JSON array of tasks.
@@ -201,6 +201,16 @@ where
     }
     out.extend_from_slice(b",\"position\":");
     write_int(row.try_get_unchecked::<Int<i64>, _>(C::position)?.0, out);
+    for (column, key) in [
+        (C::assignee_id, b",\"assignee_id\":".as_slice()),
+        (C::created_by, b",\"created_by\":"),
+    ] {
+        out.extend_from_slice(key);
+        match row.try_get_unchecked::<Option<&str>, _>(column)? {
+            Some(user) => json::write_str(user, out),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
     out.extend_from_slice(b",\"title\":");
     json::write_str(row.try_get_unchecked::<&str, _>(C::title)?, out);
     out.extend_from_slice(b",\"description\":");

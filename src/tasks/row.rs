@@ -35,7 +35,8 @@ macro_rules! with_task_columns {
             $($($args)*)?;
             listed: id, number, title, description, completed, priority, tags, due_date,
                 is_recurring, recurrence_pattern, recurrence_interval, created_at, updated_at,
-                completed_at, version, recurrence_anchor_day, project_id, parent_id, position;
+                completed_at, version, recurrence_anchor_day, project_id, parent_id, position,
+                assignee_id, created_by;
             then: user_id
         }
     };
@@ -170,6 +171,8 @@ impl Task {
             project_id: row.try_get_unchecked(C::project_id)?,
             parent_id: row.try_get_unchecked(C::parent_id)?,
             position: row.try_get_unchecked(C::position)?,
+            assignee_id: row.try_get_unchecked(C::assignee_id)?,
+            created_by: row.try_get_unchecked(C::created_by)?,
             title: row.try_get_unchecked(C::title)?,
             description: row.try_get_unchecked(C::description)?,
             completed: row.try_get_unchecked(C::completed)?,
@@ -206,6 +209,8 @@ pub(crate) mod tests {
             project_id: Uuid::nil(),
             parent_id: None,
             position: 9,
+            assignee_id: Some("assignee-1".to_owned()),
+            created_by: Some("creator-1".to_owned()),
             title: "the title".to_owned(),
             description: Some("the description".to_owned()),
             completed: true,
@@ -237,6 +242,21 @@ pub(crate) mod tests {
         .execute(&mut conn)
         .await
         .expect("insert the owner");
+        for (id, email) in [
+            ("assignee-1", "assignee@example.com"),
+            ("creator-1", "creator@example.com"),
+        ] {
+            sqlx::query(
+                "insert into app_user (id, email, name, created_at, updated_at)
+                 values ($1, $2, 'Member', $3, $3)",
+            )
+            .bind(id)
+            .bind(email)
+            .bind(task.created_at)
+            .execute(&mut conn)
+            .await
+            .expect("insert a member");
+        }
         // The owner's Inbox, created with the owner.
         task.project_id = sqlx::query_scalar("select id from project where owner_id = $1")
             .bind(&task.user_id)
@@ -248,9 +268,9 @@ pub(crate) mod tests {
             "insert into task (id, user_id, number, title, description, completed, priority,
                  tags, due_date, is_recurring, recurrence_pattern, recurrence_interval,
                  created_at, updated_at, completed_at, version, recurrence_anchor_day, project_id,
-                 position)
+                 position, assignee_id, created_by)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19)",
+                 $18, $19, $20, $21)",
         )
         .bind(task.id)
         .bind(&task.user_id)
@@ -271,6 +291,8 @@ pub(crate) mod tests {
         .bind(task.recurrence_anchor_day)
         .bind(task.project_id)
         .bind(task.position)
+        .bind(&task.assignee_id)
+        .bind(&task.created_by)
         .execute(&mut conn)
         .await
         .expect("insert the task");

@@ -56,6 +56,8 @@ pub struct TaskFields {
     pub parent_id: Option<Uuid>,
     /// Place among siblings; `None` puts it after the last one.
     pub position: Option<i64>,
+    /// Who is to do it; that they may see the project is checked by `tasks::service`.
+    pub assignee_id: Option<String>,
 }
 
 impl TaskFields {
@@ -76,6 +78,7 @@ impl TaskFields {
             project_id: Some(task.project_id),
             parent_id: task.parent_id,
             position: Some(task.position),
+            assignee_id: task.assignee_id.clone(),
         }
     }
 }
@@ -119,6 +122,7 @@ pub fn new_task(input: NewTask, tz: Tz) -> Result<TaskFields, ApiError> {
         project_id: input.project_id,
         parent_id: input.parent_id,
         position: input.position.and_then(|p| position(p, &mut errors)),
+        assignee_id: input.assignee_id.map(|a| a.trim().to_owned()),
     };
     recurrence(&mut fields, &mut errors);
     fields.recurrence_anchor_day =
@@ -149,6 +153,9 @@ pub fn apply_patch(current: TaskFields, patch: TaskPatch, tz: Tz) -> Result<Task
     }
     if let Some(value) = patch.position {
         fields.position = position(value, &mut errors);
+    }
+    if let Some(assignee) = patch.assignee_id {
+        fields.assignee_id = assignee.map(|a| a.trim().to_owned());
     }
     match patch.title {
         Some(Some(title)) => {

@@ -19,15 +19,19 @@ use super::tree;
 use crate::auth::credential::Standing;
 use crate::db::{self, BeginWrite, Db};
 use crate::error::{ApiError, FieldError, Result};
+use crate::projects::model::Role;
 use crate::{bind_args, task_columns, with_pool, with_writer};
 
-/// `select … from task` for one task of one user, by id (`$2` a UUID) or number (`$2` an integer).
+/// `select … from task` for one task the user `$1` may see, by id (`$2` a UUID: their own, or
+/// one in a project shared with them) or number (`$2` an integer: numbers are per owner, so only
+/// their own).
 macro_rules! select_task {
     (by_id) => {
         concat!(
             "select ",
             task_columns!(),
-            " from task where user_id = $1 and id = $2"
+            " from task where id = $2 and (user_id = $1 or exists (select 1 from project_member m
+                 where m.project_id = task.project_id and m.user_id = $1))"
         )
     };
     (by_number) => {
@@ -39,18 +43,20 @@ macro_rules! select_task {
     };
 }
 
-/// Inserts a task with the next number of its user through `$executor` (a connection, or a
-/// transaction), answering 401 when the user no longer exists. The triggers of migration 9
-/// count the task and bump the user's `list_version`.
+/// Inserts a task of `$user_id` (its project's owner) written by `$author` with the owner's
+/// next number through `$executor` (a connection, or a transaction), answering 401 when the
+/// owner no longer exists. The triggers of migration 9 count the task and bump the owner's
+/// `list_version`.
 macro_rules! insert_task {
-    ($executor:expr, $user_id:expr, $fields:expr, $completed_at:expr, $now:expr) => {{
+    ($executor:expr, $user_id:expr, $author:expr, $fields:expr, $completed_at:expr, $now:expr) => {{
         let fields: &TaskFields = $fields;
         // The number read here is final on SQLite (one writer at a time); on PostgreSQL the
         // trigger `task_numbered` replaces it with one taken under the user row's lock.
         let inserted: Option<Task> = sqlx::query_as::<_, Task>(concat!(
             "insert into task (id, user_id, number, title, description, completed, priority, tags,
                  due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
-                 updated_at, completed_at, recurrence_anchor_day, project_id, parent_id, position)
+                 updated_at, completed_at, recurrence_anchor_day, project_id, parent_id, position,
+                 assignee_id, created_by)
              select $1, id, task_seq + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14,
                  coalesce($15, (select p.id from project p where p.owner_id = $2 and p.is_inbox)),
                  $16,
@@ -58,7 +64,8 @@ macro_rules! insert_task {
                      then (select max(position) from task
                            where parent_id is null and project_id = coalesce($15,
                                (select p.id from project p where p.owner_id = $2 and p.is_inbox)))
-                     else (select max(position) from task where parent_id = $16) end, 0) + 1)
+                     else (select max(position) from task where parent_id = $16) end, 0) + 1),
+                 $18, $19
              from app_user where id = $2
              returning ",
             task_columns!()
@@ -80,6 +87,8 @@ macro_rules! insert_task {
         .bind(fields.project_id)
         .bind(fields.parent_id)
         .bind(fields.position)
+        .bind(&fields.assignee_id)
+        .bind($author)
         .fetch_optional($executor)
         .await
         .map_err(|err| gone_or(err, fields))?;
@@ -150,8 +159,9 @@ fn gone_or(err: sqlx::Error, fields: &TaskFields) -> ApiError {
     }
 }
 
-/// Where a task with `fields` goes: its parent's project when it has a parent (checked now
-/// and again under the write's lock), which must be one the user may still add to.
+/// Where a task of `user_id` (its project's owner) with `fields` goes: its parent's project
+/// when it has a parent (checked now and again under the write's lock), which must be one of
+/// the owner's the task may still be added to; and that its assignee may see that project.
 async fn place(
     db: &Db,
     user_id: &str,
@@ -172,11 +182,140 @@ async fn place(
         ));
         fields.project_id = Some(project);
     }
+    check_assignee(db, user_id, fields, moving).await?;
     match (fields.project_id, moving) {
         (Some(project), Some(task)) if project == task.project_id => Ok(()),
         (Some(project), _) => crate::projects::service::check_target(db, user_id, project).await,
         (None, _) => Ok(()),
     }
+}
+
+/// Checks that a task's assignee is its project's owner or a member. One that only stops
+/// qualifying because the task moves to another project is dropped, not refused.
+async fn check_assignee(
+    db: &Db,
+    owner: &str,
+    fields: &mut TaskFields,
+    moving: Option<&Task>,
+) -> Result<()> {
+    let Some(assignee) = fields.assignee_id.as_deref() else {
+        return Ok(());
+    };
+    let kept = moving.is_some_and(|t| t.assignee_id.as_deref() == Some(assignee));
+    let moved = moving.is_some_and(|t| fields.project_id != Some(t.project_id));
+    if assignee == owner || (kept && !moved) {
+        return Ok(());
+    }
+    let member = match fields.project_id {
+        Some(project) => with_pool!(db, |conn| {
+            sqlx::query_scalar::<_, i32>(
+                "select 1 from project_member where project_id = $1 and user_id = $2",
+            )
+            .bind(project)
+            .bind(assignee)
+            .fetch_optional(conn)
+            .await?
+        })
+        .is_some(),
+        // The owner's Inbox, which nobody else sees.
+        None => false,
+    };
+    match (member, kept) {
+        (true, _) => Ok(()),
+        (false, true) => {
+            fields.assignee_id = None;
+            Ok(())
+        }
+        (false, false) => Err(ApiError::invalid(
+            "assignee_id",
+            "must be the project's owner or one of its members",
+        )),
+    }
+}
+
+/// Says whether `user` may write `task`, which they can see: theirs, or in a project shared
+/// with them as editor or admin.
+///
+/// # Errors
+/// 403 for a viewer.
+async fn check_writable(db: &Db, user: &str, task: &Task) -> Result<()> {
+    if task.user_id == user {
+        return Ok(());
+    }
+    let role: Option<Role> = with_pool!(db, |conn| {
+        sqlx::query_scalar("select role from project_member where project_id = $1 and user_id = $2")
+            .bind(task.project_id)
+            .bind(user)
+            .fetch_optional(conn)
+            .await?
+    });
+    match role {
+        Some(role) if role.writes_tasks() => Ok(()),
+        Some(_) => Err(VIEWERS_READ_ONLY),
+        // No longer a member since the task was read.
+        None => Err(TASK_NOT_FOUND),
+    }
+}
+
+const VIEWERS_READ_ONLY: ApiError =
+    ApiError::Forbidden("viewers of a shared project cannot change its tasks");
+
+/// Whose tasks a new task joins, after checking `user` may add it there: the owner of the
+/// project it names, else of the parent it names, else the user's own.
+///
+/// # Errors
+/// 422 on a project or parent the user cannot see, 403 for a viewer.
+async fn owner_for_new(
+    db: &Db,
+    user: &str,
+    project: Option<Uuid>,
+    parent: Option<Uuid>,
+) -> Result<String> {
+    if let Some(project) = project {
+        return match crate::projects::service::get(db, user, project).await {
+            Ok(project) if project.role.writes_tasks() => Ok(project.owner_id),
+            Ok(_) => Err(VIEWERS_READ_ONLY),
+            Err(ApiError::NotFound(_)) => Err(ApiError::invalid(
+                "project_id",
+                "is not one of your projects",
+            )),
+            Err(err) => Err(err),
+        };
+    }
+    if let Some(parent) = parent {
+        return match get(db, user, TaskRef::Id(parent)).await {
+            Ok(parent) => {
+                check_writable(db, user, &parent).await?;
+                Ok(parent.user_id)
+            }
+            Err(ApiError::NotFound(_)) => {
+                Err(ApiError::invalid("parent_id", "is not one of your tasks"))
+            }
+            Err(err) => Err(err),
+        };
+    }
+    Ok(user.to_owned())
+}
+
+/// The owner of the project a list, count or page reads, with their `list_version`, when `user`
+/// may see it: one statement, so the access check and the version a cached page is filed under
+/// are read together.
+///
+/// # Errors
+/// 404 when the user cannot see the project.
+pub async fn project_owner(db: &Db, user: &str, project: Uuid) -> Result<(String, i64)> {
+    let found: Option<(String, i64)> = with_pool!(db, |conn| {
+        sqlx::query_as(
+            "select p.owner_id, u.list_version from project p join app_user u on u.id = p.owner_id
+             where p.id = $1 and (p.owner_id = $2 or exists (select 1 from project_member m
+                 where m.project_id = p.id and m.user_id = $2))",
+        )
+        .bind(project)
+        .bind(user)
+        .fetch_optional(conn)
+        .await?
+    });
+    found.ok_or(ApiError::NotFound("project not found"))
 }
 
 /// Copies the subtasks of `$done`, at every level, under `$next`, its next occurrence, through
@@ -210,6 +349,7 @@ macro_rules! copy_subtasks {
             let copy = insert_task!(
                 &mut *$executor,
                 $user_id,
+                subtask.created_by.as_deref(),
                 &fields,
                 None::<DateTime<Utc>>,
                 $now
@@ -238,12 +378,18 @@ pub async fn filter_for(
     listing::check(list, tz, unreadable)
 }
 
-/// One page of the user's tasks matching `filter`, with the total count and the next cursor.
+/// One page of the user's tasks matching `filter`, with the total count and the next cursor;
+/// with a project filter, that project's tasks, when the user owns it or is a member.
 ///
 /// # Errors
-/// Database failure.
-#[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPage> {
+/// 404 for a project the user cannot see.
+#[tracing::instrument(skip_all, fields(user_id = %user))]
+pub async fn list(db: &Db, user: &str, filter: &TaskFilter) -> Result<TaskPage> {
+    let owner = match filter.project_id {
+        Some(project) => project_owner(db, user, project).await?.0,
+        None => user.to_owned(),
+    };
+    let user_id = owner.as_str();
     let (page, count) = listing::statements(filter, user_id, None, db.dialect(), db::now());
     let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql.as_str()));
@@ -270,8 +416,9 @@ pub async fn list(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<TaskPag
     })
 }
 
-/// The page [`list`] reads, with its tasks as the JSON array sent, written from the rows
-/// without a [`Task`] per row (see `super::page_json`).
+/// The page [`list`] reads of `user_id`'s own tasks (for a shared project: its owner's, after
+/// [`project_owner`]), with its tasks as the JSON array sent, written from the rows without a
+/// [`Task`] per row (see `super::page_json`).
 ///
 /// # Errors
 /// Database failure.
@@ -439,8 +586,8 @@ pub enum Created {
     },
 }
 
-/// Creates a task, or with a key already used for the same body, returns the first answer and
-/// creates nothing. The task and the remembered answer are written in one transaction, so a
+/// Creates a task (in a shared project: the owner's, written by the user), or with a key
+/// already used for the same body, returns the first answer and creates nothing. The task and the remembered answer are written in one transaction, so a
 /// retry racing the first request either waits for it or finds its answer.
 ///
 /// # Errors
@@ -457,23 +604,26 @@ pub async fn create_once(
         rules::needs_timezone(input.due_date.as_ref()) || (monthly && input.due_date.is_some());
     let tz = zone_if_needed(db, user_id, needs_zone).await?;
     let asked_project = input.project_id;
+    let owner = owner_for_new(db, user_id, input.project_id, input.parent_id).await?;
+    let owner = owner.as_str();
     let mut fields = rules::new_task(input, tz)?;
-    place(db, user_id, &mut fields, None, asked_project).await?;
+    place(db, owner, &mut fields, None, asked_project).await?;
     let now = db::now();
     let completed_at = fields.completed.then_some(now);
     let dialect = db.dialect();
     let Some(key) = key else {
         let task = if let Some(parent) = fields.parent_id {
             with_writer!(db, |conn| {
-                let mut tx = begin_placing!(conn, dialect, user_id);
-                placed!(&mut *tx, user_id, parent, Uuid::nil(), fields.project_id);
-                let task = insert_task!(&mut *tx, user_id, &fields, completed_at, now);
+                let mut tx = begin_placing!(conn, dialect, owner);
+                placed!(&mut *tx, owner, parent, Uuid::nil(), fields.project_id);
+                let task = insert_task!(&mut *tx, owner, user_id, &fields, completed_at, now);
                 tx.commit().await?;
                 task
             })
         } else {
             with_writer!(db, |conn| insert_task!(
                 conn,
+                owner,
                 user_id,
                 &fields,
                 completed_at,
@@ -484,7 +634,7 @@ pub async fn create_once(
     };
     with_writer!(db, |conn| {
         let mut tx = if fields.parent_id.is_some() {
-            begin_placing!(conn, dialect, user_id)
+            begin_placing!(conn, dialect, owner)
         } else {
             conn.begin_write().await?
         };
@@ -499,9 +649,9 @@ pub async fn create_once(
             return Ok(replay(stored, key));
         }
         if let Some(parent) = fields.parent_id {
-            placed!(&mut *tx, user_id, parent, Uuid::nil(), fields.project_id);
+            placed!(&mut *tx, owner, parent, Uuid::nil(), fields.project_id);
         }
-        let task = insert_task!(&mut *tx, user_id, &fields, completed_at, now);
+        let task = insert_task!(&mut *tx, owner, user_id, &fields, completed_at, now);
         let response = serde_json::to_string(&task).map_err(anyhow::Error::from)?;
         // An expired entry under the same key is replaced.
         sqlx::query(
@@ -588,7 +738,7 @@ macro_rules! update_task {
                  tags = $5, due_date = $6, is_recurring = $7, recurrence_pattern = $8,
                  recurrence_interval = $9, completed_at = $10, updated_at = $11,
                  recurrence_anchor_day = $15, project_id = coalesce($16, project_id),
-                 parent_id = $17,
+                 parent_id = $17, assignee_id = $19,
                  position = coalesce($18, coalesce(case when $17 is null
                      then (select max(position) from task
                            where parent_id is null and project_id = coalesce($16, task.project_id))
@@ -616,6 +766,7 @@ macro_rules! update_task {
         .bind(fields.project_id)
         .bind(fields.parent_id)
         .bind(fields.position)
+        .bind(&fields.assignee_id)
         .fetch_optional($executor)
         .await
         .map_err(|err| gone_or(err, fields))?
@@ -642,13 +793,15 @@ pub async fn update(
     let tz = zone_if_needed(db, user_id, due_needs_zone).await?;
     loop {
         let current = get(db, user_id, task).await?;
+        check_writable(db, user_id, &current).await?;
         if !precondition.allows(current.version) {
             return Err(ApiError::PreconditionFailed);
         }
+        let owner = current.user_id.as_str();
         let mut fields = rules::apply_patch(TaskFields::of(&current), patch.clone(), tz)?;
         let new_parent = fields.parent_id.filter(|p| Some(*p) != current.parent_id);
         let asked_project = patch.project_id.filter(|p| *p != current.project_id);
-        place(db, user_id, &mut fields, Some(&current), asked_project).await?;
+        place(db, owner, &mut fields, Some(&current), asked_project).await?;
         let now = db::now();
         let completed_at = match (current.completed, fields.completed) {
             (false, true) => Some(now),
@@ -658,13 +811,13 @@ pub async fn update(
         let dialect = db.dialect();
         let updated = with_writer!(db, |conn| {
             if let Some(parent) = new_parent {
-                let mut tx = begin_placing!(conn, dialect, user_id);
-                placed!(&mut *tx, user_id, parent, current.id, fields.project_id);
-                let updated = update_task!(&mut *tx, user_id, &current, &fields, completed_at, now);
+                let mut tx = begin_placing!(conn, dialect, owner);
+                placed!(&mut *tx, owner, parent, current.id, fields.project_id);
+                let updated = update_task!(&mut *tx, owner, &current, &fields, completed_at, now);
                 tx.commit().await?;
                 updated
             } else {
-                update_task!(conn, user_id, &current, &fields, completed_at, now)
+                update_task!(conn, owner, &current, &fields, completed_at, now)
             }
         });
         if let Some(updated) = updated {
@@ -688,9 +841,11 @@ pub async fn set_completed(
     precondition: &Precondition,
 ) -> Result<CompletedTask> {
     let current = get(db, user_id, task).await?;
+    check_writable(db, user_id, &current).await?;
     if !precondition.allows(current.version) {
         return Err(ApiError::PreconditionFailed);
     }
+    let owner = current.user_id.as_str();
     let target = completed.unwrap_or(!current.completed);
     let tz = if target && current.is_recurring {
         crate::auth::service::timezone(db, user_id).await?
@@ -704,15 +859,22 @@ pub async fn set_completed(
         // completions only one changes the row, so only one creates it.
         with_writer!(db, |conn| {
             let mut tx = conn.begin_write().await?;
-            let changed = complete_task!(&mut *tx, user_id, current.id, target, now, pinned);
+            let changed = complete_task!(&mut *tx, owner, current.id, target, now, pinned);
             let next = match changed
                 .as_ref()
                 .and_then(|done| next_occurrence(done, tz, now))
             {
                 Some(fields) => {
-                    let next = insert_task!(&mut *tx, user_id, &fields, None::<DateTime<Utc>>, now);
+                    let next = insert_task!(
+                        &mut *tx,
+                        owner,
+                        current.created_by.as_deref(),
+                        &fields,
+                        None::<DateTime<Utc>>,
+                        now
+                    );
                     if let Some(done) = &changed {
-                        copy_subtasks!(&mut *tx, user_id, done, &next, now);
+                        copy_subtasks!(&mut *tx, owner, done, &next, now);
                     }
                     Some(next)
                 }
@@ -723,7 +885,7 @@ pub async fn set_completed(
         })
     } else {
         let changed = with_writer!(db, |conn| complete_task!(
-            conn, user_id, current.id, target, now, pinned
+            conn, owner, current.id, target, now, pinned
         ));
         (changed, None)
     };
@@ -764,10 +926,11 @@ fn next_occurrence(done: &Task, tz: Tz, completed_at: DateTime<Utc>) -> Option<T
     })
 }
 
-/// Deletes a task and returns its id.
+/// Deletes a task (the user's, or one of a project shared with them as editor or admin) and
+/// returns its id.
 ///
 /// # Errors
-/// 404 when the task is not the user's.
+/// 404 when the user cannot see the task, 403 for a viewer.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn delete(
     db: &Db,
@@ -775,44 +938,71 @@ pub async fn delete(
     task: TaskRef,
     precondition: &Precondition,
 ) -> Result<Uuid> {
-    let (id, number, pinned_version) = match (precondition, task) {
-        (Precondition::None, TaskRef::Id(id)) => (Some(id), None, None),
-        (Precondition::None, TaskRef::Number(number)) => (None, Some(number), None),
-        _ => {
-            // Pin the exact version read, so a change in between cannot be deleted unseen.
-            let current = get(db, user_id, task).await?;
-            if !precondition.allows(current.version) {
-                return Err(ApiError::PreconditionFailed);
-            }
-            (Some(current.id), None, Some(current.version))
+    // One statement for the common case, the user's own task without a precondition; a
+    // member's task, or a pinned version, is read first.
+    if let Precondition::None = precondition {
+        let (id, number) = match task {
+            TaskRef::Id(id) => (Some(id), None),
+            TaskRef::Number(number) => (None, Some(number)),
+        };
+        if let Some(deleted) = delete_row(db, user_id, id, number, None).await? {
+            return Ok(deleted);
         }
-    };
-    let deleted: Option<Uuid> = with_writer!(db, |conn| {
-        sqlx::query_scalar(
-            "delete from task
-             where user_id = $1 and (id = $2 or number = $3) and ($4 is null or version = $4)
-             returning id",
-        )
-        .bind(user_id)
-        .bind(id)
-        .bind(number)
-        .bind(pinned_version)
-        .fetch_optional(conn)
-        .await
-    })?;
-    deleted.ok_or(if pinned_version.is_some() {
+        if let TaskRef::Number(_) = task {
+            return Err(TASK_NOT_FOUND);
+        }
+    }
+    let current = get(db, user_id, task).await?;
+    check_writable(db, user_id, &current).await?;
+    if !precondition.allows(current.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    // With a precondition, pin the exact version read, so a change in between cannot be
+    // deleted unseen.
+    let pinned = precondition.pinned(current.version);
+    let deleted = delete_row(db, &current.user_id, Some(current.id), None, pinned).await?;
+    deleted.ok_or(if pinned.is_some() {
         ApiError::PreconditionFailed
     } else {
         TASK_NOT_FOUND
     })
 }
 
-/// Counts of the user's tasks, or of one of their projects' (another user's counts nothing).
+/// Deletes the task of `owner` with `id` or `number` (at `version`, when given); its id, if
+/// one was.
+async fn delete_row(
+    db: &Db,
+    owner: &str,
+    id: Option<Uuid>,
+    number: Option<i64>,
+    version: Option<i64>,
+) -> Result<Option<Uuid>> {
+    Ok(with_writer!(db, |conn| {
+        sqlx::query_scalar(
+            "delete from task
+             where user_id = $1 and (id = $2 or number = $3) and ($4 is null or version = $4)
+             returning id",
+        )
+        .bind(owner)
+        .bind(id)
+        .bind(number)
+        .bind(version)
+        .fetch_optional(conn)
+        .await
+    })?)
+}
+
+/// Counts of the user's own tasks, or of a project's they own or are a member of.
 ///
 /// # Errors
-/// Database failure.
-#[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn stats(db: &Db, user_id: &str, project: Option<Uuid>) -> Result<TaskStats> {
+/// 404 for a project the user cannot see.
+#[tracing::instrument(skip_all, fields(user_id = %user))]
+pub async fn stats(db: &Db, user: &str, project: Option<Uuid>) -> Result<TaskStats> {
+    let owner = match project {
+        Some(project) => project_owner(db, user, project).await?.0,
+        None => user.to_owned(),
+    };
+    let user_id = owner.as_str();
     type Counts = (i64, i64, i64, i64, i64, i64, i64);
     let (total, completed, overdue, high, medium, low, none): Counts = with_pool!(db, |conn| {
         sqlx::query_as(
@@ -950,7 +1140,8 @@ pub async fn restore(db: &Db, user_id: &str, task: DeletedTask) -> Result<Task> 
         let inserted = sqlx::query(
             "insert into task (id, user_id, number, title, description, completed, priority, tags,
                  due_date, is_recurring, recurrence_pattern, recurrence_interval, created_at,
-                 updated_at, completed_at, recurrence_anchor_day, project_id, parent_id, position)
+                 updated_at, completed_at, recurrence_anchor_day, project_id, parent_id, position,
+                 created_by)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
                  -- Back under its parent while that exists, else in its project while that is
                  -- still the user's, else in the Inbox.
@@ -958,7 +1149,7 @@ pub async fn restore(db: &Db, user_id: &str, task: DeletedTask) -> Result<Task> 
                      (select p.id from project p where p.id = $17 and p.owner_id = $2),
                      (select p.id from project p where p.owner_id = $2 and p.is_inbox)),
                  (select t.id from task t where t.id = $18 and t.user_id = $2),
-                 $19)",
+                 $19, $2)",
         )
         .bind(task.id)
         .bind(user_id)

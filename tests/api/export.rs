@@ -70,8 +70,14 @@ fn without_ids(value: &Value) -> Value {
     match value {
         Value::Object(fields) => fields
             .iter()
-            // A task's project is the importing account's Inbox, not the exporter's project.
-            .filter(|(key, _)| !matches!(key.as_str(), "id" | "user_id" | "number" | "project_id"))
+            // A task's project is the importing account's Inbox, not the exporter's project, and
+            // the importing account wrote it.
+            .filter(|(key, _)| {
+                !matches!(
+                    key.as_str(),
+                    "id" | "user_id" | "number" | "project_id" | "created_by"
+                )
+            })
             .map(|(key, item)| (key.clone(), without_ids(item)))
             .collect(),
         Value::Array(items) => items.iter().map(without_ids).collect(),

@@ -14,6 +14,7 @@ both_backends!(
     cached_listings_are_never_served_to_another_user,
     overdue_listings_are_not_cached,
     cached_subtask_listings_follow_cascades_made_on_another_replica,
+    every_members_cached_listing_follows_writes_to_a_shared_project_on_another_replica,
 );
 
 /// The queries compared after every step: the default page, a filtered and sorted one, a
@@ -323,4 +324,102 @@ async fn cached_subtask_listings_follow_cascades_made_on_another_replica(app: Te
         assert_eq!(tasks, json!([]), "{query}");
         assert_eq!(total.as_deref(), Some("0"), "{query}");
     }
+}
+
+async fn every_members_cached_listing_follows_writes_to_a_shared_project_on_another_replica(
+    app: TestApp,
+) {
+    // Arrange: a project shared with two members; each member's page of it, and the owner's,
+    // cached on this replica.
+    let other = app.replica().await;
+    let truth = uncached(&app).await;
+    let owner = app.new_user().await;
+    let members = [app.new_user().await, app.new_user().await];
+    let res = app
+        .send(app.authed_json(
+            reqwest::Method::POST,
+            "/api/v1/projects",
+            &owner.token,
+            Some(&json!({"name": "Household"})),
+        ))
+        .await;
+    let project = string_at(&res.json(), "/id");
+    for (member, role) in members.iter().zip(["editor", "viewer"]) {
+        let res = app
+            .send(app.authed_json(
+                reqwest::Method::POST,
+                &format!("/api/v1/projects/{project}/members"),
+                &owner.token,
+                Some(&json!({"email": member.email, "role": role})),
+            ))
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text);
+    }
+    let task = app
+        .create_task_ok(
+            &owner.token,
+            &json!({"title": "bins", "project_id": project}),
+        )
+        .await;
+    let queries = [
+        format!("project_id={project}"),
+        format!("project_id={project}&status=pending&limit=1"),
+    ];
+    let everyone = [&owner, &members[0], &members[1]];
+    let assert_all_current = |step: &'static str| {
+        let (app, truth, queries) = (&app, &truth, &queries);
+        async move {
+            for user in everyone {
+                for query in queries {
+                    let cached = listing(app, &user.token, query).await;
+                    assert_eq!(
+                        cached,
+                        listing(truth, &user.token, query).await,
+                        "{step}: {query}"
+                    );
+                }
+            }
+        }
+    };
+    assert_all_current("shared").await;
+
+    // Act and assert: writes by the editor and the owner on the other replica show in every
+    // member's cached page here at once.
+    other
+        .create_task_ok(
+            &members[0].token,
+            &json!({"title": "milk", "project_id": project}),
+        )
+        .await;
+    assert_all_current("the editor added").await;
+    let (tasks, total, _) = listing(&app, &members[1].token, &queries[0]).await;
+    assert_eq!(total.as_deref(), Some("2"), "{tasks}");
+    let res = other
+        .complete_task(&owner.token, &string_at(&task, "/id"), None)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_all_current("the owner completed").await;
+    let res = other
+        .patch_task(
+            &members[0].token,
+            &string_at(&task, "/id"),
+            &json!({"title": "recycling"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_all_current("the editor renamed").await;
+    let (tasks, ..) = listing(&app, &members[1].token, &queries[0]).await;
+    assert!(tasks.to_string().contains("recycling"), "{tasks}");
+
+    // A member removed on the other replica is refused here at once, cached page or not.
+    let res = other
+        .send(other.authed(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/projects/{project}/members/{}", members[1].id),
+            &owner.token,
+        ))
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text);
+    let res = app.list_tasks(&members[1].token, &queries[0]).await;
+    assert_eq!(res.status, 404, "{}", res.text);
 }

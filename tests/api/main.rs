@@ -31,6 +31,7 @@ mod preconditions;
 mod projects;
 mod readiness;
 mod scopes;
+mod sharing;
 mod shutdown;
 mod subtasks;
 mod task_validation;

@@ -285,8 +285,7 @@ async fn list_tasks_filters_by_project(app: TestApp) {
     let unknown = app
         .list_tasks(&user.token, &format!("project_id={}", uuid::Uuid::now_v7()))
         .await;
-    assert_eq!(unknown.status, StatusCode::OK);
-    assert_eq!(unknown.json(), json!([]));
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
     let bad = app.list_tasks(&user.token, "project_id=nope").await;
     assert_invalid(&bad, "project_id");
 }
@@ -459,11 +458,11 @@ async fn another_users_project_is_not_found_everywhere(app: TestApp) {
         ))
         .await;
     assert_invalid(&res, "move_to");
-    // As a list filter: nothing.
+    // As a list filter: not found either.
     let listed = app
         .list_tasks(&stranger.token, &format!("project_id={id}"))
         .await;
-    assert_eq!(listed.json(), json!([]));
+    assert_eq!(listed.status, StatusCode::NOT_FOUND, "{}", listed.text);
     // The owner still has it all.
     let own = app
         .list_tasks(&owner.token, &format!("project_id={id}"))

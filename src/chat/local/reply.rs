@@ -197,6 +197,8 @@ pub fn sample(number: i64, title: &str) -> Task {
         project_id: uuid::Uuid::nil(),
         parent_id: None,
         position: number,
+        assignee_id: None,
+        created_by: Some("sample".to_owned()),
         title: title.to_owned(),
         description: None,
         completed: false,
