@@ -1,10 +1,13 @@
 // Editing every field of one task. The write carries the ETag of what was read, so a change
-// made elsewhere in between is reported instead of overwritten.
+// made elsewhere in between is reported instead of overwritten. In a shared project the task can
+// be assigned to a member; a viewer sees the fields but cannot change them.
 
 import { h, field, options, setError, toast } from './dom.js';
 import { api, ApiError, taskPath } from './api.js';
 import { PRIORITIES, toLocalInput, isOverdue, dueText, currentZone } from './format.js';
-import { allProjects, projectPath } from './projects.js';
+import {
+  allProjects, canWrite, personName, projectMembers, projectPath, roleIn,
+} from './projects.js';
 
 const REPEATS = [['', 'Does not repeat'], ['DAILY', 'Daily'], ['WEEKLY', 'Weekly'], ['MONTHLY', 'Monthly']];
 
@@ -28,14 +31,28 @@ export function editView(ctx, id) {
       const own = every.find((p) => p.id === data.project_id);
       back.href = projectPath(own);
       back.textContent = `← Back to ${own && !own.is_inbox ? own.name : 'the Inbox'}`;
-      // An archived project takes no tasks, so it is offered only to the task already in it.
-      const projects = every.filter((p) => !p.archived || p.id === data.project_id)
+      // A task stays among its owner's projects (the API refuses the rest); an archived one
+      // takes no tasks, nor does one the user only views, so it is offered only to a task
+      // already in it.
+      const movable = (p) => p.owner_id === own?.owner_id && !p.archived && canWrite(p);
+      const projects = every.filter((p) => movable(p) || p.id === data.project_id)
         .map((p) => (p.archived ? { ...p, name: `${p.name} (archived)` } : p));
-      body.replaceChildren(form(data, headers.get('ETag'), projects));
+      const members = await membersOf(own);
+      body.replaceChildren(form(data, headers.get('ETag'), projects, own, members));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       body.replaceChildren(h('p', { class: 'form-error', role: 'alert' },
         err.status === 404 ? 'This task does not exist (or is not yours).' : err.message));
+    }
+  }
+
+  /** A project's members, or none for the Inbox (never shared) or when they cannot be read. */
+  async function membersOf(project) {
+    if (!project || project.is_inbox) return [];
+    try {
+      return await projectMembers(project);
+    } catch {
+      return [];
     }
   }
 
@@ -44,7 +61,8 @@ export function editView(ctx, id) {
     return projectPath(projects.find((p) => p.id === projectId));
   }
 
-  function form(task, etag, projects) {
+  function form(task, etag, projects, own, members) {
+    const readOnly = !canWrite(own);
     const project = h('select', { name: 'project_id' },
       options(projects.map((p) => [p.id, p.name]), task.project_id));
     const title = h('input', { type: 'text', name: 'title', value: task.title, required: true, maxlength: '200' });
@@ -63,8 +81,32 @@ export function editView(ctx, id) {
     const syncInterval = () => { interval.disabled = !repeat.value; };
     repeat.addEventListener('change', syncInterval);
     syncInterval();
+    // Anyone in the task's project may be assigned it; offered only when someone besides its
+    // owner is in it (otherwise there is nobody to hand it to).
+    const assignee = h('select', { name: 'assignee_id' });
+    const assigneeField = field('Assignee', assignee);
+    let assigneeShown = false;
+    const showAssignees = (list, selected) => {
+      assigneeShown = list.length > 1;
+      assigneeField.hidden = !assigneeShown;
+      assignee.replaceChildren(...options([['', 'Nobody'],
+        ...list.map((m) => [m.user_id, m.name ? `${m.name} (${m.email})` : m.email])], selected || ''));
+      // Someone no longer in the project stays named until the task is saved.
+      if (selected && !list.some((m) => m.user_id === selected)) {
+        assignee.append(h('option', { value: selected, selected: true }, 'A former member'));
+      }
+    };
+    showAssignees(members, task.assignee_id);
+    // Another project has other members: the list follows the project chosen.
+    project.addEventListener('change', async () => {
+      const chosen = projects.find((p) => p.id === project.value);
+      const keep = assignee.value;
+      const list = await membersOf(chosen);
+      if (project.value === chosen?.id) showAssignees(list, list.some((m) => m.user_id === keep) ? keep : '');
+    });
     const controls = {
       title, description, priority, tags, due_date: due, recurrence_pattern: repeat, recurrence_interval: interval, project_id: project,
+      assignee_id: assignee,
     };
     const banner = h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
     const status = [];
@@ -77,10 +119,14 @@ export function editView(ctx, id) {
       h('button', { type: 'button', class: 'danger', onclick: () => destroy() }, 'Yes, delete'),
       h('button', { type: 'button', onclick: () => { confirmRow.hidden = true; remove.focus(); } }, 'Keep it'));
 
+    // Task numbers are the project owner's: the number means this task only to its owner.
+    const yours = roleIn(own) === 'owner';
     const el = h('form', { class: 'edit', novalidate: true },
       banner,
       status.length ? h('p', { class: 'meta' }, status) : null,
-      h('p', { class: 'hint' }, `Task #${task.number}`),
+      yours ? h('p', { class: 'hint' }, `Task #${task.number}`) : null,
+      readOnly ? h('p', { class: 'read-only', id: 'edit-read-only' },
+        'You are a viewer of this project: you can read this task, but not change it.') : null,
       field('Title', title),
       field('Description', description),
       h('div', { class: 'field check' }, completed, h('label', { for: (completed.id = 'edit-completed') }, 'Completed')),
@@ -90,9 +136,18 @@ export function editView(ctx, id) {
         field('Due', due, { hint: `Your time zone: ${currentZone()}. Leave empty for no date.` }),
         field('Repeats', repeat),
         field('Repeat every', interval, { hint: 'Days, weeks or months.' }),
-        field('Tags', tags, { hint: 'Separated by commas or spaces.' })),
-      h('div', { class: 'actions' }, save, h('a', { href: listOf(task.project_id, projects), class: 'button' }, 'Cancel'), remove),
+        field('Tags', tags, { hint: 'Separated by commas or spaces.' }),
+        assigneeField),
+      readOnly
+        ? h('div', { class: 'actions' }, h('a', { href: listOf(task.project_id, projects), class: 'button' }, 'Back to the list'))
+        : h('div', { class: 'actions' }, save, h('a', { href: listOf(task.project_id, projects), class: 'button' }, 'Cancel'), remove),
       confirmRow);
+    if (readOnly) {
+      for (const control of [...Object.values(controls), completed]) {
+        control.disabled = true;
+        control.setAttribute('aria-describedby', `${control.getAttribute('aria-describedby') || ''} edit-read-only`.trim());
+      }
+    }
 
     el.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -108,6 +163,10 @@ export function editView(ctx, id) {
       };
       if (repeat.value) patch.recurrence_interval = Number(interval.value);
       if (project.value !== task.project_id) patch.project_id = project.value;
+      // Only a list that was shown is read back, so a project whose members could not be read
+      // keeps its task's assignee.
+      if (assigneeShown && (assignee.value || null) !== (task.assignee_id || null)) patch.assignee_id = assignee.value || null;
+      else if (!assigneeShown && task.assignee_id && project.value !== task.project_id) patch.assignee_id = null;
       save.disabled = true;
       try {
         const res = await api('PATCH', taskPath(task.id), patch, etag ? { 'If-Match': etag } : {});

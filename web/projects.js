@@ -1,11 +1,73 @@
-// The project list beside the tasks (with archived projects on demand) and the settings of the
-// project shown: rename, archive, and delete with a choice of what becomes of its tasks.
+// The project list beside the tasks (with archived projects on demand, shared ones marked) and
+// the settings of the project shown: rename, archive, delete with a choice of what becomes of its
+// tasks, and its members (share, change a role, remove, hand it over, leave), each offered only
+// to the roles the API allows it.
 
-import { h, field, setError, toast, uid } from './dom.js';
+import { h, field, options, setError, toast, uid } from './dom.js';
 import { api } from './api.js';
 
 // Whether the list shows archived projects too; kept while the tab is open.
 let showArchived = false;
+
+// Whether each of the user's own projects has members, by id: a project says only the caller's
+// role, so this is learned from its member list (once per tab, and again after a change here).
+const sharedOwn = new Map();
+
+const ROLE_NAMES = { owner: 'Owner', admin: 'Admin', editor: 'Editor', viewer: 'Viewer' };
+const ROLE_WITH_ARTICLE = { owner: 'the owner', admin: 'an admin', editor: 'an editor', viewer: 'a viewer' };
+// What a member may be made here; the owner is changed only by handing the project over.
+const GRANTABLE = [['viewer', 'Viewer'], ['editor', 'Editor'], ['admin', 'Admin']];
+
+/** The caller's role in a project (a server from before sharing names none: the caller owns it). */
+export function roleIn(project) {
+  return (project && project.role) || 'owner';
+}
+
+/** Whether the caller may add, change, complete and delete the project's tasks. */
+export function canWrite(project) {
+  return roleIn(project) !== 'viewer';
+}
+
+/** Whether the caller may rename, archive and share the project (owner and admins). */
+function canManage(project) {
+  const role = roleIn(project);
+  return role === 'owner' || role === 'admin';
+}
+
+/** What a member is called on the page: their name, else their email. */
+export function personName(member) {
+  return member.name || member.email;
+}
+
+/** The members of a project, its owner first (any member may read them). */
+export async function projectMembers(project) {
+  const { data } = await api('GET', `/api/v1/projects/${encodeURIComponent(project.id)}/members`);
+  if (roleIn(project) === 'owner') sharedOwn.set(project.id, data.length > 1);
+  return data;
+}
+
+/**
+ * Learns which of the user's own projects have members (one request each, only for those not
+ * known yet, after the list has been shown), then marks them in `root`'s project navigation.
+ */
+export async function findShared(projects, root) {
+  const unknown = projects.filter((p) => !p.is_inbox && roleIn(p) === 'owner' && !sharedOwn.has(p.id));
+  await Promise.all(unknown.map((p) => projectMembers(p).catch(() => {})));
+  markShared(root);
+}
+
+/** The words after a project's name in the navigation: whose it is when not only the user's. */
+function sharedMark(project) {
+  if (roleIn(project) !== 'owner') return ' (shared with you)';
+  return sharedOwn.get(project.id) ? ' (shared)' : '';
+}
+
+/** Brings the shared marks under `root` in line with what is known now. */
+export function markShared(root) {
+  for (const mark of root.querySelectorAll('.tag-shared[data-project]')) {
+    mark.textContent = sharedMark({ id: mark.dataset.project, role: mark.dataset.role });
+  }
+}
 
 /** The list page of a project. */
 export function projectPath(project) {
@@ -28,7 +90,10 @@ export function projectNav(ctx, projects, shown) {
       href: projectPath(project),
       'aria-current': project.id === shown?.id ? 'page' : null,
       class: project.archived ? 'archived' : null,
-    }, project.name, project.archived ? h('span', { class: 'tag-archived' }, ' (archived)') : null)));
+    }, project.name,
+    // In words, so the mark is part of the link's name ("Groceries (shared with you)").
+    h('span', { class: 'tag-shared', 'data-project': project.id, 'data-role': roleIn(project) }, sharedMark(project)),
+    project.archived ? h('span', { class: 'tag-archived' }, ' (archived)') : null)));
   const toggle = archived.length ? h('button', {
     type: 'button',
     class: 'link',
@@ -65,9 +130,13 @@ export function projectNav(ctx, projects, shown) {
 
 /**
  * The settings of a project other than the Inbox (which the API keeps as it is). `changed` is
- * called with the project after a rename or (un)archive, so the page can show the new state.
+ * called with the project after a rename or (un)archive, so the page can show the new state;
+ * `members` is the promise of its member list (the page reads it once, for its rows too), and
+ * `membersChanged` is called with the list after every change made here.
  */
-export function projectSettings(ctx, project, inbox, changed) {
+export function projectSettings(ctx, project, inbox, changed, members, membersChanged) {
+  const manage = canManage(project);
+  const owner = roleIn(project) === 'owner';
   const name = h('input', { type: 'text', name: 'name', value: project.name, required: true, maxlength: '100', autocomplete: 'off' });
   const rename = h('button', { type: 'submit' }, 'Rename project');
   const renameForm = h('form', { class: 'rename' },
@@ -158,10 +227,192 @@ export function projectSettings(ctx, project, inbox, changed) {
     }
   }
 
+  // Renaming and archiving are the owner's and the admins'; deleting only the owner's (the API
+  // refuses the rest, so they are not offered).
   return h('details', { class: 'project-settings' },
     h('summary', {}, 'Project settings'),
     h('div', { class: 'settings-body' },
-      renameForm,
-      h('div', { class: 'setting' }, archive, archiveHint),
-      h('div', { class: 'setting' }, remove, confirmBox)));
+      manage ? renameForm : null,
+      manage ? h('div', { class: 'setting' }, archive, archiveHint) : null,
+      memberSection(ctx, () => project, members, membersChanged),
+      owner ? h('div', { class: 'setting' }, remove, confirmBox) : null));
+}
+
+/** A yes-or-no question under a button, answered with two buttons (no dialog box). */
+function confirmRow(text, yes, no, onYes, back) {
+  const box = h('div', { class: 'confirm', hidden: true });
+  const label = h('span', {});
+  box.append(label,
+    h('button', { type: 'button', class: 'danger', onclick: () => onYes() }, yes),
+    h('button', { type: 'button', onclick: () => { box.hidden = true; back().focus(); } }, no));
+  return {
+    box,
+    ask() {
+      label.textContent = text();
+      box.hidden = false;
+      box.querySelector('button').focus();
+    },
+  };
+}
+
+/**
+ * Who is in a project, in words, and what the caller's role lets them do about it: the owner and
+ * admins share it, change roles and remove members; the owner hands it over; anyone else leaves.
+ */
+function memberSection(ctx, project, loading, membersChanged) {
+  const me = ctx.user && ctx.user.id;
+  const role = roleIn(project());
+  const manage = canManage(project());
+  const heading = h('h2', { id: uid('members-h') }, 'Members');
+  const list = h('ul', { class: 'members', 'aria-labelledby': heading.id });
+  const status = h('p', { class: 'hint' }, 'Loading members…');
+  let members = [];
+
+  const memberPath = (userId) => `/api/v1/projects/${encodeURIComponent(project().id)}/members/${encodeURIComponent(userId)}`;
+
+  function changedList(focusLabel) {
+    if (role === 'owner') sharedOwn.set(project().id, members.length > 1);
+    status.hidden = true;
+    list.replaceChildren(...members.map(row));
+    membersChanged(members);
+    if (focusLabel) [...list.querySelectorAll('[aria-label]')].find((el) => el.getAttribute('aria-label') === focusLabel)?.focus();
+  }
+
+  function row(member) {
+    const you = member.user_id === me;
+    const who = h('div', { class: 'member-who' },
+      h('span', { class: 'member-name' }, personName(member), you ? ' (you)' : null),
+      member.name ? h('span', { class: 'hint' }, member.email) : null);
+    // Nobody changes the owner's role or their own here: the owner hands the project over, and
+    // a member who wants out leaves (below).
+    if (!manage || member.role === 'owner' || you) {
+      return h('li', { class: 'member' }, who, h('span', { class: 'chip role' }, ROLE_NAMES[member.role] || member.role));
+    }
+    const select = h('select', { name: 'role', 'aria-label': `Role of ${member.email}` }, options(GRANTABLE, member.role));
+    select.addEventListener('change', async () => {
+      select.disabled = true;
+      try {
+        const { data } = await api('PATCH', memberPath(member.user_id), { role: select.value });
+        members = members.map((m) => (m.user_id === data.user_id ? data : m));
+        toast(`${personName(data)} is now ${ROLE_WITH_ARTICLE[data.role]} of “${project().name}”.`);
+        changedList(select.getAttribute('aria-label'));
+      } catch (err) {
+        select.value = member.role;
+        toast(err.message);
+        select.disabled = false;
+        select.focus();
+      }
+    });
+    const drop = h('button', {
+      type: 'button', 'aria-label': `Remove ${member.email}`, onclick: () => removeMember(member),
+    }, 'Remove');
+    const tools = [select, drop];
+    let handOver = null;
+    if (role === 'owner') {
+      // The whole name in sight, so that what a speech user reads is what they say (WCAG 2.5.3).
+      const give = h('button', { type: 'button' }, `Make ${member.email} owner`);
+      handOver = confirmRow(
+        () => `Make ${personName(member)} the owner of “${project().name}”? You become an admin, and its tasks take their owner’s task numbers.`,
+        'Yes, make them the owner', 'Keep it', () => transfer(member), () => give,
+      );
+      give.addEventListener('click', () => handOver.ask());
+      tools.push(give);
+    }
+    return h('li', { class: 'member' }, who, h('div', { class: 'member-tools' }, tools), handOver && handOver.box);
+  }
+
+  async function removeMember(member) {
+    try {
+      await api('DELETE', memberPath(member.user_id));
+      members = members.filter((m) => m.user_id !== member.user_id);
+      toast(`Removed ${personName(member)} from “${project().name}”.`);
+      changedList();
+      // The row and its button are gone: the keyboard goes on from the share form.
+      email.focus();
+    } catch (err) {
+      toast(err.message);
+    }
+  }
+
+  async function transfer(member) {
+    try {
+      await api('PATCH', memberPath(member.user_id), { role: 'owner' });
+      toast(`${personName(member)} now owns “${project().name}”; you are an admin.`);
+      // Every control of the page depends on the role: draw it again with the new one.
+      ctx.navigate(projectPath(project()), { replace: true });
+    } catch (err) {
+      toast(err.message);
+    }
+  }
+
+  // Sharing: an account's email and the role it gets.
+  const email = h('input', { type: 'email', name: 'email', required: true, maxlength: '254', autocomplete: 'off' });
+  const grant = h('select', { name: 'role' }, options(GRANTABLE, 'editor'));
+  const share = h('button', { type: 'submit' }, 'Share');
+  const shareHeading = h('h3', { id: uid('share-h') }, 'Share project');
+  const shareForm = h('form', { class: 'share', 'aria-labelledby': shareHeading.id },
+    shareHeading,
+    h('div', { class: 'row wrap' },
+      h('div', { class: 'grow' }, field('Email', email)),
+      field('Role', grant),
+      share),
+    h('p', { class: 'hint' }, 'Viewers read its tasks; editors also add, change, complete and delete them; admins also share, rename and archive it.'));
+  shareForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    setError(email, null);
+    if (!email.value.trim()) {
+      email.focus();
+      return;
+    }
+    share.disabled = true;
+    try {
+      const { data } = await api('POST', `/api/v1/projects/${encodeURIComponent(project().id)}/members`,
+        { email: email.value.trim(), role: grant.value });
+      members = [...members.filter((m) => m.user_id !== data.user_id), data];
+      email.value = '';
+      toast(`Shared “${project().name}” with ${personName(data)} as ${ROLE_WITH_ARTICLE[data.role]}.`);
+      changedList();
+    } catch (err) {
+      // 422: no account has that email; 409: already a member, or the caller's own.
+      const mine = (err.errors || []).find((e) => e.field === 'email');
+      setError(email, mine ? mine.message : err.message);
+    } finally {
+      share.disabled = false;
+      email.focus();
+    }
+  });
+
+  // Leaving: any member but the owner, who would leave the project without one.
+  const leave = h('button', { type: 'button', class: 'danger' }, 'Leave project');
+  const leaving = confirmRow(
+    () => `Leave “${project().name}”? Its tasks will no longer show here, until its owner or an admin shares it with you again.`,
+    'Yes, leave the project', 'Stay', () => leaveProject(), () => leave,
+  );
+  leave.addEventListener('click', () => leaving.ask());
+  async function leaveProject() {
+    try {
+      await api('DELETE', memberPath(me));
+      toast(`You left “${project().name}”.`);
+      ctx.navigate('/app');
+    } catch (err) {
+      toast(err.message);
+    }
+  }
+
+  loading.then((data) => {
+    members = data;
+    changedList();
+  }, (err) => {
+    status.textContent = err.message;
+  });
+
+  const yours = role === 'owner' ? null
+    : h('p', { class: 'hint' }, `You are ${ROLE_WITH_ARTICLE[role]} of this project${role === 'viewer' ? ': you can read its tasks but not change them' : ''}.`);
+  return h('section', { class: 'setting members-box', 'aria-labelledby': heading.id },
+    heading,
+    yours,
+    status,
+    list,
+    manage ? shareForm : null,
+    role !== 'owner' ? h('div', { class: 'setting' }, leave, leaving.box) : null);
 }

@@ -1,13 +1,16 @@
 // The task list of one project (the Inbox unless the address names another): the project list
 // beside it and the project's settings, quick add (read by the chat agent's grammar, shown before
 // it is saved) into that project, search, filters and sort kept in the address, and top-level
-// tasks loaded page by page as the list scrolls, each with its subtasks (rows: tree.js).
+// tasks loaded page by page as the list scrolls, each with its subtasks (rows: tree.js). In a
+// project shared with the user as a viewer, the list is read-only.
 
 import { h, field, options, replace, toast, debounce, uid } from './dom.js';
 import { api, ApiError, nextLink } from './api.js';
 import { PRIORITIES, dueText, localDate, dateAfter, priorityName, repeatText } from './format.js';
 import { taskTree, withSubtasks, projectHasSubtasks } from './tree.js';
-import { allProjects, projectNav, projectSettings } from './projects.js';
+import {
+  allProjects, canWrite, findShared, markShared, personName, projectMembers, projectNav, projectSettings,
+} from './projects.js';
 
 const PAGE = 50;
 const SORTS = [
@@ -202,6 +205,10 @@ export function tasksView(ctx) {
   let tree = null;
   let nested = false;
   let subtasks = null;
+  // The shown project's members (read once, alongside its first page) and, when it has any
+  // beside its owner, who each is by user id, for the rows' "Assigned to …".
+  let team = Promise.resolve([]);
+  let people = null;
   const list = h('ul', { class: 'tasks', 'aria-label': 'Tasks', 'aria-busy': 'true' });
   const count = h('p', { class: 'count', 'aria-live': 'polite' }, '\u00a0');
   const more = h('button', { type: 'button', class: 'more', hidden: true, onclick: () => loadMore() }, 'Load more tasks');
@@ -221,12 +228,18 @@ export function tasksView(ctx) {
         subtasks.catch(() => {});
       }
       const { data, headers } = await api('GET', url);
+      if (reset) people = peopleOf(await team.catch(() => []));
       const items = nested && (await subtasks) ? await withSubtasks(data) : data.map((task) => ({ task, children: [] }));
       if (mine !== generation) return;
       const total = Number(headers.get('X-Total-Count') || data.length);
       if (reset) {
         list.replaceChildren();
-        tree = taskTree(list, { nested, manualTop: filters.sort === 'position:asc' });
+        tree = taskTree(list, {
+          nested,
+          manualTop: filters.sort === 'position:asc',
+          readOnly: shown && !canWrite(shown) ? readOnly.id : null,
+          assignee: (id) => assigneeName(id),
+        });
       }
       tree.append(items);
       next = nextLink(headers);
@@ -251,8 +264,20 @@ export function tasksView(ctx) {
     }
   }
 
+  /** The members of a shared project by user id; null when only its owner is in it. */
+  function peopleOf(members) {
+    return members.length > 1 ? new Map(members.map((m) => [m.user_id, m])) : null;
+  }
+
+  /** Who a task is assigned to, in words; null when nobody is, or the project is not shared. */
+  function assigneeName(id) {
+    if (!id || !people) return null;
+    const member = people.get(id);
+    return member ? personName(member) : 'a former member';
+  }
+
   function reload() {
-    load(listUrl(filters, shown?.id), true);
+    return load(listUrl(filters, shown?.id), true);
   }
 
   function loadMore() {
@@ -260,6 +285,9 @@ export function tasksView(ctx) {
   }
 
   const { form, input, setClosed } = quickAdd(() => reload(), () => shown?.id);
+  // In quick add's place for a viewer, who may read the tasks but not add or change any.
+  const readOnly = h('p', { class: 'read-only', id: uid('read-only'), hidden: true },
+    'You are a viewer of this project: you can read its tasks, but not add, complete or change them.');
   const bar = filterBar(filters, (changed) => {
     filters = { ...changed, project: filters.project };
     writeFilters(filters);
@@ -283,11 +311,16 @@ export function tasksView(ctx) {
     if (project.archived !== !!shown?.archived) {
       setClosed(project.archived ? 'This project is archived, so it takes no new tasks. Unarchive it under Project settings to add some.' : null);
     }
+    // A viewer gets no quick add at all; the note in its place says why.
+    form.hidden = !canWrite(project);
+    readOnly.hidden = canWrite(project);
+    if (form.hidden && form.contains(document.activeElement)) heading.focus();
     shown = project;
     projects = projects.map((p) => (p.id === project.id ? project : p));
     heading.textContent = project.name;
     document.title = `${project.name} · tudu`;
     side.replaceChildren(projectNav(ctx, projects, shown));
+    markShared(side);
   }
 
   // The list needs the project's id, so the projects come first (one small request).
@@ -301,7 +334,13 @@ export function tasksView(ctx) {
       if (project) showProject(project);
       else side.replaceChildren(projectNav(ctx, projects, null));
       if (project && !project.is_inbox) {
-        settings.replaceChildren(projectSettings(ctx, project, inbox, showProject));
+        // Read once for the settings and the rows; a project only its owner is in has just one.
+        team = projectMembers(project);
+        team.catch(() => {});
+        settings.replaceChildren(projectSettings(ctx, project, inbox, showProject, team, (members) => {
+          people = peopleOf(members);
+          markShared(side);
+        }));
       } else {
         settings.hidden = true;
       }
@@ -309,12 +348,15 @@ export function tasksView(ctx) {
       if (err instanceof ApiError && err.status === 401) return;
       side.replaceChildren(h('p', { class: 'form-error' }, err.message));
     }
-    reload();
+    await reload();
+    // Which of the user's own projects are shared shows in the navigation once learned, after
+    // the list, which matters more.
+    findShared(projects, side).catch(() => {});
   })();
   return {
     title: filters.project ? 'Project' : 'Inbox',
     node: h('div', { class: 'with-projects' }, side,
-      h('section', { class: 'tasks-page' }, heading, settings, form, bar, count, empty, list, more, sentinel)),
+      h('section', { class: 'tasks-page' }, heading, settings, form, readOnly, bar, count, empty, list, more, sentinel)),
     focus: input,
     leave: () => observer.disconnect(),
   };

@@ -61,9 +61,11 @@ export async function withSubtasks(tasks, depth = 0) {
 /**
  * A list's rows. `nested`: subtasks under their parents, with the tools to fold, add and
  * reorder them (otherwise a flat list of search results); `manualTop`: the top level is shown in
- * manual order, so its tasks can be moved too.
+ * manual order, so its tasks can be moved too; `readOnly`: the id of the note saying why the
+ * tasks cannot be changed (a viewer's list: checkboxes disabled, no add or move tools);
+ * `assignee`: who a user id is, in words, or null (a project shared with nobody says no name).
  */
-export function taskTree(list, { nested, manualTop }) {
+export function taskTree(list, { nested, manualTop, readOnly = null, assignee = () => null }) {
   const top = [];
 
   function siblingsOf(node) {
@@ -97,6 +99,9 @@ export function taskTree(list, { nested, manualTop }) {
       type: 'checkbox',
       checked: task.completed,
       'aria-label': `Complete ${task.title}`,
+      // Still shown to a viewer, disabled, as it says whether the task is done.
+      disabled: !!readOnly,
+      'aria-describedby': readOnly,
       onchange: () => setDone(node, checkbox.checked),
     });
     const meta = [];
@@ -111,6 +116,8 @@ export function taskTree(list, { nested, manualTop }) {
       meta.push(h('span', { class: 'chip repeat' }, `↻ ${repeatText(task.recurrence_pattern, task.recurrence_interval)}`));
     }
     for (const tag of task.tags || []) meta.push(h('span', { class: 'chip tag' }, `#${tag}`));
+    const who = assignee(task.assignee_id);
+    if (who) meta.push(h('span', { class: 'chip assignee' }, `Assigned to ${who}`));
     // In a flat list of results a subtask says so, since its parent is not above it.
     if (!nested && task.parent_id) meta.push(h('span', { class: 'chip' }, 'Subtask'));
     node.summary = h('span', { class: 'chip subs', hidden: true });
@@ -123,14 +130,14 @@ export function taskTree(list, { nested, manualTop }) {
     }, h('span', { 'aria-hidden': 'true' }));
     node.spacer = h('span', { class: 'tool-space', 'aria-hidden': 'true' });
     const tools = [];
-    if (nested && node.depth < MAX_DEPTH) {
+    if (nested && !readOnly && node.depth < MAX_DEPTH) {
       node.addButton = h('button', {
         type: 'button', class: 'tool', 'aria-label': `Add subtask to ${task.title}`, title: 'Add subtask',
         onclick: () => openAdd(node),
       }, h('span', { 'aria-hidden': 'true' }, '+'));
       tools.push(node.addButton);
     }
-    if (nested && (node.parent || manualTop)) {
+    if (nested && !readOnly && (node.parent || manualTop)) {
       node.up = h('button', {
         type: 'button', class: 'tool', 'aria-label': `Move ${task.title} up`, title: 'Move up', onclick: () => move(node, -1),
       }, h('span', { 'aria-hidden': 'true' }, '↑'));

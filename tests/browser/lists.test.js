@@ -133,7 +133,7 @@ test('projects: rename, archive, show archived, and delete moving or dropping it
 
   // Archive: no new tasks, and the list of projects hides it unless asked.
   await page.getByText('Project settings', { exact: true }).click();
-  await page.getByRole('button', { name: 'Archive project' }).click();
+  await page.getByRole('button', { name: 'Archive project', exact: true }).click();
   await page.getByRole('button', { name: 'Unarchive project' }).waitFor();
   assert.equal(await add.isDisabled(), true, 'an archived project takes no tasks');
   await taskItem(page, 'post the letter').waitFor();
@@ -146,7 +146,7 @@ test('projects: rename, archive, show archived, and delete moving or dropping it
   await page.getByRole('heading', { name: 'Chores' }).waitFor();
   await page.getByText('Project settings', { exact: true }).click();
   await page.getByRole('button', { name: 'Unarchive project' }).click();
-  await page.getByRole('button', { name: 'Archive project' }).waitFor();
+  await page.getByRole('button', { name: 'Archive project', exact: true }).waitFor();
   assert.equal(await add.isDisabled(), false);
 
   // Delete, moving its tasks to the Inbox (the default choice), after a confirmation.

@@ -42,7 +42,7 @@ done
 
 echo "== web app in $("$CHROMIUM" --version 2>/dev/null | head -n1) against $TUDU_URL =="
 status=0
-(cd tests/browser && node --test --test-concurrency=1 --test-reporter=spec "$@" app.test.js lists.test.js account.test.js pages.test.js) || status=$?
+(cd tests/browser && node --test --test-concurrency=1 --test-reporter=spec "$@" app.test.js lists.test.js account.test.js sharing.test.js pages.test.js) || status=$?
 if [[ $status -ne 0 ]]; then
   echo "-- server log (last 50 lines) --" >&2
   tail -n 50 "$work/server.log" >&2
