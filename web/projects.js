@@ -9,8 +9,8 @@ import { api } from './api.js';
 // Whether the list shows archived projects too; kept while the tab is open.
 let showArchived = false;
 
-// Whether each of the user's own projects has members, by id: a project says only the caller's
-// role, so this is learned from its member list (once per tab, and again after a change here).
+// Whether each of the user's own projects has members, by id: from its `member_count`, and
+// again from its member list after a change made here.
 const sharedOwn = new Map();
 
 const ROLE_NAMES = { owner: 'Owner', admin: 'Admin', editor: 'Editor', viewer: 'Viewer' };
@@ -46,13 +46,11 @@ export async function projectMembers(project) {
   return data;
 }
 
-/**
- * Learns which of the user's own projects have members (one request each, only for those not
- * known yet, after the list has been shown), then marks them in `root`'s project navigation.
- */
+/** Marks, in `root`'s project navigation, which of the user's own projects have members. */
 export async function findShared(projects, root) {
-  const unknown = projects.filter((p) => !p.is_inbox && roleIn(p) === 'owner' && !sharedOwn.has(p.id));
-  await Promise.all(unknown.map((p) => projectMembers(p).catch(() => {})));
+  for (const p of projects) {
+    if (roleIn(p) === 'owner') sharedOwn.set(p.id, (p.member_count || 0) > 0);
+  }
   markShared(root);
 }
 

@@ -44,6 +44,11 @@ pub struct Project {
     #[sqlx(default)]
     #[serde(default)]
     pub role: Role,
+    /// How many people it is shared with, its owner not counted: 0 for a project only its
+    /// owner sees.
+    #[sqlx(default)]
+    #[serde(default)]
+    pub member_count: i64,
 }
 
 /// A user's standing in a project, weakest first: each role may do what the ones before it
@@ -271,6 +276,7 @@ mod tests {
             updated_at: now,
             version: 1,
             role: Role::Owner,
+            member_count: 0,
         }
     }
 

@@ -28,7 +28,8 @@ const NOT_YOURS: &str = "is not one of your projects";
 macro_rules! visible_project {
     () => {
         "select p.id, p.owner_id, p.name, p.color, p.position, p.archived, p.is_inbox,
-             p.created_at, p.updated_at, p.version, coalesce(m.role, 'owner') as role
+             p.created_at, p.updated_at, p.version, coalesce(m.role, 'owner') as role,
+             (select count(*) from project_member c where c.project_id = p.id) as member_count
          from project p
          left join project_member m on m.project_id = p.id and m.user_id = $1
          where (p.owner_id = $1 or m.user_id is not null)"
@@ -212,6 +213,7 @@ pub async fn update(
         if let Some(updated) = updated {
             return Ok(Project {
                 role: current.role,
+                member_count: current.member_count,
                 ..updated
             });
         }

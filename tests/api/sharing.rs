@@ -363,6 +363,7 @@ async fn members_list_count_and_see_each_others_changes(app: TestApp) {
     assert_eq!(shared.len(), 1);
     assert_eq!(shared[0]["role"], "editor");
     assert_eq!(shared[0]["owner_id"], world.owner.id.as_str());
+    assert_eq!(shared[0]["member_count"], 3);
 
     // One member's write shows in every member's (cached) list and count at once.
     assert!(titles(&app, &world.viewer, &world.project).await.is_empty());
