@@ -146,7 +146,9 @@ test('sharing: share as editor, the member adds, assign, make them a viewer, and
 
   // A's project is A's alone again.
   await a.reload();
+  await a.getByRole('heading', { name: 'Groceries', level: 1 }).waitFor();
   await a.getByText('Project settings', { exact: true }).click();
+  await a.locator('details.project-settings[open]').waitFor();
   await members.getByRole('listitem').first().waitFor();
   assert.equal(await members.getByRole('listitem').count(), 1);
   await aProjects.getByRole('link', { name: 'Groceries', exact: true }).waitFor();
