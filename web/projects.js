@@ -179,9 +179,19 @@ export function projectSettings(ctx, project, inbox, changed, members, membersCh
   const colour = h('input', { type: 'color', name: 'color', value: fullHex(project.color) || '#2457c5' });
   const saveColour = h('button', { type: 'submit' }, 'Save colour');
   const removeColour = h('button', { type: 'button', hidden: !project.color, onclick: () => setColour(null) }, 'Remove colour');
+  const colourHint = h('p', { class: 'hint', id: uid('colour-hint') });
+  // Without a colour the input still shows one: the hint says that none is saved yet.
+  const showColour = () => {
+    colourHint.textContent = project.color
+      ? 'Shown before its name in the project list, for everyone it is shared with.'
+      : 'No colour yet: choose one and save it to show it before the name in the project list.';
+    removeColour.hidden = !project.color;
+  };
+  showColour();
   const colourForm = h('form', { class: 'colour setting' },
     h('div', { class: 'row' }, field('Project colour', colour), saveColour, removeColour),
-    h('p', { class: 'hint' }, 'Shown before its name in the project list, for everyone it is shared with.'));
+    colourHint);
+  colour.setAttribute('aria-describedby', `${colour.getAttribute('aria-describedby')} ${colourHint.id}`);
   colourForm.addEventListener('submit', (event) => {
     event.preventDefault();
     setColour(colour.value);
@@ -201,7 +211,7 @@ export function projectSettings(ctx, project, inbox, changed, members, membersCh
     } finally {
       saveColour.disabled = false;
       removeColour.disabled = false;
-      removeColour.hidden = !project.color;
+      showColour();
       // `Remove colour` has just gone: the keyboard goes on from the colour itself.
       if (removeColour.hidden) colour.focus();
     }
