@@ -189,6 +189,8 @@ test('edit page: a task goes under another and back, and no choice makes a cycle
   const report = await createTask(api, { title: 'write the report' });
   const figures = await createTask(api, { title: 'gather figures' });
   const sources = await createTask(api, { title: 'check sources', parent_id: figures.id });
+  const work = await (await api.post('/api/v1/projects', { data: { name: 'Work' } })).json();
+  const week = await createTask(api, { title: 'plan the week', project_id: work.id });
   const { context, page, check } = await openContext(browser);
   await logIn(page, email);
 
@@ -225,7 +227,15 @@ test('edit page: a task goes under another and back, and no choice makes a cycle
   await until(page, () => document.querySelector('select[name="parent_id"]')?.value !== undefined
     && document.querySelector('select[name="parent_id"]').options.length > 1);
   assert.equal(await parent.inputValue(), report.id);
-  await parent.selectOption('');
+  // Another project: the choice starts again from the top level, among that project's tasks.
+  const project = page.getByRole('combobox', { name: 'Project' });
+  await project.selectOption(work.id);
+  await until(page, (id) => [...document.querySelector('select[name="parent_id"]').options].some((o) => o.value === id), week.id);
+  assert.equal(await parent.inputValue(), '');
+  assert.deepEqual(await optionValues(parent), ['', week.id]);
+  await project.selectOption({ label: 'Inbox' });
+  await until(page, (id) => [...document.querySelector('select[name="parent_id"]').options].some((o) => o.value === id), report.id);
+  assert.equal(await parent.inputValue(), '');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('heading', { name: 'Inbox' }).waitFor();
   await until(page, () => document.querySelectorAll('.tasks > li').length === 2);
@@ -239,6 +249,9 @@ test('edit page: a task goes under another and back, and no choice makes a cycle
   await page.goto(`/app/tasks/${report.id}`);
   await page.getByRole('heading', { name: 'Edit task' }).waitFor();
   await until(page, () => document.querySelector('select[name="parent_id"]')?.options.length === 3);
+  // A subtask is indented under its parent (no-break spaces: an option's text takes no style).
+  assert.deepEqual(await parent.locator('option').allTextContents(),
+    ['None (top level)', 'gather figures', '\u00a0\u00a0\u00a0\u00a0check sources']);
   const res = await api.patch(`/api/v1/tasks/${figures.id}`, { data: { parent_id: report.id } });
   assert.equal(res.status(), 200, await res.text());
   await parent.selectOption(figures.id);
