@@ -1,6 +1,7 @@
-// Editing every field of one task. The write carries the ETag of what was read, so a change
-// made elsewhere in between is reported instead of overwritten. In a shared project the task can
-// be assigned to a member; a viewer sees the fields but cannot change them.
+// Editing every field of one task, its place in the task tree among them. The write carries the
+// ETag of what was read, so a change made elsewhere in between is reported instead of
+// overwritten. In a shared project the task can be assigned to a member; a viewer sees the
+// fields but cannot change them.
 
 import { h, field, options, setError, toast } from './dom.js';
 import { api, ApiError, taskPath } from './api.js';
@@ -8,11 +9,54 @@ import { PRIORITIES, toLocalInput, isOverdue, dueText, currentZone } from './for
 import {
   allProjects, canWrite, personName, projectMembers, projectPath, roleIn,
 } from './projects.js';
+import { MAX_DEPTH } from './tree.js';
 
 const REPEATS = [['', 'Does not repeat'], ['DAILY', 'Daily'], ['WEEKLY', 'Weekly'], ['MONTHLY', 'Monthly']];
 
 function tagsOf(text) {
   return text.split(/[\s,]+/).map((t) => t.replace(/^#/, '').trim()).filter(Boolean);
+}
+
+/**
+ * The tasks of a project in manual order, one listing of 200 (every level; a project with more
+ * offers the first 200 as parents, and the API still checks whatever is chosen).
+ */
+async function projectTasks(projectId) {
+  const { data } = await api('GET', `/api/v1/tasks?project_id=${encodeURIComponent(projectId)}&status=all&sort=position&order=asc&limit=200`);
+  return data;
+}
+
+/** How many levels of subtasks a task has below it, as far as the listing shows. */
+function heightBelow(id, listing) {
+  const kids = listing.filter((t) => t.parent_id === id);
+  return kids.length ? 1 + Math.max(...kids.map((k) => heightBelow(k.id, listing))) : 0;
+}
+
+/**
+ * What `Subtask of` offers, from a listing: every task after its parent, indented by its depth,
+ * leaving out the task itself and its subtasks at every level (a cycle) and any task too deep to
+ * take it with its own subtasks (the API's four levels), both of which the API would refuse. A
+ * task whose parent is not in the listing is placed at the top level (the API has the last word).
+ */
+function parentChoices(listing, task, height) {
+  const ids = new Set(listing.map((t) => t.id));
+  const children = new Map();
+  for (const t of listing) {
+    const key = t.parent_id && ids.has(t.parent_id) ? t.parent_id : null;
+    if (!children.has(key)) children.set(key, []);
+    children.get(key).push(t);
+  }
+  const pairs = [];
+  const walk = (parentId, depth) => {
+    for (const t of children.get(parentId) || []) {
+      if (t.id === task.id) continue;
+      // No-break spaces, as an option's text cannot be styled: the title is all a reader hears.
+      if (t.id === task.parent_id || depth + 1 + height <= MAX_DEPTH) pairs.push([t.id, `${'\u00a0'.repeat(depth * 4)}${t.title}`]);
+      walk(t.id, depth + 1);
+    }
+  };
+  walk(null, 0);
+  return pairs;
 }
 
 /** The edit page of one task. */
@@ -37,8 +81,8 @@ export function editView(ctx, id) {
       const movable = (p) => p.owner_id === own?.owner_id && !p.archived && canWrite(p);
       const projects = every.filter((p) => movable(p) || p.id === data.project_id)
         .map((p) => (p.archived ? { ...p, name: `${p.name} (archived)` } : p));
-      const members = await membersOf(own);
-      body.replaceChildren(form(data, headers.get('ETag'), projects, own, members));
+      const [members, listing] = await Promise.all([membersOf(own), projectTasks(data.project_id).catch(() => null)]);
+      body.replaceChildren(form(data, headers.get('ETag'), projects, own, members, listing));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       body.replaceChildren(h('p', { class: 'form-error', role: 'alert' },
@@ -61,7 +105,7 @@ export function editView(ctx, id) {
     return projectPath(projects.find((p) => p.id === projectId));
   }
 
-  function form(task, etag, projects, own, members) {
+  function form(task, etag, projects, own, members, listing) {
     const readOnly = !canWrite(own);
     const project = h('select', { name: 'project_id' },
       options(projects.map((p) => [p.id, p.name]), task.project_id));
@@ -104,9 +148,37 @@ export function editView(ctx, id) {
       const list = await membersOf(chosen);
       if (project.value === chosen?.id) showAssignees(list, list.some((m) => m.user_id === keep) ? keep : '');
     });
+    // Its place in the task tree: under a task of the project chosen, or at the top level. Its
+    // own subtasks go along, so their levels count against the four the API allows.
+    const height = listing ? heightBelow(task.id, listing) : 0;
+    const parent = h('select', { name: 'parent_id' });
+    // Only a list that was read is sent back, so a project whose tasks could not be read keeps
+    // the task's parent.
+    let parentShown = false;
+    const showParents = (list, selected) => {
+      parentShown = !!list;
+      const pairs = list ? parentChoices(list, task, height) : [];
+      parent.replaceChildren(...options([['', 'None (top level)'], ...pairs], selected || ''));
+      // A parent beyond the first 200 tasks stays chosen until something else is.
+      if (selected && !pairs.some(([value]) => value === selected)) {
+        parent.append(h('option', { value: selected, selected: true }, 'Its current parent'));
+      }
+    };
+    showParents(listing, task.parent_id);
+    // A move to another project leaves the parent (the API does the same): the choice starts
+    // again from the top level, among the tasks of the project chosen.
+    project.addEventListener('change', async () => {
+      const chosen = project.value;
+      parent.value = '';
+      parent.disabled = true;
+      const list = chosen === task.project_id ? listing : await projectTasks(chosen).catch(() => null);
+      if (project.value !== chosen) return;
+      showParents(list, '');
+      parent.disabled = false;
+    });
     const controls = {
       title, description, priority, tags, due_date: due, recurrence_pattern: repeat, recurrence_interval: interval, project_id: project,
-      assignee_id: assignee,
+      assignee_id: assignee, parent_id: parent,
     };
     const banner = h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true });
     const status = [];
@@ -132,6 +204,7 @@ export function editView(ctx, id) {
       h('div', { class: 'field check' }, completed, h('label', { for: (completed.id = 'edit-completed') }, 'Completed')),
       h('div', { class: 'grid' },
         field('Project', project),
+        field('Subtask of', parent, { hint: 'It takes its subtasks along, and goes last among the chosen task’s.' }),
         field('Priority', priority),
         field('Due', due, { hint: `Your time zone: ${currentZone()}. Leave empty for no date.` }),
         field('Repeats', repeat),
@@ -163,6 +236,7 @@ export function editView(ctx, id) {
       };
       if (repeat.value) patch.recurrence_interval = Number(interval.value);
       if (project.value !== task.project_id) patch.project_id = project.value;
+      if (parentShown && (parent.value || null) !== (task.parent_id || null)) patch.parent_id = parent.value || null;
       // Only a list that was shown is read back, so a project whose members could not be read
       // keeps its task's assignee.
       if (assigneeShown && (assignee.value || null) !== (task.assignee_id || null)) patch.assignee_id = assignee.value || null;

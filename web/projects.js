@@ -1,7 +1,7 @@
-// The project list beside the tasks (with archived projects on demand, shared ones marked) and
-// the settings of the project shown: rename, archive, delete with a choice of what becomes of its
-// tasks, and its members (share, change a role, remove, hand it over, leave), each offered only
-// to the roles the API allows it.
+// The project list beside the tasks (with archived projects on demand, shared ones marked, each
+// with its colour) and the settings of the project shown: rename, colour, archive, delete with a
+// choice of what becomes of its tasks, and its members (share, change a role, remove, hand it
+// over, leave), each offered only to the roles the API allows it.
 
 import { h, field, options, setError, toast, uid } from './dom.js';
 import { api } from './api.js';
@@ -67,6 +67,24 @@ export function markShared(root) {
   }
 }
 
+/** A project's colour as a colour input takes it (`#rrggbb`; the API also stores `#rgb`), or null. */
+function fullHex(color) {
+  if (!color) return null;
+  return color.length === 4 ? `#${[...color.slice(1)].map((c) => c + c).join('')}` : color;
+}
+
+/**
+ * A project's colour before its name: decorative (the name says which project it is), so hidden
+ * from assistive technology. The colour goes in through the CSSOM, which the CSP allows (a
+ * `style` attribute would be refused).
+ */
+function swatch(project) {
+  if (!project.color) return null;
+  const dot = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+  dot.style.setProperty('--swatch', project.color);
+  return dot;
+}
+
 /** The list page of a project. */
 export function projectPath(project) {
   return !project || project.is_inbox ? '/app' : `/app?project=${encodeURIComponent(project.id)}`;
@@ -88,7 +106,7 @@ export function projectNav(ctx, projects, shown) {
       href: projectPath(project),
       'aria-current': project.id === shown?.id ? 'page' : null,
       class: project.archived ? 'archived' : null,
-    }, project.name,
+    }, swatch(project), project.name,
     // In words, so the mark is part of the link's name ("Groceries (shared with you)").
     h('span', { class: 'tag-shared', 'data-project': project.id, 'data-role': roleIn(project) }, sharedMark(project)),
     project.archived ? h('span', { class: 'tag-archived' }, ' (archived)') : null)));
@@ -156,6 +174,48 @@ export function projectSettings(ctx, project, inbox, changed, members, membersCh
       rename.disabled = false;
     }
   });
+
+  // Any colour the input offers; without one set it starts from the app's own blue.
+  const colour = h('input', { type: 'color', name: 'color', value: fullHex(project.color) || '#2457c5' });
+  const saveColour = h('button', { type: 'submit' }, 'Save colour');
+  const removeColour = h('button', { type: 'button', hidden: !project.color, onclick: () => setColour(null) }, 'Remove colour');
+  const colourHint = h('p', { class: 'hint', id: uid('colour-hint') });
+  // Without a colour the input still shows one: the hint says that none is saved yet.
+  const showColour = () => {
+    colourHint.textContent = project.color
+      ? 'Shown before its name in the project list, for everyone it is shared with.'
+      : 'No colour yet: choose one and save it to show it before the name in the project list.';
+    removeColour.hidden = !project.color;
+  };
+  showColour();
+  const colourForm = h('form', { class: 'colour setting' },
+    h('div', { class: 'row' }, field('Project colour', colour), saveColour, removeColour),
+    colourHint);
+  colour.setAttribute('aria-describedby', `${colour.getAttribute('aria-describedby')} ${colourHint.id}`);
+  colourForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    setColour(colour.value);
+  });
+  async function setColour(value) {
+    setError(colour, null);
+    saveColour.disabled = true;
+    removeColour.disabled = true;
+    try {
+      const { data } = await api('PATCH', `/api/v1/projects/${encodeURIComponent(project.id)}`, { color: value });
+      project = data;
+      toast(data.color ? `Saved the colour of “${data.name}”.` : `Removed the colour of “${data.name}”.`);
+      changed(data);
+    } catch (err) {
+      const mine = (err.errors || []).find((e) => e.field === 'color');
+      setError(colour, mine ? mine.message : err.message);
+    } finally {
+      saveColour.disabled = false;
+      removeColour.disabled = false;
+      showColour();
+      // `Remove colour` has just gone: the keyboard goes on from the colour itself.
+      if (removeColour.hidden) colour.focus();
+    }
+  }
 
   const archive = h('button', { type: 'button', onclick: () => setArchived(!project.archived) });
   const archiveHint = h('p', { class: 'hint' });
@@ -231,6 +291,7 @@ export function projectSettings(ctx, project, inbox, changed, members, membersCh
     h('summary', {}, 'Project settings'),
     h('div', { class: 'settings-body' },
       manage ? renameForm : null,
+      manage ? colourForm : null,
       manage ? h('div', { class: 'setting' }, archive, archiveHint) : null,
       memberSection(ctx, () => project, members, membersChanged),
       owner ? h('div', { class: 'setting' }, remove, confirmBox) : null));

@@ -178,3 +178,125 @@ test('projects: rename, archive, show archived, and delete moving or dropping it
   check();
   await context.close();
 });
+
+/** The values of a select's options, in order. */
+function optionValues(select) {
+  return select.evaluate((el) => [...el.options].map((o) => o.value));
+}
+
+test('edit page: a task goes under another and back, and no choice makes a cycle', async () => {
+  const { email, api } = await apiUser();
+  const report = await createTask(api, { title: 'write the report' });
+  const figures = await createTask(api, { title: 'gather figures' });
+  const sources = await createTask(api, { title: 'check sources', parent_id: figures.id });
+  const work = await (await api.post('/api/v1/projects', { data: { name: 'Work' } })).json();
+  const week = await createTask(api, { title: 'plan the week', project_id: work.id });
+  const { context, page, check } = await openContext(browser);
+  await logIn(page, email);
+
+  // Neither the task itself nor its own subtask is offered as its parent.
+  await page.goto(`/app/tasks/${figures.id}`);
+  await page.getByRole('heading', { name: 'Edit task' }).waitFor();
+  const parent = page.getByRole('combobox', { name: 'Subtask of' });
+  await until(page, () => document.querySelector('select[name="parent_id"]')?.options.length > 1);
+  assert.deepEqual(await optionValues(parent), ['', report.id]);
+  assert.equal(await parent.inputValue(), '');
+  assert.equal(await parent.locator('option').first().textContent(), 'None (top level)');
+  assert.deepEqual(await axe(page), [], 'the edit page with Subtask of');
+
+  // Under "write the report": the list shows it nested there, its own subtask with it.
+  await parent.selectOption(report.id);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  const underReport = page.getByRole('list', { name: 'write the report', exact: true });
+  await underReport.getByRole('checkbox', { name: 'Complete gather figures', exact: true }).waitFor();
+  await page.getByRole('list', { name: 'gather figures', exact: true })
+    .getByRole('checkbox', { name: 'Complete check sources', exact: true }).waitFor();
+  const top = page.getByRole('list', { name: 'Tasks', exact: true });
+  assert.deepEqual(await titlesOf(top), ['write the report']);
+
+  // The parent's edit page offers neither of them (either would make a cycle).
+  await page.goto(`/app/tasks/${report.id}`);
+  await page.getByRole('heading', { name: 'Edit task' }).waitFor();
+  await page.getByRole('textbox', { name: 'Title' }).waitFor();
+  assert.deepEqual(await optionValues(parent), ['']);
+
+  // Back to the top level, shown as chosen.
+  await page.goto(`/app/tasks/${figures.id}`);
+  await page.getByRole('heading', { name: 'Edit task' }).waitFor();
+  await until(page, () => document.querySelector('select[name="parent_id"]')?.value !== undefined
+    && document.querySelector('select[name="parent_id"]').options.length > 1);
+  assert.equal(await parent.inputValue(), report.id);
+  // Another project: the choice starts again from the top level, among that project's tasks.
+  const project = page.getByRole('combobox', { name: 'Project' });
+  await project.selectOption(work.id);
+  await until(page, (id) => [...document.querySelector('select[name="parent_id"]').options].some((o) => o.value === id), week.id);
+  assert.equal(await parent.inputValue(), '');
+  assert.deepEqual(await optionValues(parent), ['', week.id]);
+  await project.selectOption({ label: 'Inbox' });
+  await until(page, (id) => [...document.querySelector('select[name="parent_id"]').options].some((o) => o.value === id), report.id);
+  assert.equal(await parent.inputValue(), '');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  await until(page, () => document.querySelectorAll('.tasks > li').length === 2);
+  assert.deepEqual((await titlesOf(top)).sort(), ['gather figures', 'write the report']);
+  const moved = await (await api.get(`/api/v1/tasks/${figures.id}`)).json();
+  assert.equal(moved.parent_id, null);
+  const child = await (await api.get(`/api/v1/tasks/${sources.id}`)).json();
+  assert.equal(child.parent_id, figures.id, 'its subtask went along');
+
+  // A cycle made elsewhere after the page was read: the API's 422 shows at the field.
+  await page.goto(`/app/tasks/${report.id}`);
+  await page.getByRole('heading', { name: 'Edit task' }).waitFor();
+  await until(page, () => document.querySelector('select[name="parent_id"]')?.options.length === 3);
+  // A subtask is indented under its parent (no-break spaces: an option's text takes no style).
+  assert.deepEqual(await parent.locator('option').allTextContents(),
+    ['None (top level)', 'gather figures', '\u00a0\u00a0\u00a0\u00a0check sources']);
+  const res = await api.patch(`/api/v1/tasks/${figures.id}`, { data: { parent_id: report.id } });
+  assert.equal(res.status(), 200, await res.text());
+  await parent.selectOption(figures.id);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await until(page, () => document.querySelector('select[name="parent_id"]').getAttribute('aria-invalid') === 'true');
+  const error = page.locator('.field', { has: parent }).locator('.error');
+  assert.notEqual((await error.textContent()).trim(), '');
+  assert.deepEqual(await axe(page), [], 'with the parent refused');
+  check();
+  await context.close();
+  await api.dispose();
+});
+
+test('project colour: set it, see it in the project list, remove it', async () => {
+  const { context, page, check } = await openContext(browser);
+  await signUp(page);
+  await page.getByLabel('New project').fill('Garden');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByRole('heading', { name: 'Garden' }).waitFor();
+  const projects = page.getByRole('navigation', { name: 'Projects' });
+  const link = projects.getByRole('link', { name: 'Garden', exact: true });
+  assert.equal(await link.locator('.swatch').count(), 0);
+
+  await page.getByText('Project settings', { exact: true }).click();
+  assert.equal(await page.getByRole('button', { name: 'Remove colour' }).isHidden(), true, 'no colour to remove yet');
+  await page.getByLabel('Project colour').fill('#2a9d8f');
+  await page.getByRole('button', { name: 'Save colour' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved the colour of “Garden”.' }).waitFor();
+  // A decorative dot: the link's name stays the project's name.
+  const swatch = link.locator('.swatch');
+  await swatch.waitFor();
+  assert.equal(await swatch.getAttribute('aria-hidden'), 'true');
+  assert.equal(await swatch.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(42, 157, 143)');
+  assert.deepEqual(await axe(page), [], 'with a colour set');
+  // Kept by the server, and read back into the field.
+  await page.reload();
+  await swatch.waitFor();
+  await page.getByText('Project settings', { exact: true }).click();
+  assert.equal(await page.getByLabel('Project colour').inputValue(), '#2a9d8f');
+
+  await page.getByRole('button', { name: 'Remove colour' }).click();
+  await page.getByRole('status').filter({ hasText: 'Removed the colour of “Garden”.' }).waitFor();
+  await until(page, () => !document.querySelector('.projects .swatch'));
+  assert.equal(await page.getByRole('button', { name: 'Remove colour' }).isHidden(), true);
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('name')), 'color');
+  check();
+  await context.close();
+});

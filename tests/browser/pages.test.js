@@ -34,7 +34,8 @@ before(async () => {
   await user.api.patch(`/api/v1/tasks/${stopcock.id}/complete`, { data: { completed: true } });
   await createTask(user.api, { title: 'Ask two plumbers for a quote', parent_id: last.id });
   await createTask(user.api, { title: 'Renew passport', due_date: at(-3, 9), priority: 'HIGH', tags: ['admin'] });
-  const project = await (await user.api.post('/api/v1/projects', { data: { name: 'Kitchen renovation' } })).json();
+  // With a colour, so every sweep also covers its swatch and `Remove colour`.
+  const project = await (await user.api.post('/api/v1/projects', { data: { name: 'Kitchen renovation', color: '#2a9d8f' } })).json();
   projectId = project.id;
   const tiles = await createTask(user.api, { title: 'Choose the tiles', project_id: projectId, priority: 'MEDIUM' });
   for (const title of ['Collect samples', 'Measure the wall']) {
