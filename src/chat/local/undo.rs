@@ -1,8 +1,8 @@
 //! `undo`: reverses the agent's last change in this conversation, read from the tool calls the
 //! conversation stored. A deleted task comes back with its id and number; a completion is
 //! reopened and the occurrence it spawned removed; an update gets its previous values back; an
-//! added task is deleted. Undo turns are skipped, with the change each undid, so a second
-//! `undo` reaches one change further back.
+//! added task is deleted. A new list and a share stay (the reply says so). Undo turns are
+//! skipped, with the change each undid, so a second `undo` reaches one change further back.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -164,6 +164,15 @@ where
                 .get("name")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
+        )),
+        // No tool removes a member, and undo acts only through tools (and the restore of a
+        // task it saw deleted); saying so beats undoing an older change the user did not mean.
+        ("share_project", _) => Some(format!(
+            "{} keeps access to the list (remove them in the app)",
+            call.result
+                .get("email")
+                .and_then(Value::as_str)
+                .unwrap_or("they")
         )),
         _ => None,
     })
