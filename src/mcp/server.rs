@@ -87,8 +87,8 @@ pub struct AddTaskArgs {
     #[serde(flatten)]
     pub task: NewTask,
     /// The project (list) to put it in, by name ("Groceries": ignoring case, among the user's
-    /// projects that are not archived; "inbox" is the Inbox) or by UUID; instead of
-    /// `project_id`. The Inbox when neither is given.
+    /// projects that are not archived, shared ones included; "inbox" is the Inbox) or by UUID;
+    /// instead of `project_id`. The Inbox when neither is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// Make it a subtask of this task: its number as shown to the user (e.g. 5) or its UUID;
@@ -130,7 +130,8 @@ pub struct UpdateTaskArgs {
     pub changes: TaskPatch,
     /// Move the task to this project (list), by name ("Work": ignoring case, among the user's
     /// projects that are not archived; "inbox" is the Inbox) or by UUID; instead of
-    /// `project_id`.
+    /// `project_id`. Only between projects of one owner (a shared task stays among its
+    /// owner's projects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// Make it a subtask of this task (its number, e.g. 5, or its UUID), moving it into that
@@ -163,8 +164,8 @@ pub struct ListTasksArgs {
     #[serde(flatten)]
     pub list: ListTasks,
     /// Only tasks of this project (list), by name ("Groceries": ignoring case, among the
-    /// user's projects that are not archived; "inbox" is the Inbox) or by UUID; instead of
-    /// `project_id`. A name that is none of the user's projects is an error, not an empty
+    /// user's projects that are not archived, shared ones included; "inbox" is the Inbox) or
+    /// by UUID; instead of `project_id`. A name that is none of the user's projects is an error, not an empty
     /// page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
