@@ -78,6 +78,7 @@ both_backends!(
     a_read_only_token_makes_no_list_in_chat,
     chat_adds_a_subtask_only_under_a_task_named_by_number,
     chat_shares_a_list_only_as_the_roles_allow,
+    a_shared_tasks_number_never_reaches_the_members_own_task,
 );
 
 async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
@@ -1146,4 +1147,47 @@ async fn chat_shares_a_list_only_as_the_roles_allow(app: TestApp) {
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
     let theirs = app.list_tasks(&viewer.token, "").await.json();
     assert_eq!(theirs, json!([]), "the viewer's own list got the task");
+}
+
+async fn a_shared_tasks_number_never_reaches_the_members_own_task(app: TestApp) {
+    // Arrange: the editor's own task #1, and the owner's Groceries, where the editor's milk
+    // will be the owner's #1
+    let owner = app.new_user().await;
+    let editor = app.new_user().await;
+    let groceries = new_project(&app, &owner.token, "Groceries").await;
+    let shared = app
+        .send(app.authed_json(
+            Method::POST,
+            &format!("/api/v1/projects/{groceries}/members"),
+            &owner.token,
+            Some(&json!({ "email": editor.email, "role": "editor" })),
+        ))
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.text);
+    let own = app
+        .create_task_ok(&editor.token, &json!({ "title": "own thing" }))
+        .await;
+    assert_eq!(own["number"], 1);
+
+    // Act
+    let added = say(&app, &editor.token, "add milk to Groceries", None).await;
+    let id = string_at(&added.json(), "/conversation_id");
+    let pointed = reply(&say(&app, &editor.token, "make it high priority", Some(&id)).await);
+    let undone = reply(&say(&app, &editor.token, "undo", Some(&id)).await);
+
+    // Assert: "it" asked back rather than reach the editor's #1; undo removed the milk by id
+    assert!(reply(&added).contains("milk"), "{}", added.text);
+    let mine = app.get_task(&editor.token, &string_at(&own, "/id")).await;
+    assert_eq!(
+        mine.status,
+        StatusCode::OK,
+        "undo deleted the editor's own task"
+    );
+    assert_eq!(mine.json()["priority"], "NONE", "{pointed}");
+    assert!(undone.starts_with("Undone:"), "{undone}");
+    let listed = app
+        .list_tasks(&owner.token, &format!("project_id={groceries}"))
+        .await
+        .json();
+    assert_eq!(listed, json!([]), "{undone}");
 }

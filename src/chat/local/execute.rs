@@ -52,7 +52,7 @@ pub async fn run(
     history: &[PastMessage],
     tools: &mut ToolBox,
 ) -> Result<String, ApiError> {
-    let shown = context::referents(history);
+    let shown = context::referents(history, tools.user_id());
     match command {
         Command::Add(spec) => add(spec, clock, tools).await,
         Command::List(spec) => list(&spec, clock, tools).await,

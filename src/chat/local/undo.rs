@@ -80,7 +80,16 @@ where
     };
     Ok(match (call.name.as_str(), number) {
         ("add_task", Some(n)) => {
-            let outcome = tools.call_with("delete_task", &TaskArgs::number(n)).await?;
+            // By id: a task added to a list shared with the user has its owner's number,
+            // which for the user names another task, or none.
+            let args = match call.result.get("id").and_then(Value::as_str) {
+                Some(id) => TaskArgs {
+                    task_id: TaskId::Text(id.to_owned()),
+                    user_id: None,
+                },
+                None => TaskArgs::number(n),
+            };
+            let outcome = tools.call_with("delete_task", &args).await?;
             Some(said(
                 outcome.ok,
                 format!("removed #{n} \"{}\" again", title(&call.result)),
