@@ -277,9 +277,11 @@ fn opening_messages(turn: &Turn<'_>) -> Vec<Value> {
          call. It is now {} in the user's time zone {} ({} UTC). Pass dates to tools as a date \
          or date-time without offset (2026-12-01 or 2026-12-01T17:00), which the tools read in \
          the user's time zone; a time alone means today if still ahead, else tomorrow. Refer \
-         to tasks by their number. Tasks live in lists (projects; every user has an Inbox): \
+         to tasks by their number; a task in a list someone shared with the user by its id \
+         (numbers are per owner). Tasks live in lists (projects; every user has an Inbox): \
          pass a list's name as `project` to add_task, update_task or list_tasks, and call \
-         list_projects to see the user's lists; a name that is none of them is not a list. \
+         list_projects to see the user's lists (shared ones too, with the user's role); a \
+         name that is none of them is not a list. share_project shares a list by email. \
          Rules: never act on a request the user negates (\"don't \
          delete it\" changes nothing). \"It\", \"that one\" or \"the last one\" mean only a \
          task named or shown earlier in this conversation; with none, ask which task. A task \

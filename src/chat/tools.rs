@@ -117,6 +117,12 @@ impl ToolBox {
         })
     }
 
+    /// The user the tools act as.
+    #[must_use]
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
     /// The tools as `tools/list` describes them (name, description, input schema).
     #[must_use]
     pub fn definitions(&self) -> &[Tool] {

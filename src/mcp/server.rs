@@ -87,8 +87,8 @@ pub struct AddTaskArgs {
     #[serde(flatten)]
     pub task: NewTask,
     /// The project (list) to put it in, by name ("Groceries": ignoring case, among the user's
-    /// projects that are not archived; "inbox" is the Inbox) or by UUID; instead of
-    /// `project_id`. The Inbox when neither is given.
+    /// projects that are not archived, shared ones included; "inbox" is the Inbox) or by UUID;
+    /// instead of `project_id`. The Inbox when neither is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// Make it a subtask of this task: its number as shown to the user (e.g. 5) or its UUID;
@@ -104,7 +104,8 @@ pub struct AddTaskArgs {
 /// Arguments of `get_task` and `delete_task`.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct TaskArgs {
-    /// The task: its number as shown to the user (e.g. 3) or its UUID.
+    /// The task: its number as shown to the user (e.g. 3) or its UUID. A task in a project
+    /// someone shared with the user takes its UUID: numbers are per owner.
     #[serde(alias = "id")]
     pub task_id: TaskId,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
@@ -116,7 +117,8 @@ pub struct TaskArgs {
 /// Arguments of `update_task`: the task, and only the fields to change.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct UpdateTaskArgs {
-    /// The task: its number as shown to the user (e.g. 3) or its UUID.
+    /// The task: its number as shown to the user (e.g. 3) or its UUID. A task in a project
+    /// someone shared with the user takes its UUID: numbers are per owner.
     #[serde(alias = "id")]
     pub task_id: TaskId,
     /// Optional, for clients of the reference design: the signed-in user's id. Any other value
@@ -128,7 +130,8 @@ pub struct UpdateTaskArgs {
     pub changes: TaskPatch,
     /// Move the task to this project (list), by name ("Work": ignoring case, among the user's
     /// projects that are not archived; "inbox" is the Inbox) or by UUID; instead of
-    /// `project_id`.
+    /// `project_id`. Only between projects of one owner (a shared task stays among its
+    /// owner's projects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// Make it a subtask of this task (its number, e.g. 5, or its UUID), moving it into that
@@ -140,7 +143,8 @@ pub struct UpdateTaskArgs {
 /// Arguments of `complete_task`.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct CompleteTaskArgs {
-    /// The task: its number as shown to the user (e.g. 3) or its UUID.
+    /// The task: its number as shown to the user (e.g. 3) or its UUID. A task in a project
+    /// someone shared with the user takes its UUID: numbers are per owner.
     #[serde(alias = "id")]
     pub task_id: TaskId,
     /// true (default) marks the task done; false reopens it. Completing a recurring task also
@@ -160,8 +164,8 @@ pub struct ListTasksArgs {
     #[serde(flatten)]
     pub list: ListTasks,
     /// Only tasks of this project (list), by name ("Groceries": ignoring case, among the
-    /// user's projects that are not archived; "inbox" is the Inbox) or by UUID; instead of
-    /// `project_id`. A name that is none of the user's projects is an error, not an empty
+    /// user's projects that are not archived, shared ones included; "inbox" is the Inbox) or
+    /// by UUID; instead of `project_id`. A name that is none of the user's projects is an error, not an empty
     /// page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
@@ -420,8 +424,9 @@ impl TodoMcp {
     }
 
     /// Add a task for the signed-in user. Only `title` is required; `project` names the list
-    /// to put it in ("Groceries"), else it goes to the Inbox. Returns the created task with
-    /// its `number`, the handle the user will use to refer to it.
+    /// to put it in ("Groceries", also a project shared with the user as editor or admin),
+    /// else it goes to the Inbox. Returns the created task with its `number`, the handle the
+    /// user will use to refer to it (in a shared project: its owner's number; use its `id`).
     #[tool(annotations(
         title = "Add a task",
         read_only_hint = false,
@@ -447,8 +452,9 @@ impl TodoMcp {
     }
 
     /// List the signed-in user's tasks, newest first unless `sort`/`order` say otherwise,
-    /// optionally filtered by project (`project`: "Work"), status, priority, tags, text, due
-    /// dates or overdue. Returns one page (`limit`, default 100) with the total and the cursor
+    /// optionally filtered by project (`project`: "Work"; a project shared with the user lists
+    /// its owner's tasks there, which are then named by `id`), status, priority, tags, text,
+    /// due dates or overdue. Returns one page (`limit`, default 100) with the total and the cursor
     /// of the next page.
     #[tool(annotations(
         title = "List tasks",
@@ -487,7 +493,8 @@ impl TodoMcp {
         }))
     }
 
-    /// Get one of the signed-in user's tasks by number or UUID.
+    /// Get one task: the signed-in user's own by number or UUID, a task of a project shared
+    /// with them by UUID (numbers are per owner).
     #[tool(annotations(
         title = "Get a task",
         read_only_hint = true,
@@ -511,7 +518,9 @@ impl TodoMcp {
     }
 
     /// Change some fields of a task; fields left out stay as they are, null clears a field.
-    /// `project` moves it to another list ("Work"). Returns the updated task.
+    /// `project` moves it to another list ("Work"). A task of a project shared with the user
+    /// is named by its UUID (numbers are per owner), and viewers of it cannot change it.
+    /// Returns the updated task.
     #[tool(annotations(
         title = "Update a task",
         read_only_hint = false,
@@ -543,7 +552,9 @@ impl TodoMcp {
     }
 
     /// Mark a task done (or, with completed=false, not done). Completing a recurring task
-    /// schedules its next occurrence, returned as `next_occurrence`.
+    /// schedules its next occurrence, returned as `next_occurrence`. A task of a project
+    /// shared with the user is named by its UUID (numbers are per owner); viewers cannot
+    /// complete it.
     #[tool(annotations(
         title = "Complete a task",
         read_only_hint = false,
@@ -567,7 +578,8 @@ impl TodoMcp {
             .map_err(|e| not_found(e, &args.task_id))
     }
 
-    /// Delete a task for good. Returns the id of the deleted task.
+    /// Delete a task for good. A task of a project shared with the user is named by its UUID
+    /// (numbers are per owner); viewers cannot delete it. Returns the id of the deleted task.
     #[tool(annotations(
         title = "Delete a task",
         read_only_hint = false,
@@ -597,7 +609,7 @@ impl TodoMcp {
 #[tool_handler(
     router = self.tool_router,
     name = "tudu",
-    instructions = "tudu: the signed-in user's task list. Every tool acts as that user only. Refer to a task by its number as shown to the user (task 3 → task_id 3) or by its UUID. Tasks live in projects (lists; every user has an Inbox): list_projects shows them, and add_task, update_task and list_tasks take a project by name (project: \"Groceries\"). A task can have subtasks: add_task and update_task take parent (the parent task's number or UUID), list_tasks takes parent to list one task's subtasks; completing a task completes its open subtasks. Dates are RFC 3339 instants (2026-12-01T17:00:00Z) or a date/date-time without offset, read in the user's time zone (2026-12-01, 2026-12-01T17:00). Failed calls return isError with a message saying what to correct."
+    instructions = "tudu: the signed-in user's task list. Every tool acts as that user only. Refer to a task by its number as shown to the user (task 3 → task_id 3) or by its UUID; a task in a project another user shared with this one only by its UUID (numbers are per owner). Tasks live in projects (lists; every user has an Inbox): list_projects shows them, those shared with the user too with the user's role (viewer, editor, admin), share_project shares one by email, and add_task, update_task and list_tasks take a project by name (project: \"Groceries\"). A task can have subtasks: add_task and update_task take parent (the parent task's number or UUID), list_tasks takes parent to list one task's subtasks; completing a task completes its open subtasks. Dates are RFC 3339 instants (2026-12-01T17:00:00Z) or a date/date-time without offset, read in the user's time zone (2026-12-01, 2026-12-01T17:00). Failed calls return isError with a message saying what to correct."
 )]
 impl ServerHandler for TodoMcp {
     /// Routes a call, accepting the reference design's `todo_*` names as aliases.
@@ -641,7 +653,7 @@ impl ServerHandler for TodoMcp {
 }
 
 /// Every tool's name, for metric labels: a name a client makes up must not become a series.
-const TOOL_NAMES: [&str; 8] = [
+const TOOL_NAMES: [&str; 9] = [
     "add_project",
     "add_task",
     "complete_task",
@@ -649,6 +661,7 @@ const TOOL_NAMES: [&str; 8] = [
     "get_task",
     "list_projects",
     "list_tasks",
+    "share_project",
     "update_task",
 ];
 
@@ -674,9 +687,8 @@ pub fn tool_scope(name: &str, arguments: Option<&JsonObject>) -> Option<Scope> {
     match canonical_name(name, arguments).unwrap_or(name) {
         // As on REST: projects are read and written with the task scopes.
         "list_tasks" | "get_task" | "list_projects" => Some(Scope::TasksRead),
-        "add_task" | "update_task" | "complete_task" | "delete_task" | "add_project" => {
-            Some(Scope::TasksWrite)
-        }
+        "add_task" | "update_task" | "complete_task" | "delete_task" | "add_project"
+        | "share_project" => Some(Scope::TasksWrite),
         _ => None,
     }
 }

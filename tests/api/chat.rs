@@ -77,6 +77,8 @@ both_backends!(
     a_list_made_in_chat_takes_tasks_and_is_listed,
     a_read_only_token_makes_no_list_in_chat,
     chat_adds_a_subtask_only_under_a_task_named_by_number,
+    chat_shares_a_list_only_as_the_roles_allow,
+    a_shared_tasks_number_never_reaches_the_members_own_task,
 );
 
 async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
@@ -1022,4 +1024,170 @@ async fn chat_adds_a_subtask_only_under_a_task_named_by_number(app: TestApp) {
         Some(2),
         "nothing else was added: {all}"
     );
+}
+
+/// Who `project` is shared with besides its owner, as `email/role`, read as `by` over REST.
+async fn shared_with(app: &TestApp, by: &str, project: &str) -> Vec<String> {
+    let res = app
+        .send(app.authed(
+            Method::GET,
+            &format!("/api/v1/projects/{project}/members"),
+            by,
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let mut members: Vec<String> = res
+        .json()
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter(|m| m["role"] != "owner")
+        .map(|m| format!("{}/{}", string_at(m, "/email"), string_at(m, "/role")))
+        .collect();
+    members.sort();
+    members
+}
+
+async fn chat_shares_a_list_only_as_the_roles_allow(app: TestApp) {
+    // Arrange: the owner's Groceries, already shared with a viewer; an editor-to-be, a
+    // stranger, and someone nobody may add
+    let owner = app.new_user().await;
+    let editor = app.new_user().await;
+    let viewer = app.new_user().await;
+    let stranger = app.new_user().await;
+    let newcomer = app.new_user().await;
+    let groceries = new_project(&app, &owner.token, "Groceries").await;
+    let shared = app
+        .send(app.authed_json(
+            Method::POST,
+            &format!("/api/v1/projects/{groceries}/members"),
+            &owner.token,
+            Some(&json!({ "email": viewer.email, "role": "viewer" })),
+        ))
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.text);
+    let viewer_member = format!("{}/viewer", viewer.email);
+
+    // Act and assert, one cell at a time
+    // The owner shares in words.
+    let by_owner = reply(
+        &say(
+            &app,
+            &owner.token,
+            &format!("share Groceries with {} as editor", editor.email),
+            None,
+        )
+        .await,
+    );
+    assert_eq!(
+        by_owner,
+        format!("Shared \"Groceries\" with {} as an editor.", editor.email)
+    );
+    let mut expected = vec![format!("{}/editor", editor.email), viewer_member.clone()];
+    expected.sort();
+    assert_eq!(shared_with(&app, &owner.token, &groceries).await, expected);
+
+    // A viewer may not share it: refused in words, nobody added.
+    let by_viewer = reply(
+        &say(
+            &app,
+            &viewer.token,
+            &format!("share Groceries with {} as viewer", newcomer.email),
+            None,
+        )
+        .await,
+    );
+    assert!(
+        by_viewer.contains("Only the owner of \"Groceries\" and its admins can share it")
+            && by_viewer.contains("you're a viewer")
+            && !by_viewer.contains("user's"),
+        "{by_viewer}"
+    );
+    assert_eq!(shared_with(&app, &owner.token, &groceries).await, expected);
+
+    // To a stranger the list does not exist.
+    let by_stranger = reply(
+        &say(
+            &app,
+            &stranger.token,
+            &format!("share Groceries with {} as viewer", newcomer.email),
+            None,
+        )
+        .await,
+    );
+    assert!(
+        by_stranger.contains("You don't have a list called \"Groceries\""),
+        "{by_stranger}"
+    );
+    assert_eq!(shared_with(&app, &owner.token, &groceries).await, expected);
+
+    // The editor adds to the owner's list: the owner's task, created by the editor.
+    let by_editor = reply(&say(&app, &editor.token, "add milk to Groceries", None).await);
+    assert!(by_editor.starts_with("Added to Groceries"), "{by_editor}");
+    let listed = app
+        .list_tasks(&owner.token, &format!("project_id={groceries}"))
+        .await
+        .json();
+    let tasks = listed.as_array().expect("tasks");
+    assert_eq!(tasks.len(), 1, "{listed}");
+    assert_eq!(tasks[0]["title"], "milk");
+    assert_eq!(tasks[0]["user_id"], owner.id.as_str());
+    assert_eq!(tasks[0]["created_by"], editor.id.as_str());
+
+    // The viewer may not add: refused in words, nothing added.
+    let eggs = reply(&say(&app, &viewer.token, "add eggs to Groceries", None).await);
+    assert!(
+        eggs.contains("viewer") && !eggs.contains("user's"),
+        "{eggs}"
+    );
+    let listed = app
+        .list_tasks(&owner.token, &format!("project_id={groceries}"))
+        .await
+        .json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let theirs = app.list_tasks(&viewer.token, "").await.json();
+    assert_eq!(theirs, json!([]), "the viewer's own list got the task");
+}
+
+async fn a_shared_tasks_number_never_reaches_the_members_own_task(app: TestApp) {
+    // Arrange: the editor's own task #1, and the owner's Groceries, where the editor's milk
+    // will be the owner's #1
+    let owner = app.new_user().await;
+    let editor = app.new_user().await;
+    let groceries = new_project(&app, &owner.token, "Groceries").await;
+    let shared = app
+        .send(app.authed_json(
+            Method::POST,
+            &format!("/api/v1/projects/{groceries}/members"),
+            &owner.token,
+            Some(&json!({ "email": editor.email, "role": "editor" })),
+        ))
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.text);
+    let own = app
+        .create_task_ok(&editor.token, &json!({ "title": "own thing" }))
+        .await;
+    assert_eq!(own["number"], 1);
+
+    // Act
+    let added = say(&app, &editor.token, "add milk to Groceries", None).await;
+    let id = string_at(&added.json(), "/conversation_id");
+    let pointed = reply(&say(&app, &editor.token, "make it high priority", Some(&id)).await);
+    let undone = reply(&say(&app, &editor.token, "undo", Some(&id)).await);
+
+    // Assert: "it" asked back rather than reach the editor's #1; undo removed the milk by id
+    assert!(reply(&added).contains("milk"), "{}", added.text);
+    let mine = app.get_task(&editor.token, &string_at(&own, "/id")).await;
+    assert_eq!(
+        mine.status,
+        StatusCode::OK,
+        "undo deleted the editor's own task"
+    );
+    assert_eq!(mine.json()["priority"], "NONE", "{pointed}");
+    assert!(undone.starts_with("Undone:"), "{undone}");
+    let listed = app
+        .list_tasks(&owner.token, &format!("project_id={groceries}"))
+        .await
+        .json();
+    assert_eq!(listed, json!([]), "{undone}");
 }

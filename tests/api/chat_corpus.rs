@@ -29,7 +29,8 @@ both_backends!(
     corpus_holdout3,
     corpus_projects,
     corpus_holdout_projects,
-    corpus_subtasks
+    corpus_subtasks,
+    corpus_sharing
 );
 
 /// The share of each file's cases that must pass. The files that existed before issue 18 and
@@ -57,6 +58,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("projects.txt", 1.0),
     ("holdout_projects.txt", 0.9),
     ("subtasks.txt", 1.0),
+    ("sharing.txt", 1.0),
 ];
 
 /// Runs one file of `tests/chat_corpus/`.
@@ -147,12 +149,17 @@ async fn corpus_subtasks(app: TestApp) {
     corpus!(app, "subtasks.txt");
 }
 
+async fn corpus_sharing(app: TestApp) {
+    corpus!(app, "sharing.txt");
+}
+
 /// One case of a corpus file.
 #[derive(Debug, Default)]
 struct Case {
     line: usize,
     tz: Option<String>,
     projects: Vec<String>,
+    accounts: Vec<String>,
     setup: Vec<String>,
     messages: Vec<String>,
     expectations: Vec<String>,
@@ -179,6 +186,8 @@ fn cases(source: &str) -> Vec<Case> {
             case.tz = Some(zone.trim().to_owned());
         } else if let Some(project) = line.strip_prefix("project:") {
             case.projects.push(project.trim().to_owned());
+        } else if let Some(account) = line.strip_prefix("account:") {
+            case.accounts.push(account.trim().to_owned());
         } else if let Some(task) = line.strip_prefix("task:") {
             case.setup.push(task.trim().to_owned());
         } else if let Some(message) = line.strip_prefix('>') {
@@ -242,6 +251,9 @@ async fn run_case(app: &TestApp, case: &Case) -> Result<(), String> {
     for project in &case.projects {
         create_project(app, &user, project).await?;
     }
+    for email in &case.accounts {
+        account(app, email).await?;
+    }
     let setup_projects = projects(app, &user).await;
     for task in &case.setup {
         create(app, &user, task, tz, &setup_projects).await?;
@@ -255,11 +267,22 @@ async fn run_case(app: &TestApp, case: &Case) -> Result<(), String> {
     }
     let after = tasks(app, &user).await;
     let after_projects = projects(app, &user).await;
+    let wants_members = case
+        .expectations
+        .iter()
+        .any(|e| e.starts_with("members=") || e == "unshared");
+    let mut members = Vec::new();
+    if wants_members {
+        for project in &after_projects {
+            members.push(shared_with(app, &user, project).await);
+        }
+    }
     for expectation in &case.expectations {
         let state = State {
             before: &before,
             after: &after,
             projects: &after_projects,
+            members: &members,
         };
         check(expectation, &state, &answer, tz).map_err(|why| {
             format!(
@@ -341,6 +364,50 @@ async fn create_project(app: &TestApp, user: &TestUser, spec: &str) -> Result<()
         }
     }
     Ok(())
+}
+
+/// Signs up `email` unless an account has it already (another case made it).
+async fn account(app: &TestApp, email: &str) -> Result<(), String> {
+    let body = json!({ "email": email, "password": crate::helpers::PASSWORD, "name": "Sam" });
+    let res = app.signup(&body).await;
+    match res.status {
+        StatusCode::CREATED | StatusCode::CONFLICT => Ok(()),
+        other => Err(format!(
+            "setup account {email} failed: {other} {}",
+            res.text
+        )),
+    }
+}
+
+/// Who `project` is shared with besides its owner, as `email/role`, sorted.
+async fn shared_with(app: &TestApp, user: &TestUser, project: &Value) -> Vec<String> {
+    let id = project["id"].as_str().unwrap_or_default();
+    let res = app
+        .send(app.authed(
+            Method::GET,
+            &format!("/api/v1/projects/{id}/members"),
+            &user.token,
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let mut members: Vec<String> = res
+        .json()
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|m| m["role"] != "owner")
+                .map(|m| {
+                    format!(
+                        "{}/{}",
+                        m["email"].as_str().unwrap_or_default(),
+                        m["role"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    members.sort();
+    members
 }
 
 /// Every project of the user's, archived ones too, in the user's order.
@@ -457,11 +524,13 @@ fn essence(task: &Value) -> Value {
     ])
 }
 
-/// The user's tasks before and after a case's messages, and their projects after.
+/// The user's tasks before and after a case's messages, and their projects after (with
+/// their members, `email/role`, in the same order, when a check needs them).
 struct State<'a> {
     before: &'a [Value],
     after: &'a [Value],
     projects: &'a [Value],
+    members: &'a [Vec<String>],
 }
 
 /// Checks one `=` line against the state after the conversation.
@@ -479,6 +548,32 @@ fn check(expectation: &str, state: &State<'_>, answer: &Answer, tz: Tz) -> Resul
             Ok(())
         } else {
             Err(format!("projects are {got:?}, expected {want:?}"))
+        };
+    }
+    if let Some(spec) = expectation.strip_prefix("members=") {
+        let (name, want) = spec.split_once(':').ok_or("members=Name:email/role,…")?;
+        let at = state
+            .projects
+            .iter()
+            .position(|p| p["name"] == name.trim().trim_matches('"'))
+            .ok_or_else(|| format!("no project {name}"))?;
+        let mut want: Vec<&str> = want
+            .split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .collect();
+        want.sort_unstable();
+        let got = &state.members[at];
+        return if *got == want {
+            Ok(())
+        } else {
+            Err(format!("{name} is shared with {got:?}, expected {want:?}"))
+        };
+    }
+    if expectation == "unshared" {
+        return match state.members.iter().find(|m| !m.is_empty()) {
+            None => Ok(()),
+            Some(members) => Err(format!("a project was shared with {members:?}")),
         };
     }
     if expectation == "unchanged" {

@@ -39,6 +39,8 @@ both_backends!(
     task_tools_take_a_project_by_name,
     a_project_name_reaches_only_the_callers_projects,
     task_tools_take_a_parent_by_number,
+    shared_projects_through_mcp_allow_exactly_what_each_role_may,
+    share_project_refuses_the_inbox_unknown_accounts_and_members_twice,
 );
 
 type Client = RunningService<RoleClient, ()>;
@@ -135,6 +137,7 @@ async fn tools_are_listed_with_schemas_and_annotations(app: TestApp) {
             "get_task",
             "list_projects",
             "list_tasks",
+            "share_project",
             "update_task"
         ]
     );
@@ -148,6 +151,7 @@ async fn tools_are_listed_with_schemas_and_annotations(app: TestApp) {
         ("update_task", false, true, true),
         ("complete_task", false, true, true),
         ("delete_task", false, true, true),
+        ("share_project", false, false, false),
     ];
     for (name, read_only, destructive, idempotent) in expected {
         let tool = tool(&tools, name);
@@ -231,6 +235,39 @@ async fn tools_are_listed_with_schemas_and_annotations(app: TestApp) {
     assert!(add_project["properties"]["color"]["description"].is_string());
     let list_projects = Value::Object(tool(&tools, "list_projects").input_schema.as_ref().clone());
     assert!(list_projects["properties"]["include_archived"]["description"].is_string());
+    let share = Value::Object(tool(&tools, "share_project").input_schema.as_ref().clone());
+    assert_eq!(share["required"], json!(["project", "email"]));
+    for field in ["project", "email", "role"] {
+        assert!(
+            share["properties"][field]["description"].is_string(),
+            "share_project.{field} is undocumented: {share}"
+        );
+    }
+    let share_says = tool(&tools, "share_project")
+        .description
+        .as_deref()
+        .unwrap_or_default();
+    for point in ["owner", "admins", "Inbox", "tudu account"] {
+        assert!(share_says.contains(point), "share_project: {share_says}");
+    }
+    let projects_say = tool(&tools, "list_projects")
+        .description
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        projects_say.contains("shared") && projects_say.contains("role"),
+        "{projects_say}"
+    );
+    for name in ["get_task", "update_task", "complete_task", "delete_task"] {
+        let says = tool(&tools, name)
+            .description
+            .as_deref()
+            .unwrap_or_default();
+        assert!(
+            says.contains("shared") && says.contains("UUID"),
+            "{name} does not say shared tasks go by UUID: {says}"
+        );
+    }
     let _ = client.cancel().await;
 }
 
@@ -527,7 +564,7 @@ async fn stateless_clients_of_2026_07_28_work_without_initialize(app: TestApp) {
     // Assert
     let info = client.peer_info().expect("discover result");
     assert_eq!(info.protocol_version, ProtocolVersion::V_2026_07_28);
-    assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 8);
+    assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 9);
     let added = ok(&call(&client, "add_task", json!({"title": "Stateless"})).await);
     assert_eq!(added["number"], 1);
     assert_eq!(
@@ -836,7 +873,7 @@ async fn stdio_server_acts_as_the_given_user() {
     let log = log.await.expect("the log reader");
 
     // Assert
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 9);
     let serving = log
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -1277,4 +1314,351 @@ async fn task_tools_take_a_parent_by_number(app: TestApp) {
         true,
         "completing the parent completed it"
     );
+}
+
+/// Who acts in [`shared_projects_through_mcp_allow_exactly_what_each_role_may`], in the
+/// order of its table's columns.
+#[derive(Debug, Clone, Copy)]
+enum Actor {
+    Owner,
+    Admin,
+    Editor,
+    Viewer,
+    Stranger,
+}
+
+const ACTORS: [Actor; 5] = [
+    Actor::Owner,
+    Actor::Admin,
+    Actor::Editor,
+    Actor::Viewer,
+    Actor::Stranger,
+];
+
+/// A tool call on a shared project or one of its tasks (tasks named by UUID).
+#[derive(Debug, Clone, Copy)]
+enum SharedOp {
+    ListTasks,
+    UpdateTask,
+    CompleteTask,
+    DeleteTask,
+    AddTask,
+    Share,
+}
+
+/// How a cell's call must end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// It succeeds, and did what it says.
+    Done,
+    /// A failed call saying viewers cannot change it; nothing changed.
+    ViewerRefused,
+    /// A failed call saying only the owner and admins may; nothing changed.
+    AdminsOnly,
+    /// A failed call reading as for a task or project that does not exist; nothing changed.
+    Unknown,
+}
+
+/// The MCP cells of the sharing matrix (REST's is in `sharing.rs`): for each tool, what each
+/// actor (owner, admin, editor, viewer, non-member) gets.
+const MCP_MATRIX: &[(SharedOp, [Outcome; 5])] = {
+    use Outcome::{AdminsOnly, Done, Unknown, ViewerRefused};
+    &[
+        (SharedOp::ListTasks, [Done, Done, Done, Done, Unknown]),
+        (
+            SharedOp::UpdateTask,
+            [Done, Done, Done, ViewerRefused, Unknown],
+        ),
+        (
+            SharedOp::CompleteTask,
+            [Done, Done, Done, ViewerRefused, Unknown],
+        ),
+        (
+            SharedOp::DeleteTask,
+            [Done, Done, Done, ViewerRefused, Unknown],
+        ),
+        (
+            SharedOp::AddTask,
+            [Done, Done, Done, ViewerRefused, Unknown],
+        ),
+        (
+            SharedOp::Share,
+            [Done, Done, AdminsOnly, AdminsOnly, Unknown],
+        ),
+    ]
+};
+
+async fn shared_projects_through_mcp_allow_exactly_what_each_role_may(app: TestApp) {
+    // Arrange: Groceries shared with an admin, an editor and a viewer; a stranger
+    let users = [
+        app.new_user().await,
+        app.new_user().await,
+        app.new_user().await,
+        app.new_user().await,
+        app.new_user().await,
+    ];
+    let owner = &users[0];
+    let created = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/projects",
+            &owner.token,
+            Some(&json!({"name": "Groceries"})),
+        ))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let project = string_at(&created.json(), "/id");
+    let owner_client = connect(&app, &owner.token).await;
+    for (member, role) in [
+        (&users[1], "admin"),
+        (&users[2], "editor"),
+        (&users[3], "viewer"),
+    ] {
+        ok(&call(
+            &owner_client,
+            "share_project",
+            json!({"project": "Groceries", "email": member.email, "role": role}),
+        )
+        .await);
+    }
+    let mut clients = Vec::new();
+    for user in &users {
+        clients.push(connect(&app, &user.token).await);
+    }
+
+    // Act and assert, cell by cell
+    let mut wrong = Vec::new();
+    for (op, row) in MCP_MATRIX {
+        for ((actor, want), (user, client)) in
+            ACTORS.iter().zip(row).zip(users.iter().zip(&clients))
+        {
+            let cell = format!("{op:?} as {actor:?}");
+            if let Err(why) = shared_cell(&app, owner, &project, *op, user, client, *want).await {
+                wrong.push(format!("{cell}: {why}"));
+            }
+        }
+    }
+    for client in clients {
+        let _ = client.cancel().await;
+    }
+    let _ = owner_client.cancel().await;
+    assert!(wrong.is_empty(), "cells that differ:\n{}", wrong.join("\n"));
+}
+
+/// Performs `op` as `user` through `client` on a fresh task of `project` (the owner's), and
+/// checks both the call's result and what it left behind.
+async fn shared_cell(
+    app: &TestApp,
+    owner: &crate::helpers::TestUser,
+    project: &str,
+    op: SharedOp,
+    user: &crate::helpers::TestUser,
+    client: &Client,
+    want: Outcome,
+) -> Result<(), String> {
+    let task = app
+        .create_task_ok(
+            &owner.token,
+            &json!({"title": "change me", "project_id": project}),
+        )
+        .await;
+    let task_id = string_at(&task, "/id");
+    let newcomer = app.new_user().await;
+    // Unique to the cell, so that what earlier cells added does not count.
+    let added_title = format!("added for {}", newcomer.id);
+    let result = match op {
+        SharedOp::ListTasks => call(client, "list_tasks", json!({"project": project})).await,
+        SharedOp::UpdateTask => {
+            call(
+                client,
+                "update_task",
+                json!({"task_id": task_id, "title": "changed"}),
+            )
+            .await
+        }
+        SharedOp::CompleteTask => call(client, "complete_task", json!({"task_id": task_id})).await,
+        SharedOp::DeleteTask => call(client, "delete_task", json!({"task_id": task_id})).await,
+        SharedOp::AddTask => {
+            call(
+                client,
+                "add_task",
+                json!({"title": added_title, "project": project}),
+            )
+            .await
+        }
+        SharedOp::Share => {
+            call(
+                client,
+                "share_project",
+                json!({"project": project, "email": newcomer.email, "role": "viewer"}),
+            )
+            .await
+        }
+    };
+    let after = app.get_task(&owner.token, &task_id).await;
+    let members = app
+        .send(app.authed(
+            Method::GET,
+            &format!("/api/v1/projects/{project}/members"),
+            &owner.token,
+        ))
+        .await
+        .json();
+    let shared_with_newcomer = members
+        .as_array()
+        .is_some_and(|all| all.iter().any(|m| m["email"] == newcomer.email.as_str()));
+    let listed = app
+        .list_tasks(&owner.token, &format!("project_id={project}&limit=1000"))
+        .await
+        .json();
+    let added: Vec<&Value> = listed
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|t| t["title"] == added_title.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    // What the call must have left, when it was refused: the task as it was, nobody added.
+    let untouched = after.status == StatusCode::OK
+        && after.json()["title"] == "change me"
+        && after.json()["completed"] == false
+        && added.is_empty()
+        && !shared_with_newcomer;
+    if want != Outcome::Done {
+        if result.is_error != Some(true) {
+            return Err(format!("succeeded: {}", text_of(&result)));
+        }
+        let message = failed(&result);
+        let expected = match want {
+            Outcome::ViewerRefused => "viewers of a shared project cannot change",
+            Outcome::AdminsOnly => "only the project's owner and admins",
+            Outcome::Unknown
+                if matches!(
+                    op,
+                    SharedOp::ListTasks | SharedOp::AddTask | SharedOp::Share
+                ) =>
+            {
+                "No project named"
+            }
+            _ => "was not found among the user's tasks",
+        };
+        if !message.contains(expected) {
+            return Err(format!("message {message:?} lacks {expected:?}"));
+        }
+        return if untouched {
+            Ok(())
+        } else {
+            Err("a refused call changed something".to_owned())
+        };
+    }
+    if result.is_error == Some(true) {
+        return Err(format!("failed: {}", text_of(&result)));
+    }
+    let value = ok(&result);
+    let done = match op {
+        SharedOp::ListTasks => value["tasks"]
+            .as_array()
+            .is_some_and(|tasks| tasks.iter().any(|t| t["id"] == task["id"])),
+        SharedOp::UpdateTask => value["title"] == "changed" && after.json()["title"] == "changed",
+        SharedOp::CompleteTask => value["completed"] == true && after.json()["completed"] == true,
+        SharedOp::DeleteTask => {
+            value["deleted_id"] == task["id"] && after.status == StatusCode::NOT_FOUND
+        }
+        // Into the owner's project, as the owner's task, created by the caller.
+        SharedOp::AddTask => {
+            added.len() == 1
+                && added[0]["user_id"] == owner.id.as_str()
+                && added[0]["created_by"] == user.id.as_str()
+                && value["project_id"] == project
+        }
+        SharedOp::Share => {
+            value["email"] == newcomer.email.as_str()
+                && value["role"] == "viewer"
+                && shared_with_newcomer
+        }
+    };
+    if done {
+        Ok(())
+    } else {
+        Err(format!("succeeded without its effect: {value}"))
+    }
+}
+
+async fn share_project_refuses_the_inbox_unknown_accounts_and_members_twice(app: TestApp) {
+    // Arrange
+    let owner = app.new_user().await;
+    let sam = app.new_user().await;
+    let client = connect(&app, &owner.token).await;
+    ok(&call(&client, "add_project", json!({"name": "Groceries"})).await);
+
+    // Act
+    let shared = ok(&call(
+        &client,
+        "share_project",
+        json!({"project": "groceries", "email": sam.email.to_uppercase()}),
+    )
+    .await);
+    let twice = failed(
+        &call(
+            &client,
+            "share_project",
+            json!({"project": "Groceries", "email": sam.email}),
+        )
+        .await,
+    );
+    let inbox = failed(
+        &call(
+            &client,
+            "share_project",
+            json!({"project": "Inbox", "email": sam.email}),
+        )
+        .await,
+    );
+    let nobody = failed(
+        &call(
+            &client,
+            "share_project",
+            json!({"project": "Groceries", "email": "nobody@example.invalid"}),
+        )
+        .await,
+    );
+    let no_list = failed(
+        &call(
+            &client,
+            "share_project",
+            json!({"project": "Hobbies", "email": sam.email}),
+        )
+        .await,
+    );
+    let owner_role = failed(
+        &call(
+            &client,
+            "share_project",
+            json!({"project": "Groceries", "email": sam.email, "role": "owner"}),
+        )
+        .await,
+    );
+    let sam_client = connect(&app, &sam.token).await;
+    let theirs = ok(&call(&sam_client, "list_projects", json!({})).await);
+    let _ = client.cancel().await;
+    let _ = sam_client.cancel().await;
+
+    // Assert: the default role is editor, and the member sees the project with it
+    assert_eq!(shared["email"], sam.email.as_str());
+    assert_eq!(shared["user_id"], sam.id.as_str());
+    assert_eq!(shared["role"], "editor");
+    assert!(twice.contains("member already"), "{twice}");
+    assert!(inbox.contains("Inbox cannot be shared"), "{inbox}");
+    assert!(
+        nobody.contains("email") && nobody.contains("no tudu account"),
+        "{nobody}"
+    );
+    assert!(no_list.starts_with("No project named"), "{no_list}");
+    assert!(owner_role.contains("role"), "{owner_role}");
+    let groceries = theirs["projects"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["name"] == "Groceries"))
+        .unwrap_or_else(|| panic!("Sam does not see Groceries: {theirs}"));
+    assert_eq!(groceries["role"], "editor");
 }

@@ -234,6 +234,7 @@ async fn tools_are_listed_and_called_over_a_socket(app: TestApp) {
             "get_task",
             "list_projects",
             "list_tasks",
+            "share_project",
             "update_task"
         ]
     );
@@ -518,7 +519,7 @@ async fn rmcp_clients_of_both_lifecycles_work_over_a_socket(app: TestApp) {
         Some(ProtocolVersion::V_2026_07_28)
     );
     for (client, title) in [(&legacy, "Legacy"), (&stateless, "Stateless")] {
-        assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 8);
+        assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 9);
         let arguments = json!({"title": title})
             .as_object()
             .cloned()

@@ -42,6 +42,7 @@ TOOLS = {
     "delete_task": (False, True, True),
     "list_projects": (True, False, True),
     "add_project": (False, False, False),
+    "share_project": (False, False, False),
 }
 
 

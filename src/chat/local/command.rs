@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 
+use crate::projects::model::Role;
 use crate::tasks::model::{Priority, RecurrencePattern, StatusFilter};
 
 /// A task named in a message.
@@ -187,6 +188,16 @@ pub enum Command {
     Projects,
     /// Create a project ("create a list called Groceries").
     NewProject(String),
+    /// Share a project with the tudu account of `email` ("share Groceries with
+    /// sam@example.com as an editor").
+    Share {
+        /// The list to share.
+        list: ListName,
+        /// Their email, lower case.
+        email: String,
+        /// What they may do in it; editor unless said.
+        role: Role,
+    },
     /// Several tasks at once: never done in one turn, only listed with a question.
     Bulk(BulkAction, BulkSpec),
     /// "yes" to the question a bulk request asked.

@@ -9,9 +9,10 @@ use serde_json::Value;
 use crate::chat::agent::{PastMessage, Role};
 use crate::chat::tools::ToolCall;
 
-/// Tools that change tasks (or, `add_project`, the user's lists).
+/// Tools that change tasks (or, `add_project` and `share_project`, the user's lists).
 pub const CHANGING: &[&str] = &[
     "add_project",
+    "share_project",
     "add_task",
     "update_task",
     "complete_task",
@@ -25,10 +26,10 @@ const POINTER_REACH: usize = 4;
 /// The opening of a reply that reversed a change; `undo` skips such turns and what they undid.
 pub const UNDONE: &str = "Undone:";
 
-/// The tasks (number and title) the most recent assistant turn (within [`POINTER_REACH`]
-/// messages) changed or, changing none, showed. Empty: nothing to point at.
+/// The tasks (number and title) of `caller`'s that the most recent assistant turn (within
+/// [`POINTER_REACH`] messages) changed or, changing none, showed. Empty: nothing to point at.
 #[must_use]
-pub fn referents(history: &[PastMessage]) -> Vec<(i64, String)> {
+pub fn referents(history: &[PastMessage], caller: &str) -> Vec<(i64, String)> {
     history
         .iter()
         .rev()
@@ -37,7 +38,7 @@ pub fn referents(history: &[PastMessage]) -> Vec<(i64, String)> {
         .map(|m| {
             // Only what the reply put in front of the user counts (a count in a summary
             // read tasks it never showed).
-            let mut tasks = numbers_in(&m.tool_calls);
+            let mut tasks = numbers_in(&m.tool_calls, caller);
             tasks.retain(|(n, _)| mentions(&m.content, *n));
             tasks
         })
@@ -57,8 +58,17 @@ pub fn mentions(text: &str, number: i64) -> bool {
     })
 }
 
-/// A task's number and title, out of a tool result.
-fn shown(task: &Value) -> Option<(i64, String)> {
+/// A task's number and title, out of a tool result; `None` for a task of someone else's
+/// (in a project shared with `caller`): its number is its owner's, and the tools read a number
+/// as one of the caller's own tasks, so pointing at it would reach another task.
+fn shown(task: &Value, caller: &str) -> Option<(i64, String)> {
+    if task
+        .get("user_id")
+        .and_then(Value::as_str)
+        .is_some_and(|owner| !crate::auth::model::is_same_user(owner, caller))
+    {
+        return None;
+    }
     Some((
         task.get("number")?.as_i64()?,
         task.get("title")?.as_str()?.to_owned(),
@@ -66,7 +76,7 @@ fn shown(task: &Value) -> Option<(i64, String)> {
 }
 
 /// The tasks a turn's calls changed, or else the tasks its last read showed.
-fn numbers_in(calls: &[ToolCall]) -> Vec<(i64, String)> {
+fn numbers_in(calls: &[ToolCall], caller: &str) -> Vec<(i64, String)> {
     let ok = |c: &&ToolCall| c.result.get("error").is_none();
     let mut changed: Vec<(i64, String)> = Vec::new();
     let mut deleted = false;
@@ -79,7 +89,7 @@ fn numbers_in(calls: &[ToolCall]) -> Vec<(i64, String)> {
             deleted = true;
             continue;
         }
-        if let Some(task) = shown(&call.result)
+        if let Some(task) = shown(&call.result, caller)
             && !changed.iter().any(|(n, _)| *n == task.0)
         {
             changed.push(task);
@@ -92,12 +102,12 @@ fn numbers_in(calls: &[ToolCall]) -> Vec<(i64, String)> {
         return Vec::new();
     };
     match last_read.name.as_str() {
-        "get_task" => shown(&last_read.result).into_iter().collect(),
+        "get_task" => shown(&last_read.result, caller).into_iter().collect(),
         "list_tasks" => last_read
             .result
             .get("tasks")
             .and_then(Value::as_array)
-            .map(|tasks| tasks.iter().filter_map(shown).collect())
+            .map(|tasks| tasks.iter().filter_map(|t| shown(t, caller)).collect())
             .unwrap_or_default(),
         _ => Vec::new(),
     }
@@ -183,7 +193,7 @@ mod tests {
 
     #[test]
     fn pointers_reach_only_what_the_last_turn_showed() {
-        assert!(referents(&[]).is_empty());
+        assert!(referents(&[], "u").is_empty());
         let added = [
             said(Role::User, "add milk", vec![]),
             said(
@@ -192,7 +202,7 @@ mod tests {
                 vec![call("add_task", json!({}), task(4, "milk"))],
             ),
         ];
-        assert_eq!(referents(&added), vec![(4, "milk".to_owned())]);
+        assert_eq!(referents(&added, "u"), vec![(4, "milk".to_owned())]);
         // A listing shows every task it names; a count reads tasks it never shows.
         let listed = [said(
             Role::Assistant,
@@ -203,7 +213,7 @@ mod tests {
                 json!({ "tasks": [task(1, "a"), task(2, "b")], "total": 2 }),
             )],
         )];
-        assert_eq!(referents(&listed).len(), 2);
+        assert_eq!(referents(&listed, "u").len(), 2);
         let counted = [said(
             Role::Assistant,
             "You have 1 task: 1 pending.",
@@ -213,7 +223,7 @@ mod tests {
                 json!({ "tasks": [task(1, "a")], "total": 1 }),
             )],
         )];
-        assert!(referents(&counted).is_empty());
+        assert!(referents(&counted, "u").is_empty());
         // A deleted task is no referent; a failed call neither.
         let deleted = [said(
             Role::Assistant,
@@ -227,7 +237,19 @@ mod tests {
                 ),
             ],
         )];
-        assert!(referents(&deleted).is_empty());
+        assert!(referents(&deleted, "u").is_empty());
+        // A task of a list shared with the user carries its owner's number: no referent.
+        let shared = [said(
+            Role::Assistant,
+            "Added to Groceries: #4 \"milk\".",
+            vec![call(
+                "add_task",
+                json!({}),
+                json!({ "number": 4, "title": "milk", "user_id": "owner", "created_by": "u" }),
+            )],
+        )];
+        assert!(referents(&shared, "u").is_empty());
+        assert_eq!(referents(&shared, "owner"), vec![(4, "milk".to_owned())]);
         assert!(mentions("#12 and #3", 3));
         assert!(!mentions("#12 and #34", 3));
     }

@@ -52,7 +52,7 @@ pub async fn run(
     history: &[PastMessage],
     tools: &mut ToolBox,
 ) -> Result<String, ApiError> {
-    let shown = context::referents(history);
+    let shown = context::referents(history, tools.user_id());
     match command {
         Command::Add(spec) => add(spec, clock, tools).await,
         Command::List(spec) => list(&spec, clock, tools).await,
@@ -78,6 +78,7 @@ pub async fn run(
         Command::MoveTo(task, list) => filing::move_to(&task, &list, &shown, tools).await,
         Command::Projects => filing::projects(tools).await,
         Command::NewProject(name) => filing::create(name, tools).await,
+        Command::Share { list, email, role } => filing::share(&list, &email, role, tools).await,
         Command::Bulk(action, spec) => super::bulk::ask(action, &spec, tools).await,
         Command::Confirm => super::bulk::confirm(history, tools).await,
         Command::Undo => super::undo::undo(history, clock, tools).await,
@@ -127,6 +128,15 @@ async fn add(spec: NewTaskSpec, clock: Clock, tools: &mut ToolBox) -> Result<Str
         user_id: None,
     };
     let outcome = tools.call_with("add_task", &args).await?;
+    if let Some(project) = project.as_ref().filter(|p| !p.role.writes_tasks())
+        && task_of(&outcome).is_none()
+    {
+        return Ok(format!(
+            "You can only view \"{}\" (it was shared with you as a viewer), so I added \
+             nothing.",
+            project.name
+        ));
+    }
     Ok(match (task_of(&outcome), project, spec.parent) {
         (Some(task), _, Some(parent)) => format!(
             "Added a subtask of #{parent}: {}.",

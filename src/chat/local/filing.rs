@@ -1,14 +1,15 @@
 //! Carrying out what a message asks of projects (lists) through the MCP tools: finding a
-//! named list among the user's, listing and creating lists, and moving a task to one.
+//! named list among the user's, listing, creating and sharing lists, and moving a task to
+//! one.
 
 use super::command::{ListName, TaskRef};
 use super::reply::{self, Spoken};
 use super::resolve::{Prefer, Shown, resolve};
 use crate::chat::tools::ToolBox;
 use crate::error::ApiError;
-use crate::mcp::projects::{AddProjectArgs, ListProjectsArgs, ProjectList};
+use crate::mcp::projects::{AddProjectArgs, ListProjectsArgs, ProjectList, ShareProjectArgs};
 use crate::mcp::server::{TaskId, UpdateTaskArgs};
-use crate::projects::model::{Named, NewProject, Project, named};
+use crate::projects::model::{Member, Named, NewProject, Project, Role, ShareProject, named};
 use crate::tasks::model::{Task, TaskPatch};
 
 /// What a list name turned out to be among the user's projects.
@@ -191,4 +192,79 @@ pub async fn move_to(
         Some(moved) => format!("Moved {} to {}.", moved.name(), project.name),
         None => reply::failure(outcome.error_message()),
     })
+}
+
+/// Shares the list `list` names with the account of `email` as `role`. The list is looked up
+/// first, so a list the user cannot see answers as one they do not have; whether they may
+/// share it is the tool's to say, and its refusals are put in a person's words.
+///
+/// # Errors
+/// The tool session broke.
+pub async fn share(
+    list: &ListName,
+    email: &str,
+    role: Role,
+    tools: &mut ToolBox,
+) -> Result<String, ApiError> {
+    let project = match project(list, tools).await? {
+        Ok(project) => project,
+        Err(answer) => return Ok(answer),
+    };
+    if role == Role::Owner {
+        return Ok(format!(
+            "I can't hand \"{}\" over to someone else; do that in the app. Nothing was shared.",
+            project.name
+        ));
+    }
+    let args = ShareProjectArgs {
+        project: project.id.to_string(),
+        share: ShareProject {
+            email: Some(email.to_owned()),
+            role: Some(role),
+        },
+        user_id: None,
+    };
+    let outcome = tools.call_with("share_project", &args).await?;
+    if let Some(member) = outcome.read::<Member>() {
+        return Ok(format!(
+            "Shared \"{}\" with {} as {}.",
+            project.name,
+            member.email,
+            role_phrase(member.role)
+        ));
+    }
+    let error = outcome.error_message().unwrap_or_default();
+    let name = &project.name;
+    Ok(if error.contains("owner and admins") {
+        format!(
+            "Only the owner of \"{name}\" and its admins can share it, and you're {} there, so \
+             I shared nothing.",
+            role_phrase(project.role)
+        )
+    } else if error.contains("Inbox cannot be shared") {
+        "Your Inbox can't be shared, so I shared nothing. Share another list, e.g. \"share \
+         Groceries with sam@example.com\"."
+            .to_owned()
+    } else if error.contains("no tudu account") {
+        format!(
+            "There's no tudu account for {email}, so I shared nothing. Ask them to sign up, then \
+             try again."
+        )
+    } else if error.contains("member already") {
+        format!("{email} already has access to \"{name}\", so I changed nothing.")
+    } else if error.contains("own this project") {
+        format!("{email} owns \"{name}\", so there's nothing to share.")
+    } else {
+        reply::failure(outcome.error_message())
+    })
+}
+
+/// "an editor", "a viewer", "an admin", "the owner".
+fn role_phrase(role: Role) -> &'static str {
+    match role {
+        Role::Viewer => "a viewer",
+        Role::Editor => "an editor",
+        Role::Admin => "an admin",
+        Role::Owner => "the owner",
+    }
 }

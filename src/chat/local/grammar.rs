@@ -18,6 +18,7 @@ use super::lists;
 use super::past::{passive, past_tense};
 use super::reference::parse_ref;
 use super::safety;
+use super::sharing;
 use super::subtasks;
 use super::when::Now;
 use super::words::{Word, ends_with, len, split, starts_with, strip_around, trim};
@@ -320,6 +321,10 @@ fn confirmed(rest: &[Word], now: Now) -> Command {
 fn understand(words: &[Word], now: Now) -> Command {
     // Before the rules: "create a list called …" would read as adding a task.
     if let Some(command) = lists::request(words) {
+        return command;
+    }
+    // Before the rules too: "let sam@… add to Groceries" is no task.
+    if let Some(command) = sharing::request(words) {
         return command;
     }
     if let Some(command) = labelled(words, now) {

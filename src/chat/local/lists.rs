@@ -66,6 +66,13 @@ fn name_of(words: &[Word], quoted: &[bool]) -> Option<ListName> {
     })
 }
 
+/// The list `words` name, all of them ("Groceries", "my Work list"); `None` when they are
+/// only generic words or pronouns ("it", "my list").
+#[must_use]
+pub fn name(words: &[Word]) -> Option<ListName> {
+    name_of(words, &vec![false; words.len()])
+}
+
 /// The closing "to <list>" of an add ("milk to Groceries", "call mom on the Work list"):
 /// where the phrase starts in `words` and the list it names. Only the last such word is
 /// looked at, and something must stand before it (the title).

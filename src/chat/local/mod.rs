@@ -22,6 +22,7 @@ pub mod reference;
 pub mod reply;
 pub mod resolve;
 pub mod safety;
+pub mod sharing;
 pub mod stem;
 pub mod subtasks;
 pub mod undo;

@@ -145,6 +145,7 @@ pub const HELP: &str = "I manage your tasks from plain sentences. Try:\n\
 • Change: \"move the dentist to next monday\" · \"push task 4 back a day\" · \"make task 1 p1\" (or !high) · \"note for task 2: bring ID\" · \"tag task 2 #home\" · \"rename task 2 to buy oat milk\" · \"stop repeating task 5\" · \"clear the due date of task 5\"\n\
 • Right after a change: \"and make it high priority\" · \"actually, tomorrow\" · \"undo\"\n\
 • Lists: \"add milk to Groceries\" · \"what's in my Work list\" · \"move task 3 to Work\" · \"show my lists\" · \"create a list called Groceries\"\n\
+• Share a list: \"share Groceries with sam@example.com as an editor\" · \"let sam@example.com see Groceries\" (they need a tudu account)\n\
 • Subtasks: \"add a subtask check tyres to task 5\"\n\
 • Delete: \"delete task 4\". Several at once (\"delete all completed tasks\", \"clear my list\") are listed first and wait for your \"yes\".\n\
 I name tasks by number or by whole words of their title. I ask when \"it\" could mean nothing or several tasks, and I never act on \"don't …\".";
@@ -174,6 +175,10 @@ pub fn incomplete(kind: &str) -> &'static str {
         }
         "project" => {
             "What should the new list be called? Say e.g. \"create a list called Groceries\"."
+        }
+        "share" => {
+            "Who should I share which list with? Say their email and the list's name, one \
+             person at a time, e.g. \"share Groceries with sam@example.com as an editor\"."
         }
         "move" => {
             "I move one task at a time, so I changed nothing. Say e.g. \"move task 3 to Work\"."

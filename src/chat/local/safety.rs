@@ -332,6 +332,7 @@ pub const fn changes(command: &Command) -> bool {
             | Command::Update(..)
             | Command::MoveTo(..)
             | Command::NewProject(_)
+            | Command::Share { .. }
             | Command::Bulk(..)
             | Command::Confirm
             | Command::Undo

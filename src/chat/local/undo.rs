@@ -1,8 +1,8 @@
 //! `undo`: reverses the agent's last change in this conversation, read from the tool calls the
 //! conversation stored. A deleted task comes back with its id and number; a completion is
 //! reopened and the occurrence it spawned removed; an update gets its previous values back; an
-//! added task is deleted. Undo turns are skipped, with the change each undid, so a second
-//! `undo` reaches one change further back.
+//! added task is deleted. A new list and a share stay (the reply says so). Undo turns are
+//! skipped, with the change each undid, so a second `undo` reaches one change further back.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -80,7 +80,16 @@ where
     };
     Ok(match (call.name.as_str(), number) {
         ("add_task", Some(n)) => {
-            let outcome = tools.call_with("delete_task", &TaskArgs::number(n)).await?;
+            // By id: a task added to a list shared with the user has its owner's number,
+            // which for the user names another task, or none.
+            let args = match call.result.get("id").and_then(Value::as_str) {
+                Some(id) => TaskArgs {
+                    task_id: TaskId::Text(id.to_owned()),
+                    user_id: None,
+                },
+                None => TaskArgs::number(n),
+            };
+            let outcome = tools.call_with("delete_task", &args).await?;
             Some(said(
                 outcome.ok,
                 format!("removed #{n} \"{}\" again", title(&call.result)),
@@ -164,6 +173,15 @@ where
                 .get("name")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
+        )),
+        // No tool removes a member, and undo acts only through tools (and the restore of a
+        // task it saw deleted); saying so beats undoing an older change the user did not mean.
+        ("share_project", _) => Some(format!(
+            "{} keeps access to the list (remove them in the app)",
+            call.result
+                .get("email")
+                .and_then(Value::as_str)
+                .unwrap_or("they")
         )),
         _ => None,
     })
