@@ -164,7 +164,7 @@ impl ToolBox {
         };
         let mut request = CallToolRequestParams::new(Cow::Owned(name.to_owned()));
         request.arguments = object;
-        let outcome = match self.client.call_tool(request).await {
+        let mut outcome = match self.client.call_tool(request).await {
             Ok(result) => outcome_of(result),
             // Unknown tool names and unreadable arguments come back as protocol errors; the
             // model can correct both, so they are reported to it rather than failing the turn.
@@ -174,6 +174,7 @@ impl ToolBox {
             }
         };
         self.record(name, arguments, &outcome);
+        hide_foreign_numbers(&mut outcome.value, &self.user_id);
         Ok(outcome)
     }
 
@@ -240,6 +241,33 @@ impl ToolBox {
             arguments,
             result: outcome.value.clone(),
         });
+    }
+}
+
+/// Sets to 0 the `number` of every task in `value` that is not `caller`'s (one of a project
+/// shared with them). Its number is its owner's, and a number said back to the agent names one of
+/// the caller's own tasks, so an agent that showed it would invite a change to another task;
+/// such a task is named by title and reached by its UUID. The stored call keeps the number.
+fn hide_foreign_numbers(value: &mut Value, caller: &str) {
+    match value {
+        Value::Object(fields) => {
+            let foreign = fields
+                .get("user_id")
+                .and_then(Value::as_str)
+                .is_some_and(|owner| !crate::auth::model::is_same_user(owner, caller));
+            if foreign && let Some(number) = fields.get_mut("number") {
+                *number = Value::from(0);
+            }
+            for field in fields.values_mut() {
+                hide_foreign_numbers(field, caller);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                hide_foreign_numbers(item, caller);
+            }
+        }
+        _ => {}
     }
 }
 

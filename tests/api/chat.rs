@@ -1172,11 +1172,18 @@ async fn a_shared_tasks_number_never_reaches_the_members_own_task(app: TestApp) 
     // Act
     let added = say(&app, &editor.token, "add milk to Groceries", None).await;
     let id = string_at(&added.json(), "/conversation_id");
+    let listing = reply(&say(&app, &editor.token, "what's in Groceries", Some(&id)).await);
     let pointed = reply(&say(&app, &editor.token, "make it high priority", Some(&id)).await);
     let undone = reply(&say(&app, &editor.token, "undo", Some(&id)).await);
 
     // Assert: "it" asked back rather than reach the editor's #1; undo removed the milk by id
     assert!(reply(&added).contains("milk"), "{}", added.text);
+    // The owner's number of the milk is never said to the editor, whose "#1" is their own task.
+    assert!(!reply(&added).contains("#1"), "{}", added.text);
+    assert!(
+        listing.contains("milk") && !listing.contains("#1"),
+        "{listing}"
+    );
     let mine = app.get_task(&editor.token, &string_at(&own, "/id")).await;
     assert_eq!(
         mine.status,

@@ -109,6 +109,9 @@ pub async fn ask_ids(
         };
         let outcome = tools.call_with("get_task", &args).await?;
         match task_of(&outcome) {
+            // A task of a shared project (its number hidden) cannot be named back by number,
+            // which is how the confirmation acts: it is left to be changed one at a time.
+            Some(task) if task.number == 0 => missing.push(id.to_string()),
             Some(task) if !tasks.iter().any(|t| t.number == task.number) => tasks.push(task),
             Some(_) => {}
             None => missing.push(id.to_string()),

@@ -8,7 +8,8 @@ use crate::tasks::model::{Priority, RecurrencePattern, Task};
 
 /// How replies speak of a task.
 pub trait Spoken {
-    /// `#4 "call mom"`.
+    /// `#4 "call mom"`; `"call mom"` for a task of a shared project, whose number (its
+    /// owner's) the tools hide from the agent.
     fn name(&self) -> String;
 
     /// `#4 "call mom", due Mon 23 Nov 18:00, high priority, tagged #home, repeats weekly`.
@@ -26,7 +27,11 @@ pub trait Spoken {
 
 impl Spoken for Task {
     fn name(&self) -> String {
-        format!("#{} \"{}\"", self.number, self.title)
+        if self.number > 0 {
+            format!("#{} \"{}\"", self.number, self.title)
+        } else {
+            format!("\"{}\"", self.title)
+        }
     }
 
     fn describe(&self, tz: Tz, now: DateTime<Utc>) -> String {
@@ -68,15 +73,15 @@ impl Spoken for Task {
     fn line(&self, tz: Tz, now: DateTime<Utc>) -> String {
         let mark = if self.completed { "✓" } else { "•" };
         let details = self.details(tz, now);
-        if details.is_empty() {
-            format!("{mark} #{} {}", self.number, self.title)
+        let number = if self.number > 0 {
+            format!("#{} ", self.number)
         } else {
-            format!(
-                "{mark} #{} {} ({})",
-                self.number,
-                self.title,
-                details.join(", ")
-            )
+            String::new()
+        };
+        if details.is_empty() {
+            format!("{mark} {number}{}", self.title)
+        } else {
+            format!("{mark} {number}{} ({})", self.title, details.join(", "))
         }
     }
 }
