@@ -52,7 +52,7 @@ start() { # port command...
     local port=$1
     shift
     (cd "$WORK" && exec env DATABASE_URL="$PG_URL" HOST=127.0.0.1 PORT="$port" \
-        BETTER_AUTH_SECRET="$SECRET" ENVIRONMENT=development LOG_FORMAT=json RUST_LOG=warn \
+        BETTER_AUTH_SECRET="$SECRET" ENVIRONMENT=development LOG_FORMAT=json RUST_LOG=warn SIGNUP_RATE_LIMIT_PER_HOUR=0 \
         TUDU_LIST_CACHE="$LIST_CACHE" TOKIO_WORKER_THREADS=2 "$@") >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 600); do
