@@ -19,6 +19,7 @@ use crate::helpers::{
     Backend, TEST_SECRET, TestApp, assert_not_found, assert_problem, both_backends, string_at,
     task_total,
 };
+use crate::sharing::ACTORS;
 
 both_backends!(
     tools_are_listed_with_schemas_and_annotations,
@@ -1315,25 +1316,6 @@ async fn task_tools_take_a_parent_by_number(app: TestApp) {
         "completing the parent completed it"
     );
 }
-
-/// Who acts in [`shared_projects_through_mcp_allow_exactly_what_each_role_may`], in the
-/// order of its table's columns.
-#[derive(Debug, Clone, Copy)]
-enum Actor {
-    Owner,
-    Admin,
-    Editor,
-    Viewer,
-    Stranger,
-}
-
-const ACTORS: [Actor; 5] = [
-    Actor::Owner,
-    Actor::Admin,
-    Actor::Editor,
-    Actor::Viewer,
-    Actor::Stranger,
-];
 
 /// A tool call on a shared project or one of its tasks (tasks named by UUID).
 #[derive(Debug, Clone, Copy)]

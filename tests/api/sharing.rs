@@ -19,9 +19,9 @@ both_backends!(
     creates_racing_a_hand_over_all_end_in_the_new_owners_numbering,
 );
 
-/// Who acts, in the order of the table's columns.
+/// Who acts, in the order of the matrices' columns (this one and MCP's in `mcp.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Actor {
+pub(crate) enum Actor {
     Owner,
     Admin,
     Editor,
@@ -29,7 +29,7 @@ enum Actor {
     Stranger,
 }
 
-const ACTORS: [Actor; 5] = [
+pub(crate) const ACTORS: [Actor; 5] = [
     Actor::Owner,
     Actor::Admin,
     Actor::Editor,
