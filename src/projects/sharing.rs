@@ -11,6 +11,18 @@ use crate::{with_pool, with_writer};
 
 const NOT_A_MEMBER: ApiError = ApiError::NotFound("member not found");
 
+/// The people of project `$1` (all of them, or only the user `$2` when it is not null): its
+/// owner first, then its members in the order they joined.
+const PEOPLE: &str = "select u.id as user_id, u.email, u.name, 'owner' as role,
+         p.created_at as added_at, 0 as rank
+     from project p join app_user u on u.id = p.owner_id
+     where p.id = $1 and ($2 is null or u.id = $2)
+     union all
+     select u.id, u.email, u.name, m.role, m.created_at, 1
+     from project_member m join app_user u on u.id = m.user_id
+     where m.project_id = $1 and ($2 is null or u.id = $2)
+     order by rank, added_at, user_id";
+
 /// The project's owner, then its members in the order they joined. Any member may read it.
 ///
 /// # Errors
@@ -19,37 +31,22 @@ const NOT_A_MEMBER: ApiError = ApiError::NotFound("member not found");
 pub async fn members(db: &Db, user: &str, project_id: Uuid) -> Result<Vec<Member>> {
     get(db, user, project_id).await?;
     Ok(with_pool!(db, |conn| {
-        sqlx::query_as::<_, Member>(
-            "select u.id as user_id, u.email, u.name, 'owner' as role, p.created_at as added_at,
-                 0 as rank
-             from project p join app_user u on u.id = p.owner_id where p.id = $1
-             union all
-             select u.id, u.email, u.name, m.role, m.created_at, 1
-             from project_member m join app_user u on u.id = m.user_id where m.project_id = $1
-             order by rank, added_at, user_id",
-        )
-        .bind(project_id)
-        .fetch_all(conn)
-        .await?
+        sqlx::query_as::<_, Member>(PEOPLE)
+            .bind(project_id)
+            .bind(None::<&str>)
+            .fetch_all(conn)
+            .await?
     }))
 }
 
 /// One person of the project, as [`members`] lists them.
 async fn member(db: &Db, project_id: Uuid, user_id: &str) -> Result<Member> {
     let found = with_pool!(db, |conn| {
-        sqlx::query_as::<_, Member>(
-            "select u.id as user_id, u.email, u.name, 'owner' as role, p.created_at as added_at
-             from project p join app_user u on u.id = p.owner_id
-             where p.id = $1 and p.owner_id = $2
-             union all
-             select u.id, u.email, u.name, m.role, m.created_at
-             from project_member m join app_user u on u.id = m.user_id
-             where m.project_id = $1 and m.user_id = $2",
-        )
-        .bind(project_id)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await?
+        sqlx::query_as::<_, Member>(PEOPLE)
+            .bind(project_id)
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?
     });
     found.ok_or(NOT_A_MEMBER)
 }
