@@ -1,11 +1,13 @@
 //! Who may read and write which tasks: a user's own, and those of the projects shared with
 //! them, by role. The checks the task service makes before it writes as a project's owner.
 
+use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::model::{Task, TaskRef};
 use super::rules::TaskFields;
 use super::service::{TASK_NOT_FOUND, get};
+use crate::auth::credential::Standing;
 use crate::db::Db;
 use crate::error::{ApiError, Result};
 use crate::projects::model::Role;
@@ -127,16 +129,38 @@ pub(super) async fn owner_for_new(
 /// # Errors
 /// 404 when the user cannot see the project.
 pub async fn project_owner(db: &Db, user: &str, project: Uuid) -> Result<(String, i64)> {
-    let found: Option<(String, i64)> = with_pool!(db, |conn| {
-        sqlx::query_as(
-            "select p.owner_id, u.list_version from project p join app_user u on u.id = p.owner_id
-             where p.id = $1 and (p.owner_id = $2 or exists (select 1 from project_member m
-                 where m.project_id = p.id and m.user_id = $2))",
-        )
-        .bind(project)
-        .bind(user)
-        .fetch_optional(conn)
-        .await?
-    });
+    let found = project_owner_standing(db, user, project, None).await?;
     found.ok_or(ApiError::NotFound("project not found"))
+}
+
+/// [`project_owner`] whose statement also checks that the credential the user presented still
+/// stands, so that a cached page of a shared project costs one read. `None` when the project is
+/// out of sight or the credential no longer stands, which the caller must tell apart.
+///
+/// # Errors
+/// Database failure.
+pub async fn project_owner_standing(
+    db: &Db,
+    user: &str,
+    project: Uuid,
+    standing: Option<Standing<'_>>,
+) -> Result<Option<(String, i64)>> {
+    // `Standing::condition` speaks of the user as `$1` and leaves `$3` and `)` to add.
+    let standing_check = standing.map_or(String::new(), |s| format!(" and {}$3)", s.condition()));
+    let sql = format!(
+        "select p.owner_id, u.list_version from project p join app_user u on u.id = p.owner_id
+         where p.id = $2 and (p.owner_id = $1 or exists (select 1 from project_member m
+             where m.project_id = p.id and m.user_id = $1)){standing_check}"
+    );
+    Ok(with_pool!(db, |conn| {
+        let query = sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .bind(user)
+            .bind(project);
+        let query = match standing {
+            None => query,
+            Some(Standing::Session(id)) => query.bind(id),
+            Some(Standing::IssuedAt(at)) => query.bind(at),
+        };
+        query.fetch_optional(conn).await?
+    }))
 }

@@ -8,7 +8,7 @@ use axum::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::listing::TaskFilter;
+use super::listing::{TaskFilter, Whose};
 use super::model::{
     CompletedTask, CompletionRequest, Deleted, NewTask, Precondition, Task, TaskPatch, TaskRef,
     TaskStats,
@@ -17,7 +17,10 @@ use super::page_json::RenderedPage;
 use super::query::ListTasks;
 use super::service::{Created, IdempotencyKey};
 use super::{access, service};
-use crate::auth::{AuthUser, extractor::Presented};
+use crate::auth::{
+    AuthUser,
+    extractor::{PendingUser, Presented},
+};
 use crate::error::{ApiError, AppJson, Problem, Result};
 use crate::paging;
 use crate::state::AppState;
@@ -97,14 +100,56 @@ pub fn with_etag(version: i64, body: impl IntoResponse) -> Response {
 /// not changed. Every write to a shared project bumps its owner's `list_version`, so every
 /// member's cached page of it, on every replica, goes stale at once.
 async fn page_for(state: &AppState, auth: &AuthUser, filter: &TaskFilter) -> Result<RenderedPage> {
-    let (owner, version) = match filter.project_id {
-        Some(project) => access::project_owner(&state.db, &auth.user_id, project).await?,
-        None => (auth.user_id.clone(), auth.list_version),
-    };
-    state
-        .list_cache
-        .page(&state.db, &owner, Some(version), filter)
-        .await
+    let cached = state.list_cache.serves(filter);
+    match filter.project_id {
+        None => {
+            let version = Some(auth.list_version);
+            state
+                .list_cache
+                .page(&state.db, &auth.user_id, version, filter)
+                .await
+        }
+        Some(project) if cached => {
+            // Lets the caller in and reads the version the page is filed under, together.
+            let (owner, version) = access::project_owner(&state.db, &auth.user_id, project).await?;
+            state
+                .list_cache
+                .page(&state.db, &owner, Some(version), filter)
+                .await
+        }
+        Some(_) => service::list_json_visible(&state.db, &auth.user_id, filter).await,
+    }
+}
+
+/// One page for a caller whose signed token is still to be confirmed, read with the checks in
+/// the statement that answers: the token's standing, and for a project, the caller's access
+/// (with the owner's version, for a cached page). `None` when that found nothing: the caller
+/// must confirm the token and ask [`page_for`], which tells an empty page from a refusal.
+async fn page_unconfirmed(
+    state: &AppState,
+    pending: &PendingUser,
+    filter: &TaskFilter,
+) -> Result<Option<RenderedPage>> {
+    let (user, standing) = (pending.user_id(), Some(pending.standing()));
+    match (state.list_cache.serves(filter), filter.project_id) {
+        // Confirming the token reads the version a personal page is filed under.
+        (true, None) => Ok(None),
+        (true, Some(project)) => {
+            match access::project_owner_standing(&state.db, user, project, standing).await? {
+                Some((owner, version)) => {
+                    let page = state
+                        .list_cache
+                        .page(&state.db, &owner, Some(version), filter);
+                    Ok(Some(page.await?))
+                }
+                None => Ok(None),
+            }
+        }
+        (false, _) => {
+            let whose = Whose::VisibleTo(user);
+            service::list_json_checked(&state.db, whose, filter, standing).await
+        }
+    }
 }
 
 /// List the user's tasks: filters, sort, keyset paging (`Link: <…>; rel="next"`) and the
@@ -131,25 +176,11 @@ pub async fn list_tasks(
                     // A revoked token learns nothing, not even that its query was wrong.
                     Err(err) => return Err(pending.confirm(&state).await.err().unwrap_or(err)),
                 };
-            if state.list_cache.serves(&filter) || filter.project_id.is_some() {
-                let auth = pending.confirm(&state).await?;
-                page_for(&state, &auth, &filter).await?
-            } else {
-                // The page's statement checks the token itself: no round trip before it.
-                let standing = pending.standing();
-                let found = service::list_json_standing(
-                    &state.db,
-                    pending.user_id(),
-                    &filter,
-                    Some(standing),
-                )
-                .await?;
-                match found {
-                    Some(page) => page,
-                    None => {
-                        let auth = pending.confirm(&state).await?;
-                        service::list_json(&state.db, &auth.user_id, &filter).await?
-                    }
+            match page_unconfirmed(&state, &pending, &filter).await? {
+                Some(page) => page,
+                None => {
+                    let auth = pending.confirm(&state).await?;
+                    page_for(&state, &auth, &filter).await?
                 }
             }
         }

@@ -410,6 +410,30 @@ macro_rules! bind_args {
 /// Position of `total_count` in a row of the page query: right after the
 /// [`listed_task_columns!`].
 pub const TOTAL_COLUMN: usize = TaskColumn::LISTED;
+/// Where a [`Whose::VisibleTo`] page row says whose task it is (the project's owner's id).
+pub const OWNER_COLUMN: usize = TOTAL_COLUMN + 1;
+
+/// Whose tasks a listing statement reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose<'a> {
+    /// This user's own tasks (with a project filter: a project of theirs, or of an owner whose
+    /// project the caller was already let into).
+    Own(&'a str),
+    /// The tasks of the filter's project if this user owns it or is one of its members, else
+    /// none: the statement itself checks, so authorising a page costs no round trip of its
+    /// own. Rows carry their owner's id in [`OWNER_COLUMN`]. Without a project filter, the
+    /// user's own tasks.
+    VisibleTo(&'a str),
+}
+
+impl Whose<'_> {
+    /// Whether the statement finds the tasks' owner itself, and its rows name them in
+    /// [`OWNER_COLUMN`].
+    #[must_use]
+    pub const fn finds_owner(self, filter: &TaskFilter) -> bool {
+        matches!(self, Self::VisibleTo(_)) && filter.project_id.is_some()
+    }
+}
 
 /// The page query ([`listed_task_columns!`] of one row more than the limit, to know whether
 /// another page follows, and the count of every matching task as a trailing column) and the
@@ -417,15 +441,32 @@ pub const TOTAL_COLUMN: usize = TaskColumn::LISTED;
 #[must_use]
 pub fn statements(
     filter: &TaskFilter,
-    user_id: &str,
+    whose: Whose<'_>,
     standing: Option<Standing<'_>>,
     dialect: Dialect,
     now: DateTime<Utc>,
 ) -> (Statement, Statement) {
     let mut conditions = Statement::default();
-    conditions
-        .push(" from task where user_id = ")
-        .bind(Arg::Text(user_id.to_owned()));
+    match (whose, filter.project_id) {
+        (Whose::VisibleTo(user_id), Some(project_id)) => {
+            // `$1` stays the caller, as the standing check below expects. Uncorrelated, so
+            // evaluated once: its owner id then serves the owner index like a bound value.
+            conditions
+                .push(" from task where user_id = (select p.owner_id from project p where (p.owner_id = ")
+                .bind(Arg::Text(user_id.to_owned()))
+                .push(
+                    " or exists (select 1 from project_member m \
+                     where m.project_id = p.id and m.user_id = $1)) and p.id = ",
+                )
+                .bind(Arg::Uuid(project_id))
+                .push(")");
+        }
+        (Whose::Own(user_id) | Whose::VisibleTo(user_id), _) => {
+            conditions
+                .push(" from task where user_id = ")
+                .bind(Arg::Text(user_id.to_owned()));
+        }
+    }
     // Uncorrelated, so the database evaluates it once per statement: a revoked token's page is
     // empty, and the caller then asks why.
     if let Some(standing) = standing {
@@ -445,7 +486,7 @@ pub fn statements(
             conditions.push(" and completed = ").bind(Arg::Bool(true));
         }
     }
-    // Tasks are their owner's (`user_id` above), so another user's project matches nothing.
+    // Tasks are their owner's (`user_id` above), so another owner's project matches nothing.
     if let Some(project_id) = filter.project_id {
         conditions
             .push(" and project_id = ")
@@ -518,8 +559,16 @@ pub fn statements(
         Some(counter) => format!("(select {counter} from app_user where id = $1)"),
         None => format!("(select count(*){})", conditions.sql),
     };
+    let owner = if whose.finds_owner(filter) {
+        ", user_id"
+    } else {
+        ""
+    };
     let mut page = Statement {
-        sql: format!("select {}, {total} as total_count", listed_task_columns!()),
+        sql: format!(
+            "select {}, {total} as total_count{owner}",
+            listed_task_columns!()
+        ),
         args: Vec::new(),
     };
     page.sql.push_str(&conditions.sql);
@@ -582,7 +631,7 @@ mod tests {
         let (mut conn, task) = sqlite_with_a_task().await;
         let (page, _) = statements(
             &TaskFilter::default(),
-            &task.user_id,
+            Whose::Own(&task.user_id),
             None,
             Dialect::Sqlite,
             Utc::now(),
@@ -597,6 +646,48 @@ mod tests {
         assert_eq!(rows[0].try_get::<i64, _>(TOTAL_COLUMN).expect("a count"), 1);
         let read = Task::from_listed_row(&rows[0], task.user_id.clone()).expect("decodes");
         assert_eq!(format!("{read:?}"), format!("{task:?}"));
+    }
+
+    #[tokio::test]
+    async fn a_page_visible_to_a_user_checks_their_access_in_its_own_statement() {
+        let (mut conn, task) = sqlite_with_a_task().await;
+        // `assignee-1` is made a member; `creator-1` stays a stranger to the project.
+        sqlx::query(
+            "insert into project_member (project_id, user_id, role, created_at)
+             values ($1, 'assignee-1', 'viewer', $2)",
+        )
+        .bind(task.project_id)
+        .bind(task.created_at)
+        .execute(&mut conn)
+        .await
+        .expect("share");
+        let filter = TaskFilter {
+            project_id: Some(task.project_id),
+            ..TaskFilter::default()
+        };
+        for (user, sees) in [
+            ("owner-1", true),
+            ("assignee-1", true),
+            ("creator-1", false),
+        ] {
+            let (page, _) = statements(
+                &filter,
+                Whose::VisibleTo(user),
+                None,
+                Dialect::Sqlite,
+                Utc::now(),
+            );
+            let query = sqlx::query(sqlx::AssertSqlSafe(page.sql.as_str()));
+            let rows = crate::bind_args!(query, page.args)
+                .fetch_all(&mut conn)
+                .await
+                .expect("list");
+            assert_eq!(rows.len(), usize::from(sees), "{user}");
+            if let Some(row) = rows.first() {
+                let owner: &str = row.try_get(OWNER_COLUMN).expect("an owner");
+                assert_eq!(owner, task.user_id, "{user}");
+            }
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::access::{check_assignee, check_writable, owner_for_new, project_owner};
 use super::dates;
-use super::listing::{self, Cursor, TaskFilter};
+use super::listing::{self, Cursor, TaskFilter, Whose};
 use super::model::{
     CompletedTask, DueDateInput, NewTask, Precondition, Priority, PriorityCounts,
     RecurrencePattern, Task, TaskPage, TaskPatch, TaskRef, TaskStats,
@@ -262,21 +262,22 @@ pub async fn filter_for(
 /// 404 for a project the user cannot see.
 #[tracing::instrument(skip_all, fields(user_id = %user))]
 pub async fn list(db: &Db, user: &str, filter: &TaskFilter) -> Result<TaskPage> {
-    let owner = match filter.project_id {
-        Some(project) => project_owner(db, user, project).await?.0,
-        None => user.to_owned(),
-    };
-    let user_id = owner.as_str();
-    let (page, count) = listing::statements(filter, user_id, None, db.dialect(), db::now());
+    let whose = Whose::VisibleTo(user);
+    let (page, count) = listing::statements(filter, whose, None, db.dialect(), db::now());
     let (mut tasks, total): (Vec<Task>, Option<i64>) = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql.as_str()));
         let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
+        let owner = page_owner(&rows, whose, filter)?;
         let mut tasks = Vec::with_capacity(rows.len());
         for row in &rows {
-            tasks.push(Task::from_listed_row(row, user_id.to_owned())?);
+            tasks.push(Task::from_listed_row(row, owner.to_owned())?);
         }
         (tasks, first_total(&rows)?)
     });
+    if let (Some(project), None) = (filter.project_id, &total) {
+        // No row: an empty page, or a project the user may not see.
+        project_owner(db, user, project).await?;
+    }
     let total = resolve_total(db, filter, total, count).await?;
     let next_cursor = if tasks.len() > page_size(filter) {
         tasks.truncate(page_size(filter));
@@ -293,45 +294,65 @@ pub async fn list(db: &Db, user: &str, filter: &TaskFilter) -> Result<TaskPage> 
     })
 }
 
-/// The page [`list`] reads of `user_id`'s own tasks (for a shared project: its owner's, after
-/// [`project_owner`]), with its tasks as the JSON array sent, written from the rows without a
-/// [`Task`] per row (see `super::page_json`).
+/// The page [`list`] reads of `owner`'s tasks (for a shared project, once the caller was let
+/// in), with its tasks as the JSON array sent, written from the rows without a [`Task`] per
+/// row (see `super::page_json`).
 ///
 /// # Errors
 /// Database failure.
-pub async fn list_json(db: &Db, user_id: &str, filter: &TaskFilter) -> Result<RenderedPage> {
-    let page = list_json_standing(db, user_id, filter, None).await?;
-    page.ok_or_else(|| anyhow::anyhow!("a page without a standing check came back unread").into())
+pub async fn list_json(db: &Db, owner: &str, filter: &TaskFilter) -> Result<RenderedPage> {
+    let page = list_json_checked(db, Whose::Own(owner), filter, None).await?;
+    page.ok_or_else(|| anyhow::anyhow!("a page without a check of its own came back unread").into())
 }
 
-/// [`list_json`] whose statement also checks that the presented credential still stands;
-/// `None` when no row came back, which is either an empty page or a revoked credential: the
-/// caller must check the credential on its own before answering.
+/// The page [`list`] reads for `user`: of their own tasks, or with a project filter, of that
+/// project's when they may see it, which the page's statement checks itself.
+///
+/// # Errors
+/// 404 for a project the user cannot see.
+pub async fn list_json_visible(db: &Db, user: &str, filter: &TaskFilter) -> Result<RenderedPage> {
+    if let Some(page) = list_json_checked(db, Whose::VisibleTo(user), filter, None).await? {
+        return Ok(page);
+    }
+    // No row: an empty page (whose total a cursor page must count), or a project the user may
+    // not see.
+    let owner = match filter.project_id {
+        Some(project) => project_owner(db, user, project).await?.0,
+        None => user.to_owned(),
+    };
+    list_json(db, &owner, filter).await
+}
+
+/// [`list_json`] of `whose` tasks whose statement may also check that the presented
+/// credential still stands (`standing`) and that the caller may see the filter's project
+/// ([`Whose::VisibleTo`]). `None` when such a check was made and no row came back: an empty
+/// page, a revoked credential or a project out of sight, which the caller must tell apart.
 ///
 /// # Errors
 /// Database failure.
-#[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn list_json_standing(
+#[tracing::instrument(skip_all)]
+pub async fn list_json_checked(
     db: &Db,
-    user_id: &str,
+    whose: Whose<'_>,
     filter: &TaskFilter,
     standing: Option<Standing<'_>>,
 ) -> Result<Option<RenderedPage>> {
-    let (page, count) = listing::statements(filter, user_id, standing, db.dialect(), db::now());
+    let (page, count) = listing::statements(filter, whose, standing, db.dialect(), db::now());
     let limit = page_size(filter);
-    let checked = standing.is_some();
+    let checked = standing.is_some() || whose.finds_owner(filter);
     let read = with_pool!(db, |conn| {
         let page_query = sqlx::query(AssertSqlSafe(page.sql.as_str()));
         let rows = bind_args!(page_query, page.args).fetch_all(conn).await?;
         if checked && rows.is_empty() {
             return Ok(None);
         }
+        let owner = page_owner(&rows, whose, filter)?;
         let shown = &rows[..rows.len().min(limit)];
-        let body = page_json::write_page(shown, user_id)?;
+        let body = page_json::write_page(shown, owner)?;
         // Only a page with a successor needs its last task, for the cursor.
         let last_shown = match shown.last() {
             Some(last) if rows.len() > limit => {
-                Some(Task::from_listed_row(last, user_id.to_owned())?)
+                Some(Task::from_listed_row(last, owner.to_owned())?)
             }
             _ => None,
         };
@@ -345,6 +366,23 @@ pub async fn list_json_standing(
         total: resolve_total(db, filter, total, count).await?,
         next_cursor: last_shown.map(|last| Cursor::after(&last, filter).encode()),
     }))
+}
+
+/// Whose tasks a page's rows are: the one [`Whose`] names, or the owner the statement found.
+fn page_owner<'r, R>(
+    rows: &'r [R],
+    whose: Whose<'r>,
+    filter: &TaskFilter,
+) -> std::result::Result<&'r str, sqlx::Error>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    match (whose, rows.first()) {
+        (_, Some(row)) if whose.finds_owner(filter) => row.try_get(listing::OWNER_COLUMN),
+        (Whose::Own(user) | Whose::VisibleTo(user), _) => Ok(user),
+    }
 }
 
 /// How many tasks a page shows.

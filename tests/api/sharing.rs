@@ -5,7 +5,10 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, assert_invalid, assert_problem, both_backends, string_at};
+use crate::helpers::{
+    TestApp, TestResponse, TestUser, assert_invalid, assert_not_found, assert_problem,
+    assert_unauthorized, both_backends, link_next, string_at,
+};
 
 both_backends!(
     every_role_can_do_exactly_what_it_may,
@@ -17,6 +20,7 @@ both_backends!(
     sharing_refuses_the_inbox_unknown_emails_and_members_twice,
     a_deleted_members_tasks_stay_and_a_deleted_owners_projects_go,
     creates_racing_a_hand_over_all_end_in_the_new_owners_numbering,
+    a_project_page_checks_token_and_membership_on_every_path,
 );
 
 /// Who acts, in the order of the matrices' columns (this one and MCP's in `mcp.rs`).
@@ -920,4 +924,135 @@ async fn creates_racing_a_hand_over_all_end_in_the_new_owners_numbering(app: Tes
         tasks.len(),
     );
     assert_eq!(app.stats(&world.owner.token).await.json()["total"], 0);
+}
+
+/// A project page as `token` lists it on each server, with every query of `queries`, and the
+/// second page of a one-task page.
+async fn project_pages(servers: &[&TestApp], token: &str, queries: &[String]) -> Vec<TestResponse> {
+    let mut pages = Vec::new();
+    for server in servers {
+        for query in queries {
+            pages.push(server.list_tasks(token, query).await);
+        }
+        let first = server
+            .list_tasks(token, &format!("{}&limit=1", queries[0]))
+            .await;
+        if let Some(next) = link_next(&first, "/api/v1/tasks?") {
+            pages.push(server.send(server.authed(Method::GET, &next, token)).await);
+        }
+        pages.push(first);
+    }
+    pages
+}
+
+async fn a_project_page_checks_token_and_membership_on_every_path(app: TestApp) {
+    // Arrange: one database served with the list cache (`app`) and without (a replica), so a
+    // project page is read on each of its paths (cached, `overdue` which is never cached, and
+    // uncached), by a signed session, a second session and a personal access token.
+    let uncached = app.replica_with(|s| s.list_cache_bytes = 0).await;
+    let servers = [&app, &uncached];
+    let (owner, member, stranger) = (
+        app.new_user().await,
+        app.new_user().await,
+        app.new_user().await,
+    );
+    let full = new_project(&app, &owner, "Full").await;
+    let empty = new_project(&app, &owner, "Empty").await;
+    for project in [&full, &empty] {
+        let res = share(&app, &owner, project, &member.email, "editor").await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    }
+    app.create_task_ok(
+        &owner.token,
+        &json!({"title": "late", "project_id": full, "due_date": "2020-01-01T09:00:00Z"}),
+    )
+    .await;
+    add_task(&app, &member, &full, "fresh").await;
+    let res = app.login(&member.email, &member.password).await;
+    let laptop = string_at(&res.json(), "/token");
+    let res = app
+        .send(app.authed_json(
+            Method::POST,
+            "/api/v1/auth/tokens",
+            &member.token,
+            Some(&json!({"name": "script", "scopes": ["tasks:read"]})),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let script = string_at(&res.json(), "/token");
+    let queries_of = |project: &str| {
+        vec![
+            format!("project_id={project}"),
+            format!("project_id={project}&overdue=true"),
+        ]
+    };
+    let (full_queries, empty_queries) = (queries_of(&full), queries_of(&empty));
+
+    // Act and assert: members get the owner's tasks (named as the owner's) or an empty page.
+    for token in [&member.token, &laptop, &script, &owner.token] {
+        for page in project_pages(&servers, token, &full_queries).await {
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+            let tasks = page.json();
+            let tasks = tasks.as_array().expect("a list");
+            assert!(!tasks.is_empty(), "{}", page.text);
+            assert!(
+                tasks.iter().all(|t| t["user_id"] == owner.id.as_str()),
+                "{}",
+                page.text
+            );
+            assert!(
+                tasks.iter().all(|t| t["project_id"] == full.as_str()),
+                "{}",
+                page.text
+            );
+        }
+        for page in project_pages(&servers, token, &empty_queries).await {
+            assert_eq!((page.status, page.json()), (StatusCode::OK, json!([])));
+            assert_eq!(page.header("x-total-count"), Some("0"));
+        }
+    }
+    let overdue = app.list_tasks(&member.token, &full_queries[1]).await;
+    assert_eq!(
+        overdue.header("x-total-count"),
+        Some("1"),
+        "{}",
+        overdue.text
+    );
+
+    // Strangers get a 404 for a full project and an empty one alike, on every path.
+    for queries in [&full_queries, &empty_queries] {
+        for page in project_pages(&servers, &stranger.token, queries).await {
+            assert_not_found(&page);
+        }
+    }
+
+    // A logged-out session is refused (401, not 404) where the member's other credentials
+    // still read.
+    let res = app
+        .send(app.authed(Method::POST, "/api/v1/auth/logout", &laptop))
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text);
+    for queries in [&full_queries, &empty_queries] {
+        for page in project_pages(&servers, &laptop, queries).await {
+            assert_unauthorized(&page);
+        }
+        for page in project_pages(&servers, &script, queries).await {
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        }
+    }
+
+    // A removed member is a stranger at once, cached pages or not.
+    let res = app
+        .send(app.authed(
+            Method::DELETE,
+            &format!("/api/v1/projects/{full}/members/{}", member.id),
+            &owner.token,
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text);
+    for token in [&member.token, &script] {
+        for page in project_pages(&servers, token, &full_queries).await {
+            assert_not_found(&page);
+        }
+    }
 }
