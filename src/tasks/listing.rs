@@ -626,21 +626,25 @@ mod tests {
     use super::*;
     use crate::tasks::row::tests::sqlite_with_a_task;
 
+    /// The rows of the page statement for `filter` and `whose`, run on SQLite.
+    async fn page_rows(
+        conn: &mut sqlx::SqliteConnection,
+        filter: &TaskFilter,
+        whose: Whose<'_>,
+    ) -> Vec<sqlx::sqlite::SqliteRow> {
+        let (page, _) = statements(filter, whose, None, Dialect::Sqlite, Utc::now());
+        let query = sqlx::query(sqlx::AssertSqlSafe(page.sql.as_str()));
+        crate::bind_args!(query, page.args)
+            .fetch_all(conn)
+            .await
+            .expect("list")
+    }
+
     #[tokio::test]
     async fn the_total_is_read_where_the_page_query_puts_it() {
         let (mut conn, task) = sqlite_with_a_task().await;
-        let (page, _) = statements(
-            &TaskFilter::default(),
-            Whose::Own(&task.user_id),
-            None,
-            Dialect::Sqlite,
-            Utc::now(),
-        );
-        let query = sqlx::query(sqlx::AssertSqlSafe(page.sql.as_str()));
-        let rows = crate::bind_args!(query, page.args)
-            .fetch_all(&mut conn)
-            .await
-            .expect("list");
+        let filter = TaskFilter::default();
+        let rows = page_rows(&mut conn, &filter, Whose::Own(&task.user_id)).await;
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].column(TOTAL_COLUMN).name(), "total_count");
         assert_eq!(rows[0].try_get::<i64, _>(TOTAL_COLUMN).expect("a count"), 1);
@@ -670,18 +674,7 @@ mod tests {
             ("assignee-1", true),
             ("creator-1", false),
         ] {
-            let (page, _) = statements(
-                &filter,
-                Whose::VisibleTo(user),
-                None,
-                Dialect::Sqlite,
-                Utc::now(),
-            );
-            let query = sqlx::query(sqlx::AssertSqlSafe(page.sql.as_str()));
-            let rows = crate::bind_args!(query, page.args)
-                .fetch_all(&mut conn)
-                .await
-                .expect("list");
+            let rows = page_rows(&mut conn, &filter, Whose::VisibleTo(user)).await;
             assert_eq!(rows.len(), usize::from(sees), "{user}");
             if let Some(row) = rows.first() {
                 let owner: &str = row.try_get(OWNER_COLUMN).expect("an owner");
