@@ -281,8 +281,9 @@ fn opening_messages(turn: &Turn<'_>) -> Vec<Value> {
          (numbers are per owner). Tasks live in lists (projects; every user has an Inbox): \
          pass a list's name as `project` to add_task, update_task or list_tasks, and call \
          list_projects to see the user's lists (shared ones too, with the user's role); a \
-         name that is none of them is not a list. share_project shares a list by email. \
-         Rules: never act on a request the user negates (\"don't \
+         name that is none of them is not a list. share_project shares a list by email; \
+         list_members, unshare_project, change_member_role and leave_project see and change \
+         who it is shared with: a person only by their whole email, never guessed. Rules: never act on a request the user negates (\"don't \
          delete it\" changes nothing). \"It\", \"that one\" or \"the last one\" mean only a \
          task named or shown earlier in this conversation; with none, ask which task. A task \
          is named by whole words of its title, never by part of a word. A task number is a \

@@ -1,6 +1,7 @@
-//! The project tools (`list_projects`, `add_project`, `share_project`) and the reading of the
-//! `project` argument the task tools take, thin adapters over [`crate::projects::service`] and
-//! [`crate::projects::sharing`].
+//! The project tools (`list_projects`, `add_project`, and the sharing tools `share_project`,
+//! `list_members`, `unshare_project`, `leave_project`, `change_member_role`) and the reading of
+//! the `project` argument the task tools take, thin adapters over [`crate::projects::service`]
+//! and [`crate::projects::sharing`].
 
 use rmcp::service::RequestContext;
 use rmcp::{Json, RoleServer, tool, tool_router};
@@ -11,7 +12,7 @@ use uuid::Uuid;
 use super::server::{Parameters, TodoMcp, ToolError};
 use crate::auth::scope::Scope;
 use crate::error::ApiError;
-use crate::projects::model::{Member, NewProject, Project, ShareProject};
+use crate::projects::model::{Member, MemberPatch, NewProject, Project, Role, ShareProject};
 use crate::projects::{service, sharing};
 
 /// Arguments of `list_projects`.
@@ -52,6 +53,81 @@ pub struct ShareProjectArgs {
     /// is refused; omit it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+/// Arguments of `list_members` and `leave_project`.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ProjectArgs {
+    /// The project, by name ("Groceries": ignoring case, among the user's projects that are
+    /// not archived, shared ones included) or by UUID.
+    pub project: String,
+    /// Optional, for clients of the reference design: the signed-in user's id. Any other value
+    /// is refused; omit it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// Arguments of `unshare_project`.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct UnshareProjectArgs {
+    /// The project, by name ("Groceries": ignoring case, among the user's projects that are
+    /// not archived, shared ones included) or by UUID.
+    pub project: String,
+    /// The email of the member to remove (ignoring case); one of the project's members as
+    /// list_members shows them.
+    pub email: String,
+    /// Optional, for clients of the reference design: the signed-in user's id. Any other value
+    /// is refused; omit it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// Arguments of `change_member_role`.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ChangeMemberRoleArgs {
+    /// The project, by name ("Groceries": ignoring case, among the user's projects that are
+    /// not archived, shared ones included) or by UUID.
+    pub project: String,
+    /// The email of the member whose role changes (ignoring case); one of the project's
+    /// members as list_members shows them.
+    pub email: String,
+    /// `viewer`, `editor` or `admin`; `owner` hands the project over to them.
+    pub role: Role,
+    /// Optional, for clients of the reference design: the signed-in user's id. Any other value
+    /// is refused; omit it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// The people of a project.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct MemberList {
+    /// The project's UUID.
+    pub project_id: Uuid,
+    /// Its owner first, then its members in the order they joined.
+    pub members: Vec<Member>,
+}
+
+/// A member who is no longer in a project.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Unshared {
+    /// The project's UUID.
+    pub project_id: Uuid,
+    /// The person removed, with the role they had.
+    pub removed: Member,
+    /// true when the caller removed themself (left the project).
+    pub left: bool,
+}
+
+/// A member's new role.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RoleChanged {
+    /// The project's UUID.
+    pub project_id: Uuid,
+    /// The member as they are now (`owner` after a hand-over).
+    pub member: Member,
+    /// The role they had before.
+    pub previous_role: Role,
 }
 
 /// The user's projects.
@@ -135,6 +211,129 @@ impl TodoMcp {
             sharing::share(&self.db, &user, project, args.share).await?,
         ))
     }
+
+    /// List who a project is shared with: its owner first, then each member with their role
+    /// (`admin`, `editor` or `viewer`) and email, in the order they joined. Any member of the
+    /// project may ask; a project only its owner sees lists the owner alone.
+    #[tool(annotations(
+        title = "List a project's members",
+        read_only_hint = true,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn list_members(
+        &self,
+        Parameters(args): Parameters<ProjectArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<MemberList>, ToolError> {
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksRead)
+            .await?;
+        let project_id = self.named_project(&user, &args.project).await?;
+        Ok(Json(MemberList {
+            project_id,
+            members: sharing::members(&self.db, &user, project_id).await?,
+        }))
+    }
+
+    /// Stop sharing a project with one member, named by email: they lose access at once and
+    /// the project's tasks assigned to them become unassigned. Only the project's owner and
+    /// its admins may remove someone else; any member may give their own email to leave (as
+    /// leave_project does). The owner cannot be removed. Fails when the email is none of the
+    /// project's members (call list_members to see them). Returns who was removed, with the
+    /// role they had (share_project with that role adds them back).
+    #[tool(annotations(
+        title = "Stop sharing a project with someone",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn unshare_project(
+        &self,
+        Parameters(args): Parameters<UnshareProjectArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Unshared>, ToolError> {
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksWrite)
+            .await?;
+        let project_id = self.named_project(&user, &args.project).await?;
+        let member = self.person(&user, project_id, &args.email).await?;
+        sharing::remove(&self.db, &user, project_id, &member.user_id).await?;
+        Ok(Json(Unshared {
+            project_id,
+            left: member.user_id == user,
+            removed: member,
+        }))
+    }
+
+    /// Leave a project another user shared with the signed-in user: they lose access to it and
+    /// its tasks assigned to them become unassigned. Only someone else (its owner or an admin)
+    /// can share it with them again. The owner cannot leave their own project; they hand it
+    /// over first (change_member_role with role owner).
+    #[tool(annotations(
+        title = "Leave a shared project",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn leave_project(
+        &self,
+        Parameters(args): Parameters<ProjectArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Unshared>, ToolError> {
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksWrite)
+            .await?;
+        let project_id = self.named_project(&user, &args.project).await?;
+        let me = sharing::members(&self.db, &user, project_id)
+            .await?
+            .into_iter()
+            .find(|m| m.user_id == user)
+            .ok_or_else(|| ToolError::Failed("You are not a member of this project.".into()))?;
+        sharing::remove(&self.db, &user, project_id, &user).await?;
+        Ok(Json(Unshared {
+            project_id,
+            removed: me,
+            left: true,
+        }))
+    }
+
+    /// Change a project member's role, named by email: `viewer` (reads), `editor` (also
+    /// writes tasks) or `admin` (also renames the project and manages members); the project's
+    /// owner and its admins may. `owner` hands the project over to that member, and
+    /// only the owner may do that: the caller stays on as an admin and cannot take it back
+    /// themself, and the tasks move into the new owner's numbering. The owner's own role
+    /// cannot change. Fails when the email is none of the project's members (call
+    /// list_members to see them; share_project adds people). Returns the member as they are
+    /// now and their previous role.
+    #[tool(annotations(
+        title = "Change a member's role",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn change_member_role(
+        &self,
+        Parameters(args): Parameters<ChangeMemberRoleArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<RoleChanged>, ToolError> {
+        let user = self
+            .caller(&ctx, args.user_id.as_deref(), Scope::TasksWrite)
+            .await?;
+        let project_id = self.named_project(&user, &args.project).await?;
+        let before = self.person(&user, project_id, &args.email).await?;
+        let patch = MemberPatch { role: args.role };
+        let member = sharing::set_role(&self.db, &user, project_id, &before.user_id, patch).await?;
+        Ok(Json(RoleChanged {
+            project_id,
+            member,
+            previous_role: before.role,
+        }))
+    }
 }
 
 impl TodoMcp {
@@ -176,6 +375,24 @@ impl TodoMcp {
                     name.trim()
                 )),
                 other => other.into(),
+            })
+    }
+
+    /// The person of the project whose email is `email` (ignoring case), owner included.
+    ///
+    /// # Errors
+    /// A failed call when nobody of the project has that email.
+    async fn person(&self, user: &str, project_id: Uuid, email: &str) -> Result<Member, ToolError> {
+        let wanted = email.trim();
+        sharing::members(&self.db, user, project_id)
+            .await?
+            .into_iter()
+            .find(|m| m.email.to_lowercase() == wanted.to_lowercase())
+            .ok_or_else(|| {
+                ToolError::Failed(format!(
+                    "{wanted:?} is not a member of this project. Call list_members to see who \
+                     is, or share_project to add them."
+                ))
             })
     }
 }

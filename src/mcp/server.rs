@@ -609,7 +609,7 @@ impl TodoMcp {
 #[tool_handler(
     router = self.tool_router,
     name = "tudu",
-    instructions = "tudu: the signed-in user's task list. Every tool acts as that user only. Refer to a task by its number as shown to the user (task 3 → task_id 3) or by its UUID; a task in a project another user shared with this one only by its UUID (numbers are per owner). Tasks live in projects (lists; every user has an Inbox): list_projects shows them, those shared with the user too with the user's role (viewer, editor, admin), share_project shares one by email, and add_task, update_task and list_tasks take a project by name (project: \"Groceries\"). A task can have subtasks: add_task and update_task take parent (the parent task's number or UUID), list_tasks takes parent to list one task's subtasks; completing a task completes its open subtasks. Dates are RFC 3339 instants (2026-12-01T17:00:00Z) or a date/date-time without offset, read in the user's time zone (2026-12-01, 2026-12-01T17:00). Failed calls return isError with a message saying what to correct."
+    instructions = "tudu: the signed-in user's task list. Every tool acts as that user only. Refer to a task by its number as shown to the user (task 3 → task_id 3) or by its UUID; a task in a project another user shared with this one only by its UUID (numbers are per owner). Tasks live in projects (lists; every user has an Inbox): list_projects shows them, those shared with the user too with the user's role (viewer, editor, admin), share_project shares one by email, list_members shows who a project is shared with, unshare_project removes a member by email, change_member_role changes a member's role (owner hands the project over), leave_project leaves a project shared with the user, and add_task, update_task and list_tasks take a project by name (project: \"Groceries\"). A task can have subtasks: add_task and update_task take parent (the parent task's number or UUID), list_tasks takes parent to list one task's subtasks; completing a task completes its open subtasks. Dates are RFC 3339 instants (2026-12-01T17:00:00Z) or a date/date-time without offset, read in the user's time zone (2026-12-01, 2026-12-01T17:00). Failed calls return isError with a message saying what to correct."
 )]
 impl ServerHandler for TodoMcp {
     /// Routes a call, accepting the reference design's `todo_*` names as aliases.
@@ -653,15 +653,19 @@ impl ServerHandler for TodoMcp {
 }
 
 /// Every tool's name, for metric labels: a name a client makes up must not become a series.
-const TOOL_NAMES: [&str; 9] = [
+const TOOL_NAMES: [&str; 13] = [
     "add_project",
     "add_task",
+    "change_member_role",
     "complete_task",
     "delete_task",
     "get_task",
+    "leave_project",
+    "list_members",
     "list_projects",
     "list_tasks",
     "share_project",
+    "unshare_project",
     "update_task",
 ];
 
@@ -686,9 +690,11 @@ fn outcome_of(result: &Result<CallToolResponse, ErrorData>) -> &'static str {
 pub fn tool_scope(name: &str, arguments: Option<&JsonObject>) -> Option<Scope> {
     match canonical_name(name, arguments).unwrap_or(name) {
         // As on REST: projects are read and written with the task scopes.
-        "list_tasks" | "get_task" | "list_projects" => Some(Scope::TasksRead),
+        "list_tasks" | "get_task" | "list_projects" | "list_members" => Some(Scope::TasksRead),
         "add_task" | "update_task" | "complete_task" | "delete_task" | "add_project"
-        | "share_project" => Some(Scope::TasksWrite),
+        | "share_project" | "unshare_project" | "leave_project" | "change_member_role" => {
+            Some(Scope::TasksWrite)
+        }
         _ => None,
     }
 }

@@ -79,6 +79,8 @@ both_backends!(
     chat_adds_a_subtask_only_under_a_task_named_by_number,
     chat_shares_a_list_only_as_the_roles_allow,
     a_shared_tasks_number_never_reaches_the_members_own_task,
+    chat_changes_a_lists_people_only_as_the_roles_allow,
+    chat_undo_sets_a_role_back_but_not_a_hand_over,
 );
 
 async fn a_turn_is_stored_and_the_conversation_continues(app: TestApp) {
@@ -1197,4 +1199,195 @@ async fn a_shared_tasks_number_never_reaches_the_members_own_task(app: TestApp) 
         .await
         .json();
     assert_eq!(listed, json!([]), "{undone}");
+}
+
+/// Shares `project` as its owner over REST.
+async fn share_over_rest(app: &TestApp, owner: &str, project: &str, email: &str, role: &str) {
+    let shared = app
+        .send(app.authed_json(
+            Method::POST,
+            &format!("/api/v1/projects/{project}/members"),
+            owner,
+            Some(&json!({ "email": email, "role": role })),
+        ))
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.text);
+}
+
+/// The reply to `message`, said as the user of `token` in a new conversation.
+async fn told(app: &TestApp, token: &str, message: &str) -> String {
+    reply(&say(app, token, message, None).await)
+}
+
+/// The owner's email of `project`, read as `by`.
+async fn owner_of(app: &TestApp, by: &str, project: &str) -> String {
+    let res = app
+        .send(app.authed(
+            Method::GET,
+            &format!("/api/v1/projects/{project}/members"),
+            by,
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json()
+        .as_array()
+        .and_then(|all| all.iter().find(|m| m["role"] == "owner"))
+        .map(|m| string_at(m, "/email"))
+        .unwrap_or_default()
+}
+
+async fn chat_changes_a_lists_people_only_as_the_roles_allow(app: TestApp) {
+    // Arrange: Groceries shared with an admin, an editor and a viewer
+    let owner = app.new_user().await;
+    let admin = app.new_user().await;
+    let editor = app.new_user().await;
+    let viewer = app.new_user().await;
+    let groceries = new_project(&app, &owner.token, "Groceries").await;
+    for (user, role) in [(&admin, "admin"), (&editor, "editor"), (&viewer, "viewer")] {
+        share_over_rest(&app, &owner.token, &groceries, &user.email, role).await;
+    }
+    let mut everyone = vec![
+        format!("{}/admin", admin.email),
+        format!("{}/editor", editor.email),
+        format!("{}/viewer", viewer.email),
+    ];
+    everyone.sort();
+
+    // Act and assert: what each may not do is refused in words and changes nothing
+    let by_viewer = told(
+        &app,
+        &viewer.token,
+        &format!("remove {} from Groceries", editor.email),
+    )
+    .await;
+    assert!(
+        by_viewer.contains("Only the owner of \"Groceries\" and its admins can remove people"),
+        "{by_viewer}"
+    );
+    let by_editor = told(
+        &app,
+        &editor.token,
+        &format!("make {} an admin of Groceries", viewer.email),
+    )
+    .await;
+    assert!(
+        by_editor.contains("and its admins can change roles"),
+        "{by_editor}"
+    );
+    let by_admin = told(
+        &app,
+        &admin.token,
+        &format!("give Groceries to {}", editor.email),
+    )
+    .await;
+    assert!(
+        by_admin.contains("Only the owner of \"Groceries\" can hand it over"),
+        "{by_admin}"
+    );
+    let by_owner = told(&app, &owner.token, "leave Groceries").await;
+    assert!(by_owner.contains("You own \"Groceries\""), "{by_owner}");
+    let vague = told(&app, &owner.token, "unshare Groceries").await;
+    assert!(
+        vague.contains("Who should I stop sharing") && vague.contains(&editor.email),
+        "{vague}"
+    );
+    assert_eq!(shared_with(&app, &owner.token, &groceries).await, everyone);
+    assert_eq!(owner_of(&app, &owner.token, &groceries).await, owner.email);
+    // Any member may see who else is in.
+    let seen = told(&app, &viewer.token, "who is Groceries shared with").await;
+    assert!(
+        seen.contains(&format!("{} (editor)", editor.email)) && seen.contains(&owner.email),
+        "{seen}"
+    );
+
+    // An admin removes the editor, and undo brings them back as an editor.
+    let removed = say(
+        &app,
+        &admin.token,
+        &format!("stop sharing Groceries with {}", editor.email),
+        None,
+    )
+    .await;
+    assert!(
+        reply(&removed).starts_with("Stopped sharing"),
+        "{}",
+        removed.text
+    );
+    assert!(
+        !shared_with(&app, &owner.token, &groceries)
+            .await
+            .iter()
+            .any(|m| m.starts_with(&editor.email))
+    );
+    let conversation = string_at(&removed.json(), "/conversation_id");
+    let undone = reply(&say(&app, &admin.token, "undo", Some(&conversation)).await);
+    assert!(undone.starts_with("Undone:"), "{undone}");
+    assert_eq!(shared_with(&app, &owner.token, &groceries).await, everyone);
+
+    // The viewer leaves; undo cannot let them back in and says so.
+    let left = say(&app, &viewer.token, "leave the Groceries list", None).await;
+    assert!(
+        reply(&left).starts_with("You left \"Groceries\""),
+        "{}",
+        left.text
+    );
+    let conversation = string_at(&left.json(), "/conversation_id");
+    let refused = reply(&say(&app, &viewer.token, "undo", Some(&conversation)).await);
+    assert!(
+        refused.contains("couldn't undo") && refused.contains("Nothing was changed"),
+        "{refused}"
+    );
+    let mut rest = everyone.clone();
+    rest.retain(|m| !m.starts_with(&viewer.email));
+    assert_eq!(shared_with(&app, &owner.token, &groceries).await, rest);
+}
+
+async fn chat_undo_sets_a_role_back_but_not_a_hand_over(app: TestApp) {
+    // Arrange: Groceries shared with sam as a viewer
+    let owner = app.new_user().await;
+    let sam = app.new_user().await;
+    let groceries = new_project(&app, &owner.token, "Groceries").await;
+    share_over_rest(&app, &owner.token, &groceries, &sam.email, "viewer").await;
+
+    // Act: a role change and its undo
+    let changed = say(
+        &app,
+        &owner.token,
+        &format!("make {} an admin of Groceries", sam.email),
+        None,
+    )
+    .await;
+    let after_change = shared_with(&app, &owner.token, &groceries).await;
+    let conversation = string_at(&changed.json(), "/conversation_id");
+    let undone = reply(&say(&app, &owner.token, "undo", Some(&conversation)).await);
+    let after_undo = shared_with(&app, &owner.token, &groceries).await;
+
+    // Assert
+    assert!(reply(&changed).contains("now an admin"), "{}", changed.text);
+    assert_eq!(after_change, [format!("{}/admin", sam.email)]);
+    assert!(undone.contains("a viewer again"), "{undone}");
+    assert_eq!(after_undo, [format!("{}/viewer", sam.email)]);
+
+    // Act: a hand-over and its undo
+    let handed = say(
+        &app,
+        &owner.token,
+        &format!("make {} the owner of Groceries", sam.email),
+        None,
+    )
+    .await;
+    let conversation = string_at(&handed.json(), "/conversation_id");
+    let refused = reply(&say(&app, &owner.token, "undo", Some(&conversation)).await);
+
+    // Assert: sam owns it, the old owner is an admin, and undo changed nothing
+    assert!(reply(&handed).contains("now belongs to"), "{}", handed.text);
+    assert!(
+        refused.contains("only they can hand it back") && refused.contains("Nothing was changed"),
+        "{refused}"
+    );
+    assert_eq!(owner_of(&app, &owner.token, &groceries).await, sam.email);
+    assert_eq!(
+        shared_with(&app, &owner.token, &groceries).await,
+        [format!("{}/admin", owner.email)]
+    );
 }

@@ -270,11 +270,14 @@ async fn run_case(app: &TestApp, case: &Case) -> Result<(), String> {
     let wants_members = case
         .expectations
         .iter()
-        .any(|e| e.starts_with("members=") || e == "unshared");
+        .any(|e| e.starts_with("members=") || e.starts_with("owner=") || e == "unshared");
     let mut members = Vec::new();
+    let mut owners = Vec::new();
     if wants_members {
         for project in &after_projects {
-            members.push(shared_with(app, &user, project).await);
+            let (owner, others) = shared_with(app, &user, project).await;
+            owners.push(owner);
+            members.push(others);
         }
     }
     for expectation in &case.expectations {
@@ -283,6 +286,7 @@ async fn run_case(app: &TestApp, case: &Case) -> Result<(), String> {
             after: &after,
             projects: &after_projects,
             members: &members,
+            owners: &owners,
         };
         check(expectation, &state, &answer, tz).map_err(|why| {
             format!(
@@ -379,8 +383,9 @@ async fn account(app: &TestApp, email: &str) -> Result<(), String> {
     }
 }
 
-/// Who `project` is shared with besides its owner, as `email/role`, sorted.
-async fn shared_with(app: &TestApp, user: &TestUser, project: &Value) -> Vec<String> {
+/// The email of `project`'s owner, and who it is shared with besides them, as `email/role`,
+/// sorted.
+async fn shared_with(app: &TestApp, user: &TestUser, project: &Value) -> (String, Vec<String>) {
     let id = project["id"].as_str().unwrap_or_default();
     let res = app
         .send(app.authed(
@@ -390,8 +395,14 @@ async fn shared_with(app: &TestApp, user: &TestUser, project: &Value) -> Vec<Str
         ))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    let mut members: Vec<String> = res
-        .json()
+    let people = res.json();
+    let owner = people
+        .as_array()
+        .and_then(|all| all.iter().find(|m| m["role"] == "owner"))
+        .and_then(|m| m["email"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let mut members: Vec<String> = people
         .as_array()
         .map(|all| {
             all.iter()
@@ -407,7 +418,7 @@ async fn shared_with(app: &TestApp, user: &TestUser, project: &Value) -> Vec<Str
         })
         .unwrap_or_default();
     members.sort();
-    members
+    (owner, members)
 }
 
 /// Every project of the user's, archived ones too, in the user's order.
@@ -531,6 +542,7 @@ struct State<'a> {
     after: &'a [Value],
     projects: &'a [Value],
     members: &'a [Vec<String>],
+    owners: &'a [String],
 }
 
 /// Checks one `=` line against the state after the conversation.
@@ -568,6 +580,20 @@ fn check(expectation: &str, state: &State<'_>, answer: &Answer, tz: Tz) -> Resul
             Ok(())
         } else {
             Err(format!("{name} is shared with {got:?}, expected {want:?}"))
+        };
+    }
+    if let Some(spec) = expectation.strip_prefix("owner=") {
+        let (name, want) = spec.split_once(':').ok_or("owner=Name:email")?;
+        let at = state
+            .projects
+            .iter()
+            .position(|p| p["name"] == name.trim().trim_matches('"'))
+            .ok_or_else(|| format!("no project {name}"))?;
+        let got = &state.owners[at];
+        return if got == want.trim() {
+            Ok(())
+        } else {
+            Err(format!("{name} is owned by {got:?}, expected {want:?}"))
         };
     }
     if expectation == "unshared" {

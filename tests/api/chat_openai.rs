@@ -720,7 +720,15 @@ async fn the_model_puts_a_task_in_a_project_by_name(backend: Backend) {
         .iter()
         .filter_map(|t| t["function"]["name"].as_str())
         .collect();
-    for tool in ["list_projects", "add_project", "share_project"] {
+    for tool in [
+        "list_projects",
+        "add_project",
+        "share_project",
+        "list_members",
+        "unshare_project",
+        "change_member_role",
+        "leave_project",
+    ] {
         assert!(offered.contains(&tool), "{tool} not offered: {offered:?}");
     }
     let add = sent[0]["tools"]

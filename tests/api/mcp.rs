@@ -133,12 +133,16 @@ async fn tools_are_listed_with_schemas_and_annotations(app: TestApp) {
         [
             "add_project",
             "add_task",
+            "change_member_role",
             "complete_task",
             "delete_task",
             "get_task",
+            "leave_project",
+            "list_members",
             "list_projects",
             "list_tasks",
             "share_project",
+            "unshare_project",
             "update_task"
         ]
     );
@@ -153,6 +157,10 @@ async fn tools_are_listed_with_schemas_and_annotations(app: TestApp) {
         ("complete_task", false, true, true),
         ("delete_task", false, true, true),
         ("share_project", false, false, false),
+        ("list_members", true, false, true),
+        ("unshare_project", false, true, true),
+        ("leave_project", false, true, true),
+        ("change_member_role", false, true, true),
     ];
     for (name, read_only, destructive, idempotent) in expected {
         let tool = tool(&tools, name);
@@ -250,6 +258,37 @@ async fn tools_are_listed_with_schemas_and_annotations(app: TestApp) {
         .unwrap_or_default();
     for point in ["owner", "admins", "Inbox", "tudu account"] {
         assert!(share_says.contains(point), "share_project: {share_says}");
+    }
+    for (name, required) in [
+        ("list_members", json!(["project"])),
+        ("unshare_project", json!(["project", "email"])),
+        ("leave_project", json!(["project"])),
+        ("change_member_role", json!(["project", "email", "role"])),
+    ] {
+        let input = Value::Object(tool(&tools, name).input_schema.as_ref().clone());
+        assert_eq!(input["required"], required, "{name}: {input}");
+        for field in required.as_array().into_iter().flatten() {
+            let field = field.as_str().unwrap_or_default();
+            assert!(
+                input["properties"][field]["description"].is_string(),
+                "{name}.{field} is undocumented: {input}"
+            );
+        }
+    }
+    let roles_say = tool(&tools, "change_member_role")
+        .description
+        .as_deref()
+        .unwrap_or_default();
+    for point in [
+        "admins",
+        "hands the project over",
+        "only the owner may do that",
+        "list_members",
+    ] {
+        assert!(
+            roles_say.contains(point),
+            "change_member_role lacks {point:?}: {roles_say}"
+        );
     }
     let projects_say = tool(&tools, "list_projects")
         .description
@@ -565,7 +604,7 @@ async fn stateless_clients_of_2026_07_28_work_without_initialize(app: TestApp) {
     // Assert
     let info = client.peer_info().expect("discover result");
     assert_eq!(info.protocol_version, ProtocolVersion::V_2026_07_28);
-    assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 9);
+    assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 13);
     let added = ok(&call(&client, "add_task", json!({"title": "Stateless"})).await);
     assert_eq!(added["number"], 1);
     assert_eq!(
@@ -874,7 +913,7 @@ async fn stdio_server_acts_as_the_given_user() {
     let log = log.await.expect("the log reader");
 
     // Assert
-    assert_eq!(tools.len(), 9);
+    assert_eq!(tools.len(), 13);
     let serving = log
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -1318,7 +1357,7 @@ async fn task_tools_take_a_parent_by_number(app: TestApp) {
 }
 
 /// A tool call on a shared project or one of its tasks (tasks named by UUID).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SharedOp {
     ListTasks,
     UpdateTask,
@@ -1326,6 +1365,15 @@ enum SharedOp {
     DeleteTask,
     AddTask,
     Share,
+    ListMembers,
+    /// Removes a newcomer the owner made a viewer just before.
+    Unshare,
+    /// Makes such a newcomer an editor.
+    ChangeRole,
+    /// Makes such a newcomer the owner (handed back afterwards).
+    HandOver,
+    /// The actor leaves (and is shared with again afterwards).
+    Leave,
 }
 
 /// How a cell's call must end.
@@ -1337,6 +1385,10 @@ enum Outcome {
     ViewerRefused,
     /// A failed call saying only the owner and admins may; nothing changed.
     AdminsOnly,
+    /// A failed call saying only the owner may; nothing changed.
+    OwnerOnly,
+    /// A failed call saying the owner cannot leave; nothing changed.
+    OwnerStays,
     /// A failed call reading as for a task or project that does not exist; nothing changed.
     Unknown,
 }
@@ -1344,7 +1396,7 @@ enum Outcome {
 /// The MCP cells of the sharing matrix (REST's is in `sharing.rs`): for each tool, what each
 /// actor (owner, admin, editor, viewer, non-member) gets.
 const MCP_MATRIX: &[(SharedOp, [Outcome; 5])] = {
-    use Outcome::{AdminsOnly, Done, Unknown, ViewerRefused};
+    use Outcome::{AdminsOnly, Done, OwnerOnly, OwnerStays, Unknown, ViewerRefused};
     &[
         (SharedOp::ListTasks, [Done, Done, Done, Done, Unknown]),
         (
@@ -1367,6 +1419,20 @@ const MCP_MATRIX: &[(SharedOp, [Outcome; 5])] = {
             SharedOp::Share,
             [Done, Done, AdminsOnly, AdminsOnly, Unknown],
         ),
+        (SharedOp::ListMembers, [Done, Done, Done, Done, Unknown]),
+        (
+            SharedOp::Unshare,
+            [Done, Done, AdminsOnly, AdminsOnly, Unknown],
+        ),
+        (
+            SharedOp::ChangeRole,
+            [Done, Done, AdminsOnly, AdminsOnly, Unknown],
+        ),
+        (
+            SharedOp::HandOver,
+            [Done, OwnerOnly, OwnerOnly, OwnerOnly, Unknown],
+        ),
+        (SharedOp::Leave, [OwnerStays, Done, Done, Done, Unknown]),
     ]
 };
 
@@ -1428,7 +1494,8 @@ async fn shared_projects_through_mcp_allow_exactly_what_each_role_may(app: TestA
 }
 
 /// Performs `op` as `user` through `client` on a fresh task of `project` (the owner's), and
-/// checks both the call's result and what it left behind.
+/// checks both the call's result and what it left behind; a cell that changed who is in the
+/// project puts it back, so that the next cell starts from the same people.
 async fn shared_cell(
     app: &TestApp,
     owner: &crate::helpers::TestUser,
@@ -1446,6 +1513,23 @@ async fn shared_cell(
         .await;
     let task_id = string_at(&task, "/id");
     let newcomer = app.new_user().await;
+    // The member cells act on a newcomer who is a viewer already.
+    let on_member = matches!(
+        op,
+        SharedOp::Unshare | SharedOp::ChangeRole | SharedOp::HandOver
+    );
+    if on_member {
+        member_set(
+            app,
+            owner,
+            project,
+            "POST",
+            "",
+            &json!({"email": newcomer.email, "role": "viewer"}),
+        )
+        .await?;
+    }
+    let role_before = role_in(app, owner, project, &user.id).await;
     // Unique to the cell, so that what earlier cells added does not count.
     let added_title = format!("added for {}", newcomer.id);
     let result = match op {
@@ -1476,19 +1560,72 @@ async fn shared_cell(
             )
             .await
         }
+        SharedOp::ListMembers => call(client, "list_members", json!({"project": project})).await,
+        SharedOp::Unshare => {
+            call(
+                client,
+                "unshare_project",
+                json!({"project": project, "email": newcomer.email.to_uppercase()}),
+            )
+            .await
+        }
+        SharedOp::ChangeRole => {
+            call(
+                client,
+                "change_member_role",
+                json!({"project": project, "email": newcomer.email, "role": "editor"}),
+            )
+            .await
+        }
+        SharedOp::HandOver => {
+            call(
+                client,
+                "change_member_role",
+                json!({"project": project, "email": newcomer.email, "role": "owner"}),
+            )
+            .await
+        }
+        SharedOp::Leave => call(client, "leave_project", json!({"project": project})).await,
     };
     let after = app.get_task(&owner.token, &task_id).await;
-    let members = app
+    let owner_now = app
         .send(app.authed(
             Method::GET,
-            &format!("/api/v1/projects/{project}/members"),
-            &owner.token,
+            &format!("/api/v1/projects/{project}"),
+            &newcomer.token,
         ))
-        .await
-        .json();
-    let shared_with_newcomer = members
-        .as_array()
-        .is_some_and(|all| all.iter().any(|m| m["email"] == newcomer.email.as_str()));
+        .await;
+    let handed_over =
+        owner_now.status == StatusCode::OK && owner_now.json()["owner_id"] == newcomer.id.as_str();
+    if handed_over {
+        // Back to the owner, and the newcomer out, as REST does it.
+        member_set(
+            app,
+            &newcomer,
+            project,
+            "PATCH",
+            &owner.id,
+            &json!({"role": "owner"}),
+        )
+        .await?;
+        member_set(app, owner, project, "DELETE", &newcomer.id, &json!({})).await?;
+    }
+    let newcomer_role = role_in(app, owner, project, &newcomer.id).await;
+    let role_after = role_in(app, owner, project, &user.id).await;
+    if op == SharedOp::Leave
+        && role_after.is_none()
+        && let Some(role) = &role_before
+    {
+        member_set(
+            app,
+            owner,
+            project,
+            "POST",
+            "",
+            &json!({"email": user.email, "role": role}),
+        )
+        .await?;
+    }
     let listed = app
         .list_tasks(&owner.token, &format!("project_id={project}&limit=1000"))
         .await
@@ -1501,12 +1638,20 @@ async fn shared_cell(
                 .collect()
         })
         .unwrap_or_default();
-    // What the call must have left, when it was refused: the task as it was, nobody added.
+    // What the call must have left, when it was refused: the task as it was, nobody added,
+    // the newcomer as they were, the caller still in with their role, the owner still owner.
+    let newcomer_as_was = if on_member {
+        newcomer_role.as_deref() == Some("viewer")
+    } else {
+        newcomer_role.is_none()
+    };
     let untouched = after.status == StatusCode::OK
         && after.json()["title"] == "change me"
         && after.json()["completed"] == false
         && added.is_empty()
-        && !shared_with_newcomer;
+        && newcomer_as_was
+        && role_after == role_before
+        && !handed_over;
     if want != Outcome::Done {
         if result.is_error != Some(true) {
             return Err(format!("succeeded: {}", text_of(&result)));
@@ -1515,10 +1660,12 @@ async fn shared_cell(
         let expected = match want {
             Outcome::ViewerRefused => "viewers of a shared project cannot change",
             Outcome::AdminsOnly => "only the project's owner and admins",
+            Outcome::OwnerOnly => "only the project's owner may",
+            Outcome::OwnerStays => "the owner cannot leave",
             Outcome::Unknown
-                if matches!(
+                if !matches!(
                     op,
-                    SharedOp::ListTasks | SharedOp::AddTask | SharedOp::Share
+                    SharedOp::UpdateTask | SharedOp::CompleteTask | SharedOp::DeleteTask
                 ) =>
             {
                 "No project named"
@@ -1557,7 +1704,42 @@ async fn shared_cell(
         SharedOp::Share => {
             value["email"] == newcomer.email.as_str()
                 && value["role"] == "viewer"
-                && shared_with_newcomer
+                && newcomer_role.as_deref() == Some("viewer")
+        }
+        // The owner first, then everyone else, the caller among them with their role.
+        SharedOp::ListMembers => {
+            let members = value["members"].as_array().cloned().unwrap_or_default();
+            value["project_id"] == project
+                && members
+                    .first()
+                    .is_some_and(|m| m["user_id"] == owner.id.as_str() && m["role"] == "owner")
+                && members.iter().any(|m| {
+                    m["user_id"] == user.id.as_str()
+                        && m["email"] == user.email.as_str()
+                        && m["role"].as_str() == role_before.as_deref()
+                })
+        }
+        SharedOp::Unshare => {
+            value["removed"]["email"] == newcomer.email.as_str()
+                && value["removed"]["role"] == "viewer"
+                && value["left"] == false
+                && newcomer_role.is_none()
+        }
+        SharedOp::ChangeRole => {
+            value["member"]["role"] == "editor"
+                && value["previous_role"] == "viewer"
+                && newcomer_role.as_deref() == Some("editor")
+        }
+        SharedOp::HandOver => {
+            value["member"]["user_id"] == newcomer.id.as_str()
+                && value["member"]["role"] == "owner"
+                && value["previous_role"] == "viewer"
+                && handed_over
+        }
+        SharedOp::Leave => {
+            value["left"] == true
+                && value["removed"]["user_id"] == user.id.as_str()
+                && role_after.is_none()
         }
     };
     if done {
@@ -1565,6 +1747,64 @@ async fn shared_cell(
     } else {
         Err(format!("succeeded without its effect: {value}"))
     }
+}
+
+/// Sends a members request of REST as `by` (`POST` shares, `PATCH`/`DELETE` act on
+/// `member`), failing unless it succeeds.
+async fn member_set(
+    app: &TestApp,
+    by: &crate::helpers::TestUser,
+    project: &str,
+    method: &str,
+    member: &str,
+    body: &Value,
+) -> Result<(), String> {
+    let (method, path) = match method {
+        "POST" => (Method::POST, format!("/api/v1/projects/{project}/members")),
+        "PATCH" => (
+            Method::PATCH,
+            format!("/api/v1/projects/{project}/members/{member}"),
+        ),
+        _ => (
+            Method::DELETE,
+            format!("/api/v1/projects/{project}/members/{member}"),
+        ),
+    };
+    let body = (method != Method::DELETE).then_some(body);
+    let res = app
+        .send(app.authed_json(method.clone(), &path, &by.token, body))
+        .await;
+    if res.status.is_success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{method} {path} answered {}: {}",
+            res.status, res.text
+        ))
+    }
+}
+
+/// `user_id`'s role in `project` as its owner reads the members; `None` when not in it.
+async fn role_in(
+    app: &TestApp,
+    owner: &crate::helpers::TestUser,
+    project: &str,
+    user_id: &str,
+) -> Option<String> {
+    let members = app
+        .send(app.authed(
+            Method::GET,
+            &format!("/api/v1/projects/{project}/members"),
+            &owner.token,
+        ))
+        .await
+        .json();
+    members.as_array().and_then(|all| {
+        all.iter()
+            .find(|m| m["user_id"] == user_id)
+            .and_then(|m| m["role"].as_str())
+            .map(str::to_owned)
+    })
 }
 
 async fn share_project_refuses_the_inbox_unknown_accounts_and_members_twice(app: TestApp) {

@@ -229,12 +229,16 @@ async fn tools_are_listed_and_called_over_a_socket(app: TestApp) {
         [
             "add_project",
             "add_task",
+            "change_member_role",
             "complete_task",
             "delete_task",
             "get_task",
+            "leave_project",
+            "list_members",
             "list_projects",
             "list_tasks",
             "share_project",
+            "unshare_project",
             "update_task"
         ]
     );
@@ -519,7 +523,7 @@ async fn rmcp_clients_of_both_lifecycles_work_over_a_socket(app: TestApp) {
         Some(ProtocolVersion::V_2026_07_28)
     );
     for (client, title) in [(&legacy, "Legacy"), (&stateless, "Stateless")] {
-        assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 9);
+        assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 13);
         let arguments = json!({"title": title})
             .as_object()
             .cloned()

@@ -43,6 +43,10 @@ TOOLS = {
     "list_projects": (True, False, True),
     "add_project": (False, False, False),
     "share_project": (False, False, False),
+    "list_members": (True, False, True),
+    "unshare_project": (False, True, True),
+    "leave_project": (False, True, True),
+    "change_member_role": (False, True, True),
 }
 
 
@@ -83,6 +87,11 @@ async def exercise(session: ClientSession, label: str) -> None:
         [p["name"] for p in projects["projects"]][:1] == ["Inbox"]
         and project["id"] in [p["id"] for p in projects["projects"]],
         f"[{label}] add_project and list_projects",
+    )
+    members = await ok(session, "list_members", {"project": name})
+    check(
+        [m["role"] for m in members["members"]] == ["owner"] and members["project_id"] == project["id"],
+        f"[{label}] list_members shows a new project's owner alone",
     )
     in_project = await ok(session, "add_task", {"title": "In a project", "project": name.lower()})
     check(in_project["project_id"] == project["id"], f"[{label}] add_task takes a project by name")

@@ -198,6 +198,27 @@ pub enum Command {
         /// What they may do in it; editor unless said.
         role: Role,
     },
+    /// Who a project is shared with ("who can see Groceries").
+    Members(ListName),
+    /// Stop sharing a project with the account of `email` ("remove sam@example.com from
+    /// Groceries"); without an email, the question which member, and no change.
+    Unshare {
+        /// The list.
+        list: ListName,
+        /// Their email, lower case; `None` when the message named nobody.
+        email: Option<String>,
+    },
+    /// Give a member another role; `Owner` hands the project to them.
+    ChangeRole {
+        /// The list.
+        list: ListName,
+        /// Their email, lower case.
+        email: String,
+        /// The new role.
+        role: Role,
+    },
+    /// Leave a project someone shared with the user ("leave Groceries").
+    Leave(ListName),
     /// Several tasks at once: never done in one turn, only listed with a question.
     Bulk(BulkAction, BulkSpec),
     /// "yes" to the question a bulk request asked.

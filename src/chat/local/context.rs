@@ -9,10 +9,13 @@ use serde_json::Value;
 use crate::chat::agent::{PastMessage, Role};
 use crate::chat::tools::ToolCall;
 
-/// Tools that change tasks (or, `add_project` and `share_project`, the user's lists).
+/// Tools that change tasks (or, `add_project` and the sharing tools, the user's lists).
 pub const CHANGING: &[&str] = &[
     "add_project",
     "share_project",
+    "unshare_project",
+    "leave_project",
+    "change_member_role",
     "add_task",
     "update_task",
     "complete_task",

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use super::command::{Change, Command, ListSpec, LocalDue, NewTaskSpec, TaskRef};
 use super::context;
 use super::filing::{self, Lookup};
+use super::membership;
 use super::reply::{self, Spoken, hashtags, repeats, when};
 use super::resolve::{Prefer, Shown, resolve};
 use crate::chat::agent::PastMessage;
@@ -79,6 +80,14 @@ pub async fn run(
         Command::Projects => filing::projects(tools).await,
         Command::NewProject(name) => filing::create(name, tools).await,
         Command::Share { list, email, role } => filing::share(&list, &email, role, tools).await,
+        Command::Members(list) => membership::members(&list, tools).await,
+        Command::Unshare { list, email } => {
+            membership::unshare(&list, email.as_deref(), tools).await
+        }
+        Command::ChangeRole { list, email, role } => {
+            membership::change_role(&list, &email, role, tools).await
+        }
+        Command::Leave(list) => membership::leave(&list, tools).await,
         Command::Bulk(action, spec) => super::bulk::ask(action, &spec, tools).await,
         Command::Confirm => super::bulk::confirm(history, tools).await,
         Command::Undo => super::undo::undo(history, clock, tools).await,

@@ -212,7 +212,8 @@ pub async fn share(
     };
     if role == Role::Owner {
         return Ok(format!(
-            "I can't hand \"{}\" over to someone else; do that in the app. Nothing was shared.",
+            "I don't share a list as its owner, so nothing was shared. Share it first, then hand \
+             it over with \"make {email} the owner of {}\".",
             project.name
         ));
     }
@@ -260,7 +261,7 @@ pub async fn share(
 }
 
 /// "an editor", "a viewer", "an admin", "the owner".
-fn role_phrase(role: Role) -> &'static str {
+pub(super) fn role_phrase(role: Role) -> &'static str {
     match role {
         Role::Viewer => "a viewer",
         Role::Editor => "an editor",

@@ -15,6 +15,7 @@ use super::edits::{describe, rename, reschedule, retag, update};
 use super::fields::tag;
 use super::listing::{fallback, list, listing, search};
 use super::lists;
+use super::members;
 use super::past::{passive, past_tense};
 use super::reference::parse_ref;
 use super::safety;
@@ -327,6 +328,10 @@ fn understand(words: &[Word], now: Now) -> Command {
     if let Some(command) = sharing::request(words) {
         return command;
     }
+    // Before the rules: "remove sam@… from Groceries" is no task to delete.
+    if let Some(command) = members::request(words) {
+        return command;
+    }
     if let Some(command) = labelled(words, now) {
         return command;
     }
@@ -339,6 +344,7 @@ fn understand(words: &[Word], now: Now) -> Command {
             .or_else(|| past_tense(words))
             .or_else(|| passive(words))
             .or_else(|| dated(words, now))
+            .or_else(|| members::leave(words))
             .unwrap_or_else(|| fallback(words, now));
     };
     build(intent, words, start, end, now)

@@ -17,6 +17,8 @@ pub mod followup;
 pub mod grammar;
 pub mod listing;
 pub mod lists;
+pub mod members;
+pub mod membership;
 pub mod past;
 pub mod reference;
 pub mod reply;

@@ -151,6 +151,7 @@ pub const HELP: &str = "I manage your tasks from plain sentences. Try:\n\
 • Right after a change: \"and make it high priority\" · \"actually, tomorrow\" · \"undo\"\n\
 • Lists: \"add milk to Groceries\" · \"what's in my Work list\" · \"move task 3 to Work\" · \"show my lists\" · \"create a list called Groceries\"\n\
 • Share a list: \"share Groceries with sam@example.com as an editor\" · \"let sam@example.com see Groceries\" (they need a tudu account)\n\
+• Its people: \"who is Groceries shared with\" · \"stop sharing Groceries with sam@example.com\" · \"make sam@example.com a viewer of Groceries\" · \"make sam@example.com the owner of Groceries\" · \"leave Groceries\"\n\
 • Subtasks: \"add a subtask check tyres to task 5\"\n\
 • Delete: \"delete task 4\". Several at once (\"delete all completed tasks\", \"clear my list\") are listed first and wait for your \"yes\".\n\
 I name tasks by number or by whole words of their title. I ask when \"it\" could mean nothing or several tasks, and I never act on \"don't …\".";
@@ -184,6 +185,22 @@ pub fn incomplete(kind: &str) -> &'static str {
         "share" => {
             "Who should I share which list with? Say their email and the list's name, one \
              person at a time, e.g. \"share Groceries with sam@example.com as an editor\"."
+        }
+        "members" => {
+            "Which list? Say e.g. \"who is Groceries shared with\" or \"members of Groceries\"."
+        }
+        "unshare" => {
+            "Who should I stop sharing which list with? Say their whole email and the list, one \
+             person at a time, e.g. \"stop sharing Groceries with sam@example.com\". Nothing \
+             was changed."
+        }
+        "role" => {
+            "Whose role in which list? Say their whole email, the list and the role, e.g. \
+             \"make sam@example.com a viewer of Groceries\". Nothing was changed."
+        }
+        "owner" => {
+            "Which list should I hand over, and to whom? Say e.g. \"make sam@example.com the \
+             owner of Groceries\". Nothing was changed."
         }
         "move" => {
             "I move one task at a time, so I changed nothing. Say e.g. \"move task 3 to Work\"."

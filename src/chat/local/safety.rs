@@ -333,6 +333,9 @@ pub const fn changes(command: &Command) -> bool {
             | Command::MoveTo(..)
             | Command::NewProject(_)
             | Command::Share { .. }
+            | Command::Unshare { .. }
+            | Command::ChangeRole { .. }
+            | Command::Leave(_)
             | Command::Bulk(..)
             | Command::Confirm
             | Command::Undo

@@ -145,7 +145,7 @@ fn role_of(word: &str) -> Option<Role> {
 }
 
 /// `word` as an email address when it is a whole one (`name@domain.tld`).
-fn email(word: &str) -> Option<String> {
+pub(super) fn email(word: &str) -> Option<String> {
     let word = word.strip_prefix("mailto:").unwrap_or(word);
     let (local, domain) = word.split_once('@')?;
     let local_ok = !local.is_empty()

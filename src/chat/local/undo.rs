@@ -1,7 +1,9 @@
 //! `undo`: reverses the agent's last change in this conversation, read from the tool calls the
 //! conversation stored. A deleted task comes back with its id and number; a completion is
 //! reopened and the occurrence it spawned removed; an update gets its previous values back; an
-//! added task is deleted. A new list and a share stay (the reply says so). Undo turns are
+//! added task is deleted. A share is taken back, a removed member shared with again in their
+//! old role, and a changed role set back; a new list, leaving a list and handing one over
+//! stay (the reply says so: only someone else can reverse them). Undo turns are
 //! skipped, with the change each undid, so a second `undo` reaches one change further back.
 
 use serde::Deserialize;
@@ -10,10 +12,15 @@ use serde_json::Value;
 use super::bulk::number_argument;
 use super::context::{CHANGING, UNDONE, changes, snapshot};
 use super::execute::Clock;
+use super::filing::role_phrase;
 use crate::chat::agent::PastMessage;
 use crate::chat::tools::{ToolBox, ToolCall};
 use crate::error::ApiError;
+use crate::mcp::projects::{
+    ChangeMemberRoleArgs, RoleChanged, ShareProjectArgs, UnshareProjectArgs, Unshared,
+};
 use crate::mcp::server::{CompleteTaskArgs, TaskArgs, TaskId, UpdateTaskArgs};
+use crate::projects::model::{Role, ShareProject};
 use crate::tasks::model::{DueDateInput, Task, TaskPatch};
 
 /// Reverses the last change of the conversation.
@@ -174,15 +181,82 @@ where
                 .and_then(Value::as_str)
                 .unwrap_or_default()
         )),
-        // No tool removes a member, and undo acts only through tools (and the restore of a
-        // task it saw deleted); saying so beats undoing an older change the user did not mean.
-        ("share_project", _) => Some(format!(
-            "{} keeps access to the list (remove them in the app)",
-            call.result
-                .get("email")
-                .and_then(Value::as_str)
-                .unwrap_or("they")
-        )),
+        // Taking a share back is removing them again.
+        ("share_project", _) => {
+            let (Some(project), Some(email)) = (
+                call.arguments.get("project").and_then(Value::as_str),
+                call.result.get("email").and_then(Value::as_str),
+            ) else {
+                return Ok(None);
+            };
+            let args = UnshareProjectArgs {
+                project: project.to_owned(),
+                email: email.to_owned(),
+                user_id: None,
+            };
+            let outcome = tools.call_with("unshare_project", &args).await?;
+            Some(if outcome.ok {
+                format!("stopped sharing the list with {email} again")
+            } else {
+                format!("couldn't take the list back from {email}")
+            })
+        }
+        ("unshare_project" | "leave_project", _) => {
+            let Ok(gone) = Unshared::deserialize(&call.result) else {
+                return Ok(None);
+            };
+            // Only the owner or an admin can let someone back in, and that is not the one
+            // who left.
+            if gone.left {
+                return Ok(Some(
+                    "you left the list, and only its owner or an admin can share it with you \
+                     again"
+                        .to_owned(),
+                ));
+            }
+            let email = gone.removed.email;
+            let args = ShareProjectArgs {
+                project: gone.project_id.to_string(),
+                share: ShareProject {
+                    email: Some(email.clone()),
+                    role: Some(gone.removed.role),
+                },
+                user_id: None,
+            };
+            let outcome = tools.call_with("share_project", &args).await?;
+            Some(if outcome.ok {
+                format!(
+                    "{email} is back on the list as {}",
+                    role_phrase(gone.removed.role)
+                )
+            } else {
+                format!("couldn't share the list with {email} again")
+            })
+        }
+        ("change_member_role", _) => {
+            let Ok(changed) = RoleChanged::deserialize(&call.result) else {
+                return Ok(None);
+            };
+            let email = changed.member.email;
+            // A hand-over is the new owner's to reverse: the caller is only an admin now.
+            if changed.member.role == Role::Owner {
+                return Ok(Some(format!(
+                    "the list stays {email}'s: only they can hand it back"
+                )));
+            }
+            let args = ChangeMemberRoleArgs {
+                project: changed.project_id.to_string(),
+                email: email.clone(),
+                role: changed.previous_role,
+                user_id: None,
+            };
+            let outcome = tools.call_with("change_member_role", &args).await?;
+            Some(if outcome.ok {
+                format!("{email} is {} again", role_phrase(changed.previous_role))
+            } else {
+                format!("couldn't give {email} their old role back")
+            })
+        }
         _ => None,
     })
 }

@@ -1,0 +1,246 @@
+//! Carrying out requests about a list's people through the MCP tools: listing who it is
+//! shared with, removing a member, changing a role or handing the list over, and leaving it.
+//! The list is looked up first, so an unknown name changes nothing; what the user may do is
+//! the tools' to say, and their refusals are put in a person's words.
+
+use super::command::ListName;
+use super::filing::{project, role_phrase};
+use super::reply;
+use crate::chat::tools::ToolBox;
+use crate::error::ApiError;
+use crate::mcp::projects::{
+    ChangeMemberRoleArgs, MemberList, ProjectArgs, RoleChanged, UnshareProjectArgs, Unshared,
+};
+use crate::projects::model::{Member, Project, Role};
+
+/// "\"Groceries\" is shared with sam@example.com (editor). Its owner is …".
+///
+/// # Errors
+/// The tool session broke.
+pub async fn members(list: &ListName, tools: &mut ToolBox) -> Result<String, ApiError> {
+    let project = match project(list, tools).await? {
+        Ok(project) => project,
+        Err(answer) => return Ok(answer),
+    };
+    Ok(match people(&project, tools).await? {
+        Ok(people) => describe(&project, &people),
+        Err(answer) => answer,
+    })
+}
+
+/// Stops sharing the list with `email`; with nobody named, lists the members and asks which
+/// one, changing nothing (never "everyone").
+///
+/// # Errors
+/// The tool session broke.
+pub async fn unshare(
+    list: &ListName,
+    email: Option<&str>,
+    tools: &mut ToolBox,
+) -> Result<String, ApiError> {
+    let project = match project(list, tools).await? {
+        Ok(project) => project,
+        Err(answer) => return Ok(answer),
+    };
+    let name = &project.name;
+    let Some(email) = email else {
+        let people = match people(&project, tools).await? {
+            Ok(people) => people,
+            Err(answer) => return Ok(answer),
+        };
+        let others = shared_with(&people);
+        return Ok(match people.get(1) {
+            None => format!("\"{name}\" isn't shared with anyone, so I changed nothing."),
+            Some(first) => format!(
+                "Who should I stop sharing \"{name}\" with? It's shared with {others}. Say e.g. \
+                 \"stop sharing {name} with {}\". Nothing was changed.",
+                first.email
+            ),
+        });
+    };
+    let args = UnshareProjectArgs {
+        project: project.id.to_string(),
+        email: email.to_owned(),
+        user_id: None,
+    };
+    let outcome = tools.call_with("unshare_project", &args).await?;
+    if let Some(gone) = outcome.read::<Unshared>() {
+        return Ok(if gone.left {
+            left(name)
+        } else {
+            format!(
+                "Stopped sharing \"{name}\" with {} (they were {}).",
+                gone.removed.email,
+                role_phrase(gone.removed.role)
+            )
+        });
+    }
+    let error = outcome.error_message().unwrap_or_default();
+    Ok(if error.contains("owner and admins") {
+        format!(
+            "Only the owner of \"{name}\" and its admins can remove people, and you're {} there, \
+             so I changed nothing.",
+            role_phrase(project.role)
+        )
+    } else if error.contains("not a member") {
+        not_a_member(email, name)
+    } else if error.contains("owner cannot") {
+        format!(
+            "{email} owns \"{name}\" and can't be removed, so I changed nothing. The owner can \
+             make another member the owner first."
+        )
+    } else {
+        reply::failure(outcome.error_message())
+    })
+}
+
+/// Gives the member `email` the role `role`; `Owner` hands the list to them.
+///
+/// # Errors
+/// The tool session broke.
+pub async fn change_role(
+    list: &ListName,
+    email: &str,
+    role: Role,
+    tools: &mut ToolBox,
+) -> Result<String, ApiError> {
+    let project = match project(list, tools).await? {
+        Ok(project) => project,
+        Err(answer) => return Ok(answer),
+    };
+    let name = &project.name;
+    let args = ChangeMemberRoleArgs {
+        project: project.id.to_string(),
+        email: email.to_owned(),
+        role,
+        user_id: None,
+    };
+    let outcome = tools.call_with("change_member_role", &args).await?;
+    if let Some(changed) = outcome.read::<RoleChanged>() {
+        let who = &changed.member.email;
+        return Ok(if role == Role::Owner {
+            format!(
+                "\"{name}\" now belongs to {who}; you stay on as an admin. Only they can hand it \
+                 back, so undo can't."
+            )
+        } else if changed.previous_role == role {
+            format!(
+                "{who} is already {} of \"{name}\", so nothing changed.",
+                role_phrase(role)
+            )
+        } else {
+            format!(
+                "{who} is now {} of \"{name}\" (was {}).",
+                role_phrase(role),
+                role_phrase(changed.previous_role)
+            )
+        });
+    }
+    let error = outcome.error_message().unwrap_or_default();
+    let yours = role_phrase(project.role);
+    Ok(if error.contains("only the project's owner may") {
+        format!(
+            "Only the owner of \"{name}\" can hand it over, and you're {yours} there, so I \
+             changed nothing."
+        )
+    } else if error.contains("owner and admins") {
+        format!(
+            "Only the owner of \"{name}\" and its admins can change roles, and you're {yours} \
+             there, so I changed nothing."
+        )
+    } else if error.contains("not a member") {
+        not_a_member(email, name)
+    } else if error.contains("owner's role cannot change") {
+        format!("{email} owns \"{name}\"; the owner's role can't change, so I changed nothing.")
+    } else {
+        reply::failure(outcome.error_message())
+    })
+}
+
+/// Leaves a list someone shared with the user; its owner cannot.
+///
+/// # Errors
+/// The tool session broke.
+pub async fn leave(list: &ListName, tools: &mut ToolBox) -> Result<String, ApiError> {
+    let project = match project(list, tools).await? {
+        Ok(project) => project,
+        Err(answer) => return Ok(answer),
+    };
+    let name = &project.name;
+    let args = ProjectArgs {
+        project: project.id.to_string(),
+        user_id: None,
+    };
+    let outcome = tools.call_with("leave_project", &args).await?;
+    if outcome.read::<Unshared>().is_some() {
+        return Ok(left(name));
+    }
+    let error = outcome.error_message().unwrap_or_default();
+    Ok(if error.contains("owner cannot") {
+        format!(
+            "You own \"{name}\", so you can't leave it; make another member the owner first \
+             (e.g. \"make sam@example.com the owner of {name}\"). Nothing was changed."
+        )
+    } else {
+        reply::failure(outcome.error_message())
+    })
+}
+
+/// The people of `project`, or the reply saying why they could not be read.
+async fn people(
+    project: &Project,
+    tools: &mut ToolBox,
+) -> Result<Result<Vec<Member>, String>, ApiError> {
+    let args = ProjectArgs {
+        project: project.id.to_string(),
+        user_id: None,
+    };
+    let outcome = tools.call_with("list_members", &args).await?;
+    Ok(match outcome.read::<MemberList>() {
+        Some(list) => Ok(list.members),
+        None => Err(reply::failure(outcome.error_message())),
+    })
+}
+
+/// Who the project is shared with, and its owner.
+fn describe(project: &Project, people: &[Member]) -> String {
+    let name = &project.name;
+    let owner = people
+        .iter()
+        .find(|m| m.role == Role::Owner)
+        .map_or("its owner", |m| m.email.as_str());
+    if people.len() < 2 {
+        return format!(
+            "\"{name}\" isn't shared with anyone; only {owner} sees it. Share it with e.g. \
+             \"share {name} with sam@example.com\"."
+        );
+    }
+    format!(
+        "\"{name}\" is shared with {}. Its owner is {owner}.",
+        shared_with(people)
+    )
+}
+
+/// "sam@example.com (editor), kim@example.com (viewer)": everyone but the owner.
+fn shared_with(people: &[Member]) -> String {
+    people
+        .iter()
+        .filter(|m| m.role != Role::Owner)
+        .map(|m| format!("{} ({})", m.email, m.role.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn left(name: &str) -> String {
+    format!(
+        "You left \"{name}\": you no longer see it or its tasks. Its owner or an admin can share \
+         it with you again."
+    )
+}
+
+fn not_a_member(email: &str, name: &str) -> String {
+    format!(
+        "{email} isn't a member of \"{name}\", so I changed nothing. Say \"who is {name} shared \
+         with\" to see who is."
+    )
+}
