@@ -1324,14 +1324,19 @@ async fn chat_changes_a_lists_people_only_as_the_roles_allow(app: TestApp) {
     assert!(undone.starts_with("Undone:"), "{undone}");
     assert_eq!(shared_with(&app, &owner.token, &groceries).await, everyone);
 
-    // The viewer leaves; undo cannot let them back in and says so.
-    let left = say(&app, &viewer.token, "leave the Groceries list", None).await;
+    // The viewer asks to leave, which only a "yes" does; undo cannot let them back in and says
+    // so.
+    let asked = say(&app, &viewer.token, "leave the Groceries list", None).await;
     assert!(
-        reply(&left).starts_with("You left \"Groceries\""),
+        reply(&asked)
+            .ends_with("Reply \"yes\" to leave \"Groceries\" — anything else changes nothing."),
         "{}",
-        left.text
+        asked.text
     );
-    let conversation = string_at(&left.json(), "/conversation_id");
+    assert_eq!(shared_with(&app, &owner.token, &groceries).await, everyone);
+    let conversation = string_at(&asked.json(), "/conversation_id");
+    let left = reply(&say(&app, &viewer.token, "yes", Some(&conversation)).await);
+    assert!(left.starts_with("You left \"Groceries\""), "{left}");
     let refused = reply(&say(&app, &viewer.token, "undo", Some(&conversation)).await);
     assert!(
         refused.contains("couldn't undo") && refused.contains("Nothing was changed"),
@@ -1368,19 +1373,24 @@ async fn chat_undo_sets_a_role_back_but_not_a_hand_over(app: TestApp) {
     assert!(undone.contains("a viewer again"), "{undone}");
     assert_eq!(after_undo, [format!("{}/viewer", sam.email)]);
 
-    // Act: a hand-over and its undo
-    let handed = say(
+    // Act: a hand-over, asked and then confirmed, and its undo
+    let asked = say(
         &app,
         &owner.token,
         &format!("make {} the owner of Groceries", sam.email),
         None,
     )
     .await;
-    let conversation = string_at(&handed.json(), "/conversation_id");
+    let owner_when_asked = owner_of(&app, &owner.token, &groceries).await;
+    let conversation = string_at(&asked.json(), "/conversation_id");
+    let handed = reply(&say(&app, &owner.token, "yes", Some(&conversation)).await);
     let refused = reply(&say(&app, &owner.token, "undo", Some(&conversation)).await);
 
-    // Assert: sam owns it, the old owner is an admin, and undo changed nothing
-    assert!(reply(&handed).contains("now belongs to"), "{}", handed.text);
+    // Assert: nothing changed before the yes; then sam owns it, the old owner is an admin, and
+    // undo changed nothing
+    assert!(reply(&asked).contains("would belong to"), "{}", asked.text);
+    assert_eq!(owner_when_asked, owner.email);
+    assert!(handed.contains("now belongs to"), "{handed}");
     assert!(
         refused.contains("only they can hand it back") && refused.contains("Nothing was changed"),
         "{refused}"

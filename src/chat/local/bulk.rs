@@ -24,7 +24,7 @@ use crate::tasks::query::ListTasks;
 /// reads them from it.
 pub const CONFIRM_LINE: &str = "Reply \"yes\" to ";
 /// Where the list of tasks on that line ends.
-const LINE_END: &str = " — anything else changes nothing.";
+pub const LINE_END: &str = " — anything else changes nothing.";
 /// Most tasks a question lists one per line (the last line still names them all).
 const SHOWN: usize = 20;
 /// Most tasks one bulk question covers.

@@ -89,7 +89,10 @@ pub async fn run(
         }
         Command::Leave(list) => membership::leave(&list, tools).await,
         Command::Bulk(action, spec) => super::bulk::ask(action, &spec, tools).await,
-        Command::Confirm => super::bulk::confirm(history, tools).await,
+        Command::Confirm => match membership::pending(history) {
+            Some(change) => membership::confirm(change, tools).await,
+            None => super::bulk::confirm(history, tools).await,
+        },
         Command::Undo => super::undo::undo(history, clock, tools).await,
         Command::Declined => Ok(reply::DECLINED.to_owned()),
         Command::Stats => stats(tools).await,

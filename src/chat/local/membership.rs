@@ -2,10 +2,16 @@
 //! shared with, removing a member, changing a role or handing the list over, and leaving it.
 //! The list is looked up first, so an unknown name changes nothing; what the user may do is
 //! the tools' to say, and their refusals are put in a person's words.
+//!
+//! Leaving a list and handing it over cannot be undone by the user, so, like a bulk change,
+//! they are only asked about: the reply ends with a line naming the change, and a "yes" in the
+//! next message carries out that line ([`pending`], [`confirm`]).
 
+use super::bulk::{CONFIRM_LINE, LINE_END};
 use super::command::ListName;
 use super::filing::{project, role_phrase};
 use super::reply;
+use crate::chat::agent::{PastMessage, Role as Speaker};
 use crate::chat::tools::ToolBox;
 use crate::error::ApiError;
 use crate::mcp::projects::{
@@ -94,7 +100,8 @@ pub async fn unshare(
     })
 }
 
-/// Gives the member `email` the role `role`; `Owner` hands the list to them.
+/// Gives the member `email` the role `role`; for `Owner`, asks whether to hand the list to
+/// them.
 ///
 /// # Errors
 /// The tool session broke.
@@ -108,6 +115,46 @@ pub async fn change_role(
         Ok(project) => project,
         Err(answer) => return Ok(answer),
     };
+    if role == Role::Owner {
+        return ask_hand_over(&project, email, tools).await;
+    }
+    set_role(&project, email, role, tools).await
+}
+
+/// Asks whether to hand `project` to its member `email`, after checking that it can be done.
+async fn ask_hand_over(
+    project: &Project,
+    email: &str,
+    tools: &mut ToolBox,
+) -> Result<String, ApiError> {
+    let name = &project.name;
+    if project.role != Role::Owner {
+        return Ok(only_the_owner_hands_over(project));
+    }
+    let people = match people(project, tools).await? {
+        Ok(people) => people,
+        Err(answer) => return Ok(answer),
+    };
+    let Some(member) = people.iter().find(|m| m.email.eq_ignore_ascii_case(email)) else {
+        return Ok(not_a_member(email, name));
+    };
+    if member.role == Role::Owner {
+        return Ok(owner_role_fixed(email, name));
+    }
+    Ok(format!(
+        "\"{name}\" would belong to {email}: you'd stay on as an admin, and only they could hand \
+         it back.\n{CONFIRM_LINE}hand \"{name}\" over to {}{LINE_END}",
+        member.email
+    ))
+}
+
+/// Gives the member `email` of `project` the role `role` (`Owner`: hands it over).
+async fn set_role(
+    project: &Project,
+    email: &str,
+    role: Role,
+    tools: &mut ToolBox,
+) -> Result<String, ApiError> {
     let name = &project.name;
     let args = ChangeMemberRoleArgs {
         project: project.id.to_string(),
@@ -137,27 +184,36 @@ pub async fn change_role(
         });
     }
     let error = outcome.error_message().unwrap_or_default();
-    let yours = role_phrase(project.role);
     Ok(if error.contains("only the project's owner may") {
-        format!(
-            "Only the owner of \"{name}\" can hand it over, and you're {yours} there, so I \
-             changed nothing."
-        )
+        only_the_owner_hands_over(project)
     } else if error.contains("owner and admins") {
         format!(
-            "Only the owner of \"{name}\" and its admins can change roles, and you're {yours} \
-             there, so I changed nothing."
+            "Only the owner of \"{name}\" and its admins can change roles, and you're {} there, \
+             so I changed nothing.",
+            role_phrase(project.role)
         )
     } else if error.contains("not a member") {
         not_a_member(email, name)
     } else if error.contains("owner's role cannot change") {
-        format!("{email} owns \"{name}\"; the owner's role can't change, so I changed nothing.")
+        owner_role_fixed(email, name)
     } else {
         reply::failure(outcome.error_message())
     })
 }
 
-/// Leaves a list someone shared with the user; its owner cannot.
+fn only_the_owner_hands_over(project: &Project) -> String {
+    format!(
+        "Only the owner of \"{}\" can hand it over, and you're {} there, so I changed nothing.",
+        project.name,
+        role_phrase(project.role)
+    )
+}
+
+fn owner_role_fixed(email: &str, name: &str) -> String {
+    format!("{email} owns \"{name}\"; the owner's role can't change, so I changed nothing.")
+}
+
+/// Asks whether to leave a list someone shared with the user; its owner cannot.
 ///
 /// # Errors
 /// The tool session broke.
@@ -166,6 +222,18 @@ pub async fn leave(list: &ListName, tools: &mut ToolBox) -> Result<String, ApiEr
         Ok(project) => project,
         Err(answer) => return Ok(answer),
     };
+    let name = &project.name;
+    if project.role == Role::Owner {
+        return Ok(owner_cannot_leave(name));
+    }
+    Ok(format!(
+        "You'd no longer see \"{name}\" or its tasks, and only its owner or an admin could share \
+         it with you again.\n{CONFIRM_LINE}leave \"{name}\"{LINE_END}"
+    ))
+}
+
+/// Leaves `project`.
+async fn leave_now(project: &Project, tools: &mut ToolBox) -> Result<String, ApiError> {
     let name = &project.name;
     let args = ProjectArgs {
         project: project.id.to_string(),
@@ -177,13 +245,75 @@ pub async fn leave(list: &ListName, tools: &mut ToolBox) -> Result<String, ApiEr
     }
     let error = outcome.error_message().unwrap_or_default();
     Ok(if error.contains("owner cannot") {
-        format!(
-            "You own \"{name}\", so you can't leave it; make another member the owner first \
-             (e.g. \"make sam@example.com the owner of {name}\"). Nothing was changed."
-        )
+        owner_cannot_leave(name)
     } else {
         reply::failure(outcome.error_message())
     })
+}
+
+fn owner_cannot_leave(name: &str) -> String {
+    format!(
+        "You own \"{name}\", so you can't leave it; make another member the owner first (e.g. \
+         \"make sam@example.com the owner of {name}\"). Nothing was changed."
+    )
+}
+
+/// A change of a list's people that waits for a "yes".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    /// Leave the list of this name.
+    Leave(String),
+    /// Hand the list of this name over to the member with this email.
+    HandOver {
+        /// The list's name.
+        list: String,
+        /// The new owner's email.
+        email: String,
+    },
+}
+
+/// The change the conversation's last message asks a "yes" for, if it asked about leaving a
+/// list or handing one over.
+#[must_use]
+pub fn pending(history: &[PastMessage]) -> Option<Pending> {
+    let last = history.last().filter(|m| m.role == Speaker::Assistant)?;
+    let line = last
+        .content
+        .lines()
+        .next_back()?
+        .strip_prefix(CONFIRM_LINE)?
+        .strip_suffix(LINE_END)?;
+    if let Some(name) = line.strip_prefix("leave \"") {
+        return Some(Pending::Leave(name.strip_suffix('"')?.to_owned()));
+    }
+    let (list, email) = line.strip_prefix("hand \"")?.rsplit_once("\" over to ")?;
+    Some(Pending::HandOver {
+        list: list.to_owned(),
+        email: email.to_owned(),
+    })
+}
+
+/// Carries out the change a "yes" answered, on the list of that name as it is now (it may
+/// have gone, or the user's role in it changed, since the question).
+///
+/// # Errors
+/// The tool session broke.
+pub async fn confirm(change: Pending, tools: &mut ToolBox) -> Result<String, ApiError> {
+    let name = match &change {
+        Pending::Leave(list) | Pending::HandOver { list, .. } => list.clone(),
+    };
+    let list = ListName {
+        name,
+        explicit: true,
+    };
+    let project = match project(&list, tools).await? {
+        Ok(project) => project,
+        Err(answer) => return Ok(answer),
+    };
+    match change {
+        Pending::Leave(_) => leave_now(&project, tools).await,
+        Pending::HandOver { email, .. } => set_role(&project, &email, Role::Owner, tools).await,
+    }
 }
 
 /// The people of `project`, or the reply saying why they could not be read.
