@@ -161,7 +161,7 @@ start_server() { # backend database_url [list cache: true|false]
     BASE="http://127.0.0.1:$PORT"
     (cd "$WORK" && exec env DATABASE_URL="$url" HOST=127.0.0.1 PORT="$PORT" \
         BETTER_AUTH_SECRET="$SECRET" ENVIRONMENT=development LOG_FORMAT=json RUST_LOG=warn \
-        TUDU_LIST_CACHE="$list_cache" "$BIN" serve) >"$WORK/$backend-server.log" 2>&1 &
+        SIGNUP_RATE_LIMIT_PER_HOUR=0 TUDU_LIST_CACHE="$list_cache" "$BIN" serve) >"$WORK/$backend-server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 300); do
         kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/$backend-server.log" >&2; die "the server exited"; }
@@ -195,17 +195,25 @@ run_wrk() { # name script -> $WORK/<name>.kv
 }
 
 # One pgbench script per user (pgbench variables set by \set hold only numbers, so each copy
-# carries its user's id in its own -D variable).
+# carries its user's id and session id in its own -D variables). The session id is the `sid`
+# claim of the user's token.
 pgbench_args() { # template -> PGBENCH_ARGS
-    local template=$1 k=0 id
+    local template=$1 k=0 id sid
     local dir="$WORK/pgbench-$(basename "$template" .sql)"
     mkdir -p "$dir"
     PGBENCH_ARGS=(-D "half=$(( TASKS_PER_USER / 2 ))")
-    while read -r _ id; do
+    while read -r id sid; do
         k=$(( k + 1 ))
-        sed -e "s/:uid\b/:uid_$k/g" -e "s/\blast_created\b/last_created_$k/g" "$template" >"$dir/u$k.sql"
-        PGBENCH_ARGS+=(-f "$dir/u$k.sql" -D "uid_$k=$id" -D "last_created_$k=0")
-    done <"$WORK/users.txt"
+        sed -e "s/:uid\b/:uid_$k/g" -e "s/:sid\b/:sid_$k/g" \
+            -e "s/\blast_created\b/last_created_$k/g" "$template" >"$dir/u$k.sql"
+        PGBENCH_ARGS+=(-f "$dir/u$k.sql" -D "uid_$k=$id" -D "sid_$k=$sid" -D "last_created_$k=0")
+    done < <(python3 -c '
+import base64, json, sys
+for line in open(sys.argv[1]):
+    token, user = line.split()[:2]
+    claims = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    print(user, claims["sid"])' "$WORK/users.txt")
 }
 
 run_pgbench() { # name template -> $WORK/<name>.kv
@@ -233,7 +241,7 @@ check_list_sql() {
         where datname = current_database() and pid <> pg_backend_pid() and query ilike '%from task%'
         group by query order by count(*) desc limit 1" | tr -s ' \n\t' ' ' | sed -E 's/^ //; s/ $//')
     expected=$(grep -vE '^[[:space:]]*(--|\\)' "$BENCH/pgbench/list.sql" | tr -s ' \n\t' ' ' |
-        sed -E 's/:uid\b/$1/g; s/:lim\b/$2/g; s/ *; *$//; s/^ //; s/ $//')
+        sed -E 's/:uid\b/$1/g; s/:sid\b/$2/g; s/:lim\b/$3/g; s/ *; *$//; s/^ //; s/ $//')
     if [[ -z $server ]]; then
         LIST_SQL_CHECK="not verified (no list statement seen in pg_stat_activity)"
     elif [[ $server == "$expected" ]]; then
