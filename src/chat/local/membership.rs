@@ -9,7 +9,7 @@
 
 use super::bulk::{CONFIRM_LINE, LINE_END};
 use super::command::ListName;
-use super::filing::{project, role_phrase};
+use super::filing::{Lookup, lookup, missing, project, role_phrase, several};
 use super::reply;
 use crate::chat::agent::{PastMessage, Role as Speaker};
 use crate::chat::tools::ToolBox;
@@ -218,8 +218,12 @@ fn owner_role_fixed(email: &str, name: &str) -> String {
 /// # Errors
 /// The tool session broke.
 pub async fn leave(list: &ListName, tools: &mut ToolBox) -> Result<String, ApiError> {
-    let project = match project(list, tools).await? {
-        Ok(project) => project,
+    let project = match lookup(&list.name, tools).await? {
+        Ok(Lookup::Found(project)) => project,
+        // "leave work early" names no list: it was never a request about one.
+        Ok(Lookup::Missing) if !list.explicit => return Ok(reply::NOT_UNDERSTOOD.to_owned()),
+        Ok(Lookup::Missing) => return Ok(missing(list)),
+        Ok(Lookup::Several) => return Ok(several(list)),
         Err(answer) => return Ok(answer),
     };
     let name = &project.name;
