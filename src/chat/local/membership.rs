@@ -83,11 +83,7 @@ pub async fn unshare(
     }
     let error = outcome.error_message().unwrap_or_default();
     Ok(if error.contains("owner and admins") {
-        format!(
-            "Only the owner of \"{name}\" and its admins can remove people, and you're {} there, \
-             so I changed nothing.",
-            role_phrase(project.role)
-        )
+        only_managers_may(&project, "remove people")
     } else if error.contains("not a member") {
         not_a_member(email, name)
     } else if error.contains("owner cannot") {
@@ -187,11 +183,7 @@ async fn set_role(
     Ok(if error.contains("only the project's owner may") {
         only_the_owner_hands_over(project)
     } else if error.contains("owner and admins") {
-        format!(
-            "Only the owner of \"{name}\" and its admins can change roles, and you're {} there, \
-             so I changed nothing.",
-            role_phrase(project.role)
-        )
+        only_managers_may(project, "change roles")
     } else if error.contains("not a member") {
         not_a_member(email, name)
     } else if error.contains("owner's role cannot change") {
@@ -199,6 +191,16 @@ async fn set_role(
     } else {
         reply::failure(outcome.error_message())
     })
+}
+
+/// The refusal of a member who is no admin: "Only the owner of … and its admins can `what`".
+fn only_managers_may(project: &Project, what: &str) -> String {
+    format!(
+        "Only the owner of \"{}\" and its admins can {what}, and you're {} there, so I changed \
+         nothing.",
+        project.name,
+        role_phrase(project.role)
+    )
 }
 
 fn only_the_owner_hands_over(project: &Project) -> String {
